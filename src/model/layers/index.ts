@@ -1,0 +1,61 @@
+/**
+ * Layer specifications: the Keras-like constructors users call, and the plain data a model file stores.
+ */
+import { UsageError } from "../../errors.js";
+import { type ActivationOptions, getActivation } from "../activations.js";
+
+export interface DenseSpec {
+  kind: "dense";
+  units: number;
+  activation: string;
+  /** leaky_relu's negative slope */
+  alpha?: number;
+  /** input width; only needed on the first layer when the model is built before fit */
+  inputShape?: number[];
+  /** L2 regularisation factor on the kernel */
+  l2?: number;
+}
+
+export interface ActivationSpec {
+  kind: "activation";
+  activation: string;
+  alpha?: number;
+}
+
+export type LayerSpec = DenseSpec | ActivationSpec;
+
+export interface DenseOptions {
+  units: number;
+  activation?: string;
+  alpha?: number;
+  inputShape?: number[];
+  l2?: number;
+}
+
+/** A fully connected layer, with an optional activation (default linear), as Keras' `Dense`. */
+export function Dense(options: DenseOptions): DenseSpec {
+  const { units } = options;
+  if (!Number.isInteger(units) || units <= 0) {
+    throw new UsageError(`Dense units ${units}: expected a positive integer`);
+  }
+  const activation = options.activation ?? "linear";
+  getActivation(activation);
+  if (options.l2 !== undefined && !(options.l2 >= 0)) throw new UsageError(`Dense l2 ${options.l2}: expected >= 0`);
+  const spec: DenseSpec = { kind: "dense", units, activation };
+  if (options.alpha !== undefined) spec.alpha = options.alpha;
+  if (options.inputShape) spec.inputShape = [...options.inputShape];
+  if (options.l2) spec.l2 = options.l2;
+  return spec;
+}
+
+/** An activation as a layer of its own, as Keras' `Activation`. */
+export function Activation(name: string, options: ActivationOptions = {}): ActivationSpec {
+  getActivation(name);
+  const spec: ActivationSpec = { kind: "activation", activation: name };
+  if (options.alpha !== undefined) spec.alpha = options.alpha;
+  return spec;
+}
+
+export function activationOptions(spec: LayerSpec): ActivationOptions {
+  return spec.alpha === undefined ? {} : { alpha: spec.alpha };
+}

@@ -1,0 +1,90 @@
+/**
+ * Optimizers update parameters in place from their gradients. Their state (momentum, moments) lives here,
+ * apart from the model, and is allocated once per parameter array.
+ */
+import { UsageError } from "../errors.js";
+
+export type OptimizerSpec =
+  | { name: "sgd"; lr?: number; momentum?: number; nesterov?: boolean }
+  | { name: "adam"; lr?: number; beta1?: number; beta2?: number; epsilon?: number };
+
+export const OPTIMIZER_NAMES = ["sgd", "adam"] as const;
+
+export interface Optimizer {
+  readonly spec: Required<OptimizerSpec>;
+  step(params: Float32Array[], grads: Float32Array[]): void;
+}
+
+export function resolveOptimizer(spec: string | OptimizerSpec): Required<OptimizerSpec> {
+  const s: OptimizerSpec = typeof spec === "string" ? ({ name: spec } as OptimizerSpec) : spec;
+  if (s.name === "sgd") {
+    return { name: "sgd", lr: s.lr ?? 0.01, momentum: s.momentum ?? 0, nesterov: s.nesterov ?? false };
+  }
+  if (s.name === "adam") {
+    return { name: "adam", lr: s.lr ?? 0.001, beta1: s.beta1 ?? 0.9, beta2: s.beta2 ?? 0.999, epsilon: s.epsilon ?? 1e-7 };
+  }
+  throw new UsageError(
+    `unknown optimizer '${(s as { name: string }).name}': expected one of ${OPTIMIZER_NAMES.join(", ")}`,
+  );
+}
+
+export function createOptimizer(spec: string | OptimizerSpec): Optimizer {
+  const s = resolveOptimizer(spec);
+  if (!(s.lr > 0 && Number.isFinite(s.lr))) throw new UsageError(`learning rate ${s.lr}: expected a positive number`);
+  return s.name === "sgd" ? sgd(s) : adam(s);
+}
+
+function sgd(spec: Required<Extract<OptimizerSpec, { name: "sgd" }>>): Optimizer {
+  const velocity = new Map<Float32Array, Float32Array>();
+  const { lr, momentum, nesterov } = spec;
+  return {
+    spec,
+    step(params, grads) {
+      for (let p = 0; p < params.length; p++) {
+        const w = params[p];
+        const g = grads[p];
+        if (momentum === 0) {
+          for (let j = 0; j < w.length; j++) w[j] -= lr * g[j];
+          continue;
+        }
+        let v = velocity.get(w);
+        if (!v) velocity.set(w, (v = new Float32Array(w.length)));
+        // Keras' formulation: v = m v - lr g; w += v (plain) or w += m v - lr g (Nesterov)
+        for (let j = 0; j < w.length; j++) {
+          const vj = momentum * v[j] - lr * g[j];
+          v[j] = vj;
+          w[j] += nesterov ? momentum * vj - lr * g[j] : vj;
+        }
+      }
+    },
+  };
+}
+
+function adam(spec: Required<Extract<OptimizerSpec, { name: "adam" }>>): Optimizer {
+  const moments = new Map<Float32Array, { m: Float32Array; v: Float32Array }>();
+  const { lr, beta1, beta2, epsilon } = spec;
+  let t = 0;
+  return {
+    spec,
+    step(params, grads) {
+      t++;
+      // bias correction folded into the step size, as in Kingma & Ba (section 2)
+      const a = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+      for (let p = 0; p < params.length; p++) {
+        const w = params[p];
+        const g = grads[p];
+        let st = moments.get(w);
+        if (!st) moments.set(w, (st = { m: new Float32Array(w.length), v: new Float32Array(w.length) }));
+        const { m, v } = st;
+        for (let j = 0; j < w.length; j++) {
+          const gj = g[j];
+          const mj = beta1 * m[j] + (1 - beta1) * gj;
+          const vj = beta2 * v[j] + (1 - beta2) * gj * gj;
+          m[j] = mj;
+          v[j] = vj;
+          w[j] -= (a * mj) / (Math.sqrt(vj) + epsilon);
+        }
+      }
+    },
+  };
+}
