@@ -1,0 +1,125 @@
+/** `nn2c train DATA -o MODEL`: trains a model on a CSV file and writes the model file. */
+import type { Command } from "commander";
+import { Option } from "commander";
+import { checkOverwrite, hasJsonFormat, writeFileAtomic } from "../files.js";
+import { serializeModel } from "../model/io.js";
+import { MODEL_FORMAT } from "../model/schema.js";
+import { asciiCurves, svgCurves } from "../report/curves.js";
+import { type SplitMetrics, trainFromCsv } from "../train/pipeline.js";
+import { action, fmt, intArg, layersArg, numberArg, printJson } from "./common.js";
+import { epochProgress } from "./progress.js";
+
+interface TrainFlags {
+  output: string;
+  label?: string;
+  task?: "classification" | "regression";
+  layers?: number[];
+  activation?: string;
+  alpha?: number;
+  epochs: number;
+  batchSize: number;
+  optimizer: "adam" | "sgd";
+  lr?: number;
+  momentum?: number;
+  seed: number;
+  validationSplit: number;
+  l2?: number;
+  patience?: number;
+  test?: string;
+  report?: string;
+  force: boolean;
+  json: boolean;
+  quiet: boolean;
+}
+
+function describeSplit(name: string, m: SplitMetrics | null): string {
+  if (!m) return "";
+  const metric = "accuracy" in m ? `accuracy ${fmt(m.accuracy)}` : `rmse ${m.rmse.toPrecision(4)}`;
+  return `${name.padEnd(11)} loss ${m.loss.toFixed(4)}  ${metric}\n`;
+}
+
+export function registerTrain(program: Command): void {
+  program
+    .command("train")
+    .description("train a dense network on a CSV file (header row, one label column)")
+    .argument("<data>", "training data: CSV with a header row")
+    .requiredOption("-o, --output <model>", "model file to write (JSON)")
+    .option("--label <name>", "label column (default: the last column)")
+    .addOption(
+      new Option("--task <task>", "override the task inferred from the label").choices(["classification", "regression"]),
+    )
+    .option("--layers <widths>", "hidden layer widths, comma-separated, or none", layersArg)
+    .option("--activation <name>", "hidden layer activation (relu, relu6, leaky_relu, sigmoid, tanh, linear)")
+    .option("--alpha <slope>", "negative slope of leaky_relu", numberArg("alpha", (v) => v >= 0 && v < 1, "a number in [0, 1)"))
+    .option("--epochs <n>", "training epochs", intArg("epochs"), 50)
+    .option("--batch-size <n>", "rows per gradient step", intArg("batch size"), 32)
+    .addOption(new Option("--optimizer <name>", "optimizer").choices(["adam", "sgd"]).default("adam"))
+    .option("--lr <rate>", "learning rate (default: adam 0.001, sgd 0.01)", numberArg("lr", (v) => v > 0, "a positive number"))
+    .option("--momentum <m>", "sgd momentum (default 0.9)", numberArg("momentum", (v) => v >= 0 && v < 1, "a number in [0, 1)"))
+    .option("--seed <n>", "seed for initialisation, shuffling and the validation split", intArg("seed", 0), 0)
+    .option(
+      "--validation-split <f>",
+      "fraction of rows held out for validation (stratified)",
+      numberArg("validation split", (v) => v >= 0 && v < 1, "a fraction in [0, 1)"),
+      0.2,
+    )
+    .option("--l2 <factor>", "L2 regularisation of the weights", numberArg("l2", (v) => v >= 0, "a number >= 0"))
+    .option("--patience <epochs>", "early stopping on validation loss, restoring the best weights", intArg("patience"))
+    .option("--test <file>", "held-out test CSV to report on (same columns)")
+    .option("--report <file>", "write training curves as an SVG file")
+    .option("--force", "replace an output file that nn2c did not write", false)
+    .option("--json", "print one JSON object with the results on stdout", false)
+    .option("-q, --quiet", "no progress or chart", false)
+    .addHelpText(
+      "after",
+      `
+Defaults follow the task: relu hidden layers; softmax + crossentropy for several classes, one sigmoid +
+binary crossentropy for two, linear + mse for regression. Text labels or a few distinct integers are
+classes; other numbers are a regression target.
+
+Example:
+  nn2c train examples/digits/train.csv --test examples/digits/test.csv -o out/digits.json --report out/digits.svg`,
+    )
+    .action(
+      action((data: string, flags: TrainFlags) => {
+        checkOverwrite(flags.output, flags.force, (t) => hasJsonFormat(t, MODEL_FORMAT));
+        if (flags.report) checkOverwrite(flags.report, flags.force, (t) => t.includes("<svg") && t.includes("epoch ("));
+        const progress = epochProgress(flags.quiet || (flags.json && !process.stderr.isTTY));
+        let result: ReturnType<typeof trainFromCsv>;
+        try {
+          result = trainFromCsv({ data, ...flags, onEpoch: progress.onEpoch });
+        } finally {
+          progress.stop();
+        }
+        writeFileAtomic(flags.output, serializeModel(result.model));
+        if (flags.report) writeFileAtomic(flags.report, svgCurves(result.history, `nn2c train ${data}`));
+        if (flags.json) {
+          printJson({
+            model: flags.output,
+            task: result.model.task,
+            classes: result.model.output.classes,
+            epochs: result.epochsRun,
+            trainSamples: result.trainSamples,
+            trainSeconds: result.trainSeconds,
+            samplesPerSecond: result.samplesPerSecond,
+            train: result.train,
+            validation: result.validation,
+            test: result.test,
+            report: flags.report,
+          });
+          return;
+        }
+        const out = process.stdout;
+        out.write(`${result.summary}\n\n`);
+        if (!flags.quiet) out.write(`${asciiCurves(result.history, { color: out.isTTY })}\n\n`);
+        out.write(
+          `trained ${result.epochsRun} epochs on ${result.trainSamples} rows in ${result.trainSeconds.toFixed(2)} s ` +
+            `(${Math.round(result.samplesPerSecond)} samples/s)\n`,
+        );
+        out.write(describeSplit("train", result.train));
+        out.write(describeSplit("validation", result.validation));
+        out.write(describeSplit("test", result.test));
+        out.write(`wrote ${flags.output}${flags.report ? ` and ${flags.report}` : ""}\n`);
+      }),
+    );
+}

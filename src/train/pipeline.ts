@@ -1,0 +1,252 @@
+/**
+ * Training from a CSV file with the defaults a user expects (as Edge Impulse chooses them): relu hidden
+ * layers; softmax + crossentropy for several classes, one sigmoid + binary crossentropy for two, linear +
+ * mse for regression. Produces a model file with standardisation, class names, settings and metrics.
+ */
+import {
+  computeStandardization,
+  type Dataset,
+  loadDataset,
+  splitIndices,
+  standardize,
+  subset,
+  type Task,
+} from "../data/dataset.js";
+import { UsageError } from "../errors.js";
+import { getActivation } from "../model/activations.js";
+import { layerRecords } from "../model/io.js";
+import { Dense, type LayerSpec } from "../model/layers/index.js";
+import type { Matrix } from "../model/matrix.js";
+import { datasetSchema } from "../model/predict.js";
+import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "../model/schema.js";
+import { Sequential } from "../model/sequential.js";
+import { VERSION } from "../version.js";
+import { type Callback, EarlyStopping, type Logs } from "./callbacks.js";
+import { type OptimizerSpec, resolveOptimizer } from "./optimizers.js";
+
+export interface TrainOptions {
+  data: string;
+  label?: string;
+  task?: Task;
+  /** hidden layer widths */
+  layers?: number[];
+  /** hidden activation */
+  activation?: string;
+  /** leaky_relu slope */
+  alpha?: number;
+  epochs?: number;
+  batchSize?: number;
+  optimizer?: "adam" | "sgd";
+  lr?: number;
+  momentum?: number;
+  seed?: number;
+  validationSplit?: number;
+  l2?: number;
+  /** early stopping on validation loss with best-weights restore */
+  patience?: number;
+  test?: string;
+  /** called after every epoch (progress display) */
+  onEpoch?: (epoch: number, epochs: number, logs: Logs) => void;
+}
+
+export type SplitMetrics = { loss: number; accuracy: number } | { loss: number; rmse: number };
+
+export interface TrainResult {
+  model: ModelFile;
+  trainSeconds: number;
+  samplesPerSecond: number;
+  trainSamples: number;
+  epochsRun: number;
+  train: SplitMetrics;
+  validation: SplitMetrics | null;
+  test: SplitMetrics | null;
+  history: Record<string, number[]>;
+  summary: string;
+}
+
+export const DEFAULT_LAYERS = [32, 16];
+
+interface Head {
+  units: number;
+  activation: string;
+  loss: string;
+  metric: "accuracy" | "rmse";
+}
+
+/** The output layer and loss for a task. */
+export function defaultHead(ds: Dataset): Head {
+  if (ds.task === "regression") return { units: 1, activation: "linear", loss: "mse", metric: "rmse" };
+  if (ds.classes.length === 2) return { units: 1, activation: "sigmoid", loss: "binary_crossentropy", metric: "accuracy" };
+  return {
+    units: ds.classes.length,
+    activation: "softmax",
+    loss: "sparse_categorical_crossentropy",
+    metric: "accuracy",
+  };
+}
+
+function positiveInt(v: number, what: string): number {
+  if (!(Number.isInteger(v) && v > 0)) throw new UsageError(`${what} ${v}: expected a positive integer`);
+  return v;
+}
+
+export function trainFromCsv(options: TrainOptions): TrainResult {
+  const epochs = positiveInt(options.epochs ?? 50, "--epochs");
+  const batchSize = positiveInt(options.batchSize ?? 32, "--batch-size");
+  const hidden = (options.layers ?? DEFAULT_LAYERS).map((u) => positiveInt(u, "--layers width"));
+  const activation = options.activation ?? "relu";
+  if (!getActivation(activation).elementwise) {
+    throw new UsageError(`--activation ${activation}: hidden layers need an elementwise activation`);
+  }
+  const seed = options.seed ?? 0;
+  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed ${seed}: expected a non-negative integer`);
+  const validationSplit = options.validationSplit ?? 0.2;
+  if (!(validationSplit >= 0 && validationSplit < 1)) {
+    throw new UsageError(`--validation-split ${validationSplit}: expected a fraction in [0, 1)`);
+  }
+  const optimizer = resolveOptimizer(
+    options.optimizer === "sgd"
+      ? { name: "sgd", lr: options.lr, momentum: options.momentum ?? 0.9 }
+      : ({ name: options.optimizer ?? "adam", lr: options.lr } as OptimizerSpec),
+  );
+
+  const all = loadDataset(options.data, { label: options.label, task: options.task });
+  const split = validationSplit > 0 ? splitIndices(all, validationSplit, seed) : { keep: [], held: [] };
+  const trainSet = validationSplit > 0 ? subset(all, split.keep) : all;
+  const valSet = validationSplit > 0 && split.held.length > 0 ? subset(all, split.held) : null;
+  if (trainSet.rows < batchSize) {
+    throw new UsageError(
+      `${options.data}: ${trainSet.rows} training rows, fewer than the batch size ${batchSize}: lower --batch-size`,
+    );
+  }
+  if (all.task === "classification") {
+    const present = new Set(trainSet.labels);
+    const missing = all.classes.filter((_, k) => !present.has(k));
+    if (missing.length) {
+      throw new UsageError(`${options.data}: class '${missing[0]}' has no training rows after the validation split`);
+    }
+  }
+  const testSet = options.test ? loadDataset(options.test, { schema: datasetSchema(provisional(all)) }) : null;
+
+  const norm = computeStandardization(trainSet.x, trainSet.rows, trainSet.cols);
+  const target = all.task === "regression" ? targetScaling(trainSet) : null;
+  const head = defaultHead(all);
+  const layers: LayerSpec[] = hidden.map((units, k) =>
+    Dense({
+      units,
+      activation,
+      alpha: options.alpha,
+      l2: options.l2,
+      inputShape: k === 0 ? [all.cols] : undefined,
+    }),
+  );
+  layers.push(Dense({ units: head.units, activation: head.activation, inputShape: hidden.length ? undefined : [all.cols] }));
+  const seq = new Sequential(layers);
+  seq.compile({ optimizer, loss: head.loss, metrics: [head.metric === "rmse" ? "rmse" : "accuracy"] });
+
+  const prepare = (ds: Dataset): [Matrix, Float32Array | Int32Array] => [
+    { rows: ds.rows, cols: ds.cols, data: standardize(ds.x, ds.cols, norm) },
+    target ? ds.targets.map((t) => (t - target.mean) / target.std) : ds.labels,
+  ];
+  const callbacks: Callback[] = [];
+  const stopper = options.patience ? new EarlyStopping({ patience: options.patience, restoreBestWeights: true }) : null;
+  if (stopper) callbacks.push(stopper);
+  if (options.onEpoch) {
+    const onEpoch = options.onEpoch;
+    callbacks.push({ onEpochEnd: (epoch, logs) => onEpoch(epoch, epochs, logs) });
+  }
+  const [xTrain, yTrain] = prepare(trainSet);
+  const t0 = performance.now();
+  const hist = seq.fit(xTrain, yTrain, {
+    epochs,
+    batchSize,
+    seed,
+    shuffle: true,
+    validationData: valSet ? prepare(valSet) : undefined,
+    callbacks,
+  });
+  const trainSeconds = (performance.now() - t0) / 1000;
+  const epochsRun = hist.epoch.length;
+
+  // Metrics in the label's own units: losses as trained, rmse scaled back from standardised targets.
+  const splitMetrics = (ds: Dataset | null): SplitMetrics | null => {
+    if (!ds) return null;
+    const logs = seq.evaluate(...prepare(ds));
+    return target
+      ? { loss: logs.loss, rmse: logs.rmse * target.std }
+      : { loss: logs.loss, accuracy: logs.accuracy };
+  };
+  const train = splitMetrics(trainSet)!;
+  const validation = splitMetrics(valSet);
+  const test = splitMetrics(testSet);
+  const history = { ...hist.history };
+  if (target) {
+    for (const key of ["rmse", "val_rmse"]) if (history[key]) history[key] = history[key].map((v) => v * target.std);
+  }
+
+  const model: ModelFile = {
+    format: MODEL_FORMAT,
+    version: MODEL_VERSION,
+    generator: `nn2c ${VERSION}`,
+    task: all.task,
+    inputs: { names: all.featureNames, mean: norm.mean, std: norm.std },
+    output: {
+      label: all.labelName,
+      classes: all.task === "classification" ? all.classes : undefined,
+      mean: target?.mean,
+      std: target?.std,
+    },
+    layers: layerRecords(seq),
+    training: {
+      loss: head.loss,
+      optimizer: { ...optimizer },
+      epochs,
+      epochsRun,
+      batchSize,
+      validationSplit,
+      seed,
+      earlyStopping: stopper ? { patience: stopper.patience, bestEpoch: stopper.bestEpoch + 1 } : undefined,
+      history: Object.fromEntries(Object.entries(history).map(([k, v]) => [k, v.map(round6)])),
+      metrics: {
+        train: roundMetrics(train),
+        validation: validation ? roundMetrics(validation) : undefined,
+        test: test ? roundMetrics(test) : undefined,
+      },
+    },
+  };
+  return {
+    model,
+    trainSeconds,
+    samplesPerSecond: (trainSet.rows * epochsRun) / trainSeconds,
+    trainSamples: trainSet.rows,
+    epochsRun,
+    train,
+    validation,
+    test,
+    history,
+    summary: seq.summary(),
+  };
+}
+
+/** A model-shaped schema before training, to load a --test file against the training columns and classes. */
+function provisional(ds: Dataset): ModelFile {
+  return {
+    inputs: { names: ds.featureNames },
+    output: { label: ds.labelName, classes: ds.classes },
+    task: ds.task,
+  } as ModelFile;
+}
+
+function targetScaling(ds: Dataset): { mean: number; std: number } {
+  const s = computeStandardization(ds.targets, ds.rows, 1);
+  return { mean: s.mean[0], std: s.std[0] };
+}
+
+function round6(v: number): number {
+  return Number(v.toPrecision(6));
+}
+
+function roundMetrics(m: SplitMetrics): Record<string, number> {
+  return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, round6(v)]));
+}
+
