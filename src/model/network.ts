@@ -1,10 +1,12 @@
 /**
- * A model's layers unrolled into steps (dense, activation) with buffers for up to `capacity` rows, so that
- * forward and backward passes allocate nothing.
+ * A model's layers unrolled into steps (dense, activation) with every buffer for up to `capacity` rows in
+ * one arena, so that forward and backward passes allocate nothing. The network works on its own copy of
+ * the model's parameters: `commit` writes them back.
  */
-import { activationOptions, type LayerSpec } from "./layers/index.js";
+import { Arena, type Kernels } from "./kernels/index.js";
 import { ActivationOp } from "./layers/activation.js";
 import { DenseOp, type DenseParams } from "./layers/dense.js";
+import { activationOptions, type LayerSpec } from "./layers/index.js";
 
 export type Step = DenseOp | ActivationOp;
 
@@ -15,29 +17,72 @@ export class Network {
   /** grads[k] is dL/d acts[k] */
   readonly grads: Float32Array[];
   readonly widths: number[];
+  /** per trainable array, `slotCount` optimizer state arrays of the same length */
+  readonly slots: Float32Array[][];
+  readonly kernels: Kernels;
 
   constructor(
     layers: LayerSpec[],
-    params: DenseParams[],
+    private readonly modelParams: DenseParams[],
     readonly inputSize: number,
     readonly capacity: number,
+    slotCount = 0,
   ) {
+    // Plan: the widths after every step, then every buffer's length, then one arena for all of them.
+    const plan: ({ kind: "dense"; I: number; O: number; l2: number } | { kind: "act"; spec: LayerSpec; width: number })[] = [];
     let width = inputSize;
     this.widths = [width];
-    let p = 0;
     for (const layer of layers) {
       if (layer.kind === "dense") {
-        this.steps.push(new DenseOp(width, layer.units, params[p++], layer.l2 ?? 0));
+        plan.push({ kind: "dense", I: width, O: layer.units, l2: layer.l2 ?? 0 });
         width = layer.units;
         this.widths.push(width);
       }
       if (layer.activation !== "linear") {
-        this.steps.push(new ActivationOp(width, layer.activation, activationOptions(layer)));
+        plan.push({ kind: "act", spec: layer, width });
         this.widths.push(width);
       }
     }
-    this.acts = this.widths.map((w) => new Float32Array(capacity * w));
-    this.grads = this.widths.map((w) => new Float32Array(capacity * w));
+    const lengths: number[] = [];
+    for (const w of this.widths) lengths.push(capacity * w, capacity * w);
+    for (const p of plan) {
+      if (p.kind !== "dense") continue;
+      lengths.push(...DenseOp.lengths(p.I, p.O));
+      for (let s = 0; s < slotCount; s++) lengths.push(p.I * p.O, p.O);
+    }
+    const arena = new Arena(lengths);
+    this.kernels = arena.kernels;
+    const take = (() => {
+      let k = 0;
+      return () => arena.arrays[k++];
+    })();
+    this.acts = [];
+    this.grads = [];
+    for (const _ of this.widths) {
+      this.acts.push(take());
+      this.grads.push(take());
+    }
+    this.slots = [];
+    let d = 0;
+    for (const p of plan) {
+      if (p.kind === "act") {
+        this.steps.push(new ActivationOp(p.width, p.spec.activation, activationOptions(p.spec)));
+        continue;
+      }
+      const W = take();
+      const b = take();
+      W.set(modelParams[d].W);
+      b.set(modelParams[d].b);
+      d++;
+      this.steps.push(new DenseOp(p.I, p.O, { params: { W, b }, dW: take(), db: take() }, p.l2, this.kernels));
+      const wSlots: Float32Array[] = [];
+      const bSlots: Float32Array[] = [];
+      for (let s = 0; s < slotCount; s++) {
+        wSlots.push(take());
+        bSlots.push(take());
+      }
+      this.slots.push(wSlots, bSlots);
+    }
   }
 
   get outputSize(): number {
@@ -61,6 +106,12 @@ export class Network {
     for (let k = from - 1; k >= 0; k--) {
       this.steps[k].backward(this.acts[k], this.acts[k + 1], this.grads[k + 1], k > 0 ? this.grads[k] : null, N);
     }
+  }
+
+  /** Copies the network's parameters back into the model's arrays. */
+  commit(): void {
+    const own = this.params();
+    this.modelParams.flatMap((p) => [p.W, p.b]).forEach((dst, k) => dst.set(own[k]));
   }
 
   penalty(): number {

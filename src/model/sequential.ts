@@ -233,9 +233,9 @@ export class Sequential {
   }
 
   /** @internal a network over this model's parameters with buffers for `capacity` rows. */
-  network(capacity: number): Network {
+  network(capacity: number, optimizerSlots = 0): Network {
     if (!this.built) throw new UsageError("the model is not built: call build(inputSize) or fit first");
-    return new Network(this.layers, this.params, this.inputWidth, capacity);
+    return new Network(this.layers, this.params, this.inputWidth, capacity, optimizerSlots);
   }
 
   /** @internal where the loss reads its logits, and where back-propagation starts. */

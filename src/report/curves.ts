@@ -35,13 +35,17 @@ export function asciiCurves(history: Record<string, number[]>, options: CurveOpt
     const val = history[`val_${key}`];
     if (val) series.push(fit(val, width));
     const colors = options.color ? [asciichart.blue, asciichart.yellow] : undefined;
-    const legend = val ? `${key}: training ${options.color ? "(blue)" : "(first)"}, validation ${options.color ? "(yellow)" : ""}` : key;
+    const last = (s: number[]) => s[s.length - 1].toPrecision(4);
+    const legend = val
+      ? `${key}: training${options.color ? " (blue)" : ""} ends at ${last(history[key])}, ` +
+        `validation${options.color ? " (yellow)" : ""} at ${last(val)}`
+      : `${key}: ends at ${last(history[key])}`;
     const chart = asciichart.plot(series, {
       height,
       colors,
       format: (v: number) => v.toPrecision(3).padStart(9),
     });
-    parts.push(`${legend.trim()} per epoch (${history[key].length} epochs)\n${chart}`);
+    parts.push(`${legend}, per epoch (${history[key].length} epochs)\n${chart}`);
   }
   return parts.join("\n\n");
 }

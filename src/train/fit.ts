@@ -23,11 +23,9 @@ export function fitNetwork(
     throw new UsageError(`batch size ${batchSize}: expected a positive integer`);
   }
   const { optimizer, loss, metrics } = compiled;
-  const net = model.network(Math.min(batchSize, X.rows));
+  const net = model.network(Math.min(batchSize, X.rows), optimizer.slots);
   const { lossStart } = model.fusion(net, loss);
   const width = net.outputSize;
-  const params = net.params();
-  const grads = net.paramGrads();
   const rng = new Rng((options.seed ?? 0) ^ 0x5eed);
   const order = new Int32Array(X.rows);
   for (let r = 0; r < X.rows; r++) order[r] = r;
@@ -55,8 +53,9 @@ export function fitNetwork(
       }
       loss.gradient(input, net.grads[lossStart]);
       net.backward(N, lossStart);
-      optimizer.step(params, grads);
+      optimizer.step(net);
     }
+    net.commit();
     logs = { loss: lossSum / X.rows + net.penalty() };
     metrics.forEach((m, j) => {
       logs[m.name] = m.finalize(sums[j] / X.rows);

@@ -3,6 +3,7 @@
  * apart from the model, and is allocated once per parameter array.
  */
 import { UsageError } from "../errors.js";
+import type { Network } from "../model/network.js";
 
 export type OptimizerSpec =
   | { name: "sgd"; lr?: number; momentum?: number; nesterov?: boolean }
@@ -12,7 +13,10 @@ export const OPTIMIZER_NAMES = ["sgd", "adam"] as const;
 
 export interface Optimizer {
   readonly spec: Required<OptimizerSpec>;
-  step(params: Float32Array[], grads: Float32Array[]): void;
+  /** state arrays the optimizer needs per parameter array (allocated by the network) */
+  readonly slots: number;
+  /** one update of every parameter of the network from its gradients */
+  step(net: Network): void;
 }
 
 export function resolveOptimizer(spec: string | OptimizerSpec): Required<OptimizerSpec> {
@@ -35,11 +39,13 @@ export function createOptimizer(spec: string | OptimizerSpec): Optimizer {
 }
 
 function sgd(spec: Required<Extract<OptimizerSpec, { name: "sgd" }>>): Optimizer {
-  const velocity = new Map<Float32Array, Float32Array>();
   const { lr, momentum, nesterov } = spec;
   return {
     spec,
-    step(params, grads) {
+    slots: momentum === 0 ? 0 : 1,
+    step(net) {
+      const params = net.params();
+      const grads = net.paramGrads();
       for (let p = 0; p < params.length; p++) {
         const w = params[p];
         const g = grads[p];
@@ -47,8 +53,7 @@ function sgd(spec: Required<Extract<OptimizerSpec, { name: "sgd" }>>): Optimizer
           for (let j = 0; j < w.length; j++) w[j] -= lr * g[j];
           continue;
         }
-        let v = velocity.get(w);
-        if (!v) velocity.set(w, (v = new Float32Array(w.length)));
+        const v = net.slots[p][0];
         // Keras' formulation: v = m v - lr g; w += v (plain) or w += m v - lr g (Nesterov)
         for (let j = 0; j < w.length; j++) {
           const vj = momentum * v[j] - lr * g[j];
@@ -61,29 +66,20 @@ function sgd(spec: Required<Extract<OptimizerSpec, { name: "sgd" }>>): Optimizer
 }
 
 function adam(spec: Required<Extract<OptimizerSpec, { name: "adam" }>>): Optimizer {
-  const moments = new Map<Float32Array, { m: Float32Array; v: Float32Array }>();
   const { lr, beta1, beta2, epsilon } = spec;
   let t = 0;
   return {
     spec,
-    step(params, grads) {
+    slots: 2,
+    step(net) {
       t++;
       // bias correction folded into the step size, as in Kingma & Ba (section 2)
       const a = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
+      const params = net.params();
+      const grads = net.paramGrads();
       for (let p = 0; p < params.length; p++) {
-        const w = params[p];
-        const g = grads[p];
-        let st = moments.get(w);
-        if (!st) moments.set(w, (st = { m: new Float32Array(w.length), v: new Float32Array(w.length) }));
-        const { m, v } = st;
-        for (let j = 0; j < w.length; j++) {
-          const gj = g[j];
-          const mj = beta1 * m[j] + (1 - beta1) * gj;
-          const vj = beta2 * v[j] + (1 - beta2) * gj * gj;
-          m[j] = mj;
-          v[j] = vj;
-          w[j] -= (a * mj) / (Math.sqrt(vj) + epsilon);
-        }
+        const [m, v] = net.slots[p];
+        net.kernels.adamStep(params[p], grads[p], m, v, params[p].length, a, beta1, beta2, epsilon);
       }
     },
   };
