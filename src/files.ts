@@ -82,14 +82,15 @@ export function stringifyJson(value: unknown): string {
 
 function format(value: unknown, indent: string): string {
   if (Array.isArray(value)) {
-    if (value.every((v) => v === null || typeof v !== "object")) return `[${value.map((v) => JSON.stringify(v)).join(", ")}]`;
-    const inner = indent + "  ";
+    if (value.every((v) => v === null || typeof v !== "object"))
+      return `[${value.map((v) => JSON.stringify(v)).join(", ")}]`;
+    const inner = `${indent}  `;
     return `[\n${value.map((v) => inner + format(v, inner)).join(",\n")}\n${indent}]`;
   }
   if (value !== null && typeof value === "object") {
     const entries = Object.entries(value).filter(([, v]) => v !== undefined);
     if (entries.length === 0) return "{}";
-    const inner = indent + "  ";
+    const inner = `${indent}  `;
     return `{\n${entries.map(([k, v]) => `${inner}${JSON.stringify(k)}: ${format(v, inner)}`).join(",\n")}\n${indent}}`;
   }
   return JSON.stringify(value);

@@ -6,7 +6,9 @@ import { InvalidArgumentError } from "commander";
 import { JobError, UsageError } from "../errors.js";
 
 /** Wraps a command's action: UsageError → exit 2, JobError → exit 1, one line on stderr, no stack. */
-export function action<A extends unknown[]>(fn: (...args: A) => void | Promise<void>): (...args: A) => Promise<void> {
+export function action<A extends unknown[]>(
+  fn: (...args: A) => void | Promise<void>,
+): (...args: A) => Promise<void> {
   return async (...args: A) => {
     try {
       await fn(...args);
@@ -22,7 +24,7 @@ export function action<A extends unknown[]>(fn: (...args: A) => void | Promise<v
   };
 }
 
-export function intArg(what: string, min = 1): (value: string) => number {
+export function intArg(min = 1): (value: string) => number {
   return (value) => {
     const v = Number(value);
     if (!(Number.isInteger(v) && v >= min)) throw new InvalidArgumentError(`expected an integer >= ${min}`);
@@ -30,10 +32,11 @@ export function intArg(what: string, min = 1): (value: string) => number {
   };
 }
 
-export function numberArg(what: string, check: (v: number) => boolean, expected: string): (value: string) => number {
+export function numberArg(check: (v: number) => boolean, expected: string): (value: string) => number {
   return (value) => {
     const v = Number(value);
-    if (value.trim() === "" || !Number.isFinite(v) || !check(v)) throw new InvalidArgumentError(`expected ${expected}`);
+    if (value.trim() === "" || !Number.isFinite(v) || !check(v))
+      throw new InvalidArgumentError(`expected ${expected}`);
     return v;
   };
 }
@@ -44,7 +47,9 @@ export function layersArg(value: string): number[] {
   return value.split(",").map((part) => {
     const v = Number(part.trim());
     if (!(Number.isInteger(v) && v > 0)) {
-      throw new InvalidArgumentError(`expected comma-separated positive widths such as 32,16, got '${part.trim()}'`);
+      throw new InvalidArgumentError(
+        `expected comma-separated positive widths such as 32,16, got '${part.trim()}'`,
+      );
     }
     return v;
   });

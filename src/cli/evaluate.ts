@@ -18,7 +18,10 @@ export function registerEvaluate(program: Command): void {
         const ds = loadDataset(data, { schema: datasetSchema(model) });
         const result = evaluateModel(model, ds);
         if (flags.json) return printJson(result);
-        const score = result.accuracy !== undefined ? `accuracy ${fmt(result.accuracy)}` : `rmse ${result.rmse!.toPrecision(5)}`;
+        const score =
+          result.accuracy !== undefined
+            ? `accuracy ${fmt(result.accuracy)}`
+            : `rmse ${result.rmse!.toPrecision(5)}`;
         process.stdout.write(`${result.precision} model on ${result.samples} rows of ${data}: ${score}\n`);
       }),
     );

@@ -16,10 +16,20 @@ export function registerInspect(program: Command): void {
         if (flags.json) return printJson(info);
         const rows = [["#", "layer", "activation", "in", "out", "params", "MACs"]];
         for (const l of info.layers) {
-          rows.push([String(l.index), l.kind, l.activation, String(l.inputs), String(l.outputs), String(l.params), String(l.macs)]);
+          rows.push([
+            String(l.index),
+            l.kind,
+            l.activation,
+            String(l.inputs),
+            String(l.outputs),
+            String(l.params),
+            String(l.macs),
+          ]);
         }
         const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-        const lines = rows.map((r) => r.map((cell, c) => (c >= 3 ? cell.padStart(w[c]) : cell.padEnd(w[c]))).join("  "));
+        const lines = rows.map((r) =>
+          r.map((cell, c) => (c >= 3 ? cell.padStart(w[c]) : cell.padEnd(w[c]))).join("  "),
+        );
         const b = info.weightBytes;
         process.stdout.write(
           `${info.task} model: ${info.inputs} inputs -> ${info.outputs} outputs` +

@@ -2,6 +2,7 @@
 /** The nn2c command line: one subcommand per pipeline stage. */
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
+import { registerDemo } from "./demo.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerInspect } from "./inspect.js";
 import { registerTrain } from "./train.js";
@@ -17,6 +18,7 @@ program
 registerTrain(program);
 registerEvaluate(program);
 registerInspect(program);
+registerDemo(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -31,7 +31,12 @@ export function epochProgress(quiet: boolean): EpochProgress {
     };
   }
   const bar = new cliProgress.SingleBar(
-    { stream, format: "training |{bar}| epoch {value}/{total}  {logs}", hideCursor: true, clearOnComplete: false },
+    {
+      stream,
+      format: "training |{bar}| epoch {value}/{total}  {logs}",
+      hideCursor: true,
+      clearOnComplete: false,
+    },
     cliProgress.Presets.shades_classic,
   );
   let started = false;

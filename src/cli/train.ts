@@ -46,25 +46,44 @@ export function registerTrain(program: Command): void {
     .requiredOption("-o, --output <model>", "model file to write (JSON)")
     .option("--label <name>", "label column (default: the last column)")
     .addOption(
-      new Option("--task <task>", "override the task inferred from the label").choices(["classification", "regression"]),
+      new Option("--task <task>", "override the task inferred from the label").choices([
+        "classification",
+        "regression",
+      ]),
     )
     .option("--layers <widths>", "hidden layer widths, comma-separated, or none", layersArg)
     .option("--activation <name>", "hidden layer activation (relu, relu6, leaky_relu, sigmoid, tanh, linear)")
-    .option("--alpha <slope>", "negative slope of leaky_relu", numberArg("alpha", (v) => v >= 0 && v < 1, "a number in [0, 1)"))
-    .option("--epochs <n>", "training epochs", intArg("epochs"), 50)
-    .option("--batch-size <n>", "rows per gradient step", intArg("batch size"), 32)
+    .option(
+      "--alpha <slope>",
+      "negative slope of leaky_relu",
+      numberArg((v) => v >= 0 && v < 1, "a number in [0, 1)"),
+    )
+    .option("--epochs <n>", "training epochs", intArg(), 50)
+    .option("--batch-size <n>", "rows per gradient step", intArg(), 32)
     .addOption(new Option("--optimizer <name>", "optimizer").choices(["adam", "sgd"]).default("adam"))
-    .option("--lr <rate>", "learning rate (default: adam 0.001, sgd 0.01)", numberArg("lr", (v) => v > 0, "a positive number"))
-    .option("--momentum <m>", "sgd momentum (default 0.9)", numberArg("momentum", (v) => v >= 0 && v < 1, "a number in [0, 1)"))
-    .option("--seed <n>", "seed for initialisation, shuffling and the validation split", intArg("seed", 0), 0)
+    .option(
+      "--lr <rate>",
+      "learning rate (default: adam 0.001, sgd 0.01)",
+      numberArg((v) => v > 0, "a positive number"),
+    )
+    .option(
+      "--momentum <m>",
+      "sgd momentum (default 0.9)",
+      numberArg((v) => v >= 0 && v < 1, "a number in [0, 1)"),
+    )
+    .option("--seed <n>", "seed for initialisation, shuffling and the validation split", intArg(0), 0)
     .option(
       "--validation-split <f>",
       "fraction of rows held out for validation (stratified)",
-      numberArg("validation split", (v) => v >= 0 && v < 1, "a fraction in [0, 1)"),
+      numberArg((v) => v >= 0 && v < 1, "a fraction in [0, 1)"),
       0.2,
     )
-    .option("--l2 <factor>", "L2 regularisation of the weights", numberArg("l2", (v) => v >= 0, "a number >= 0"))
-    .option("--patience <epochs>", "early stopping on validation loss, restoring the best weights", intArg("patience"))
+    .option(
+      "--l2 <factor>",
+      "L2 regularisation of the weights",
+      numberArg((v) => v >= 0, "a number >= 0"),
+    )
+    .option("--patience <epochs>", "early stopping on validation loss, restoring the best weights", intArg())
     .option("--test <file>", "held-out test CSV to report on (same columns)")
     .option("--report <file>", "write training curves as an SVG file")
     .option("--force", "replace an output file that nn2c did not write", false)
@@ -83,7 +102,8 @@ Example:
     .action(
       action((data: string, flags: TrainFlags) => {
         checkOverwrite(flags.output, flags.force, (t) => hasJsonFormat(t, MODEL_FORMAT));
-        if (flags.report) checkOverwrite(flags.report, flags.force, (t) => t.includes("<svg") && t.includes("epoch ("));
+        if (flags.report)
+          checkOverwrite(flags.report, flags.force, (t) => t.includes("<svg") && t.includes("epoch ("));
         const progress = epochProgress(flags.quiet || (flags.json && !process.stderr.isTTY));
         let result: ReturnType<typeof trainFromCsv>;
         try {

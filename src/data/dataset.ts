@@ -60,15 +60,14 @@ export function datasetFromTable(table: CsvTable, options: LoadOptions = {}): Da
       `${table.file}: line 1: no label column '${labelName}' (columns: ${table.header.join(", ")})`,
     );
   }
-  const featureNames = schema
-    ? schema.featureNames
-    : table.header.filter((_, i) => i !== labelCol);
+  const featureNames = schema ? schema.featureNames : table.header.filter((_, i) => i !== labelCol);
   if (featureNames.length === 0) {
     throw new UsageError(`${table.file}: line 1: no feature columns besides the label '${labelName}'`);
   }
   const featureCols = featureNames.map((name) => {
     const c = table.header.indexOf(name);
-    if (c < 0) throw new UsageError(`${table.file}: line 1: missing feature column '${name}' that the model expects`);
+    if (c < 0)
+      throw new UsageError(`${table.file}: line 1: missing feature column '${name}' that the model expects`);
     return c;
   });
   const rows = table.rows.length;
@@ -87,6 +86,11 @@ export function datasetFromTable(table: CsvTable, options: LoadOptions = {}): Da
     const index = new Map(classes.map((name, i) => [name, i]));
     for (let r = 0; r < rows; r++) {
       const cell = table.rows[r][labelCol];
+      if (cell === "") {
+        throw new UsageError(
+          `${table.file}: line ${table.lines[r]}, column '${labelName}': empty label cell: expected a class`,
+        );
+      }
       const k = index.get(cell) ?? index.get(canonicalNumber(cell));
       if (k === undefined) {
         throw new UsageError(
@@ -111,8 +115,10 @@ export function inferTask(table: CsvTable, labelCol: number): Task {
   const distinct = new Set<string>();
   for (const row of table.rows) {
     const cell = row[labelCol];
+    // an empty cell says nothing about the task; it is reported when the labels are read
+    if (cell === "") continue;
     const v = Number(cell);
-    if (cell === "" || !Number.isFinite(v)) return "classification";
+    if (!Number.isFinite(v)) return "classification";
     if (!Number.isInteger(v)) return "regression";
     distinct.add(cell);
   }
@@ -128,7 +134,9 @@ function canonicalNumber(cell: string): string {
 function classNames(table: CsvTable, labelCol: number): string[] {
   const names = [...new Set(table.rows.map((row) => canonicalNumber(row[labelCol])))];
   const numeric = names.every((n) => Number.isFinite(Number(n)));
-  return numeric ? names.sort((a, b) => Number(a) - Number(b)) : names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return numeric
+    ? names.sort((a, b) => Number(a) - Number(b))
+    : names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
 export interface Standardization {
@@ -188,14 +196,18 @@ export function subset(ds: Dataset, indices: ArrayLike<number>): Dataset {
  * A seeded split into two parts; classification splits are stratified so that every class keeps its share.
  * Returns the row indices of each part, both in ascending order.
  */
-export function splitIndices(ds: Dataset, fraction: number, seed: number): { keep: number[]; held: number[] } {
+export function splitIndices(
+  ds: Dataset,
+  fraction: number,
+  seed: number,
+): { keep: number[]; held: number[] } {
   const rng = new Rng(seed);
   const groups = new Map<number, number[]>();
   for (let r = 0; r < ds.rows; r++) {
     const key = ds.task === "classification" ? ds.labels[r] : 0;
-    let g = groups.get(key);
-    if (!g) groups.set(key, (g = []));
-    g.push(r);
+    const g = groups.get(key);
+    if (g) g.push(r);
+    else groups.set(key, [r]);
   }
   const keep: number[] = [];
   const held: number[] = [];

@@ -16,7 +16,8 @@ export function isMatrix(x: unknown): x is Matrix {
 /** Accepts nested arrays (`number[][]`) or a Matrix; checks that every row has the same width. */
 export function toMatrix(x: MatrixLike, what = "x"): Matrix {
   if (isMatrix(x)) {
-    if (x.data.length !== x.rows * x.cols) throw new UsageError(`${what}: data length does not match rows x cols`);
+    if (x.data.length !== x.rows * x.cols)
+      throw new UsageError(`${what}: data length does not match rows x cols`);
     return x;
   }
   const rows = x.length;
@@ -25,7 +26,8 @@ export function toMatrix(x: MatrixLike, what = "x"): Matrix {
   const data = new Float32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
     const row = x[r];
-    if (row.length !== cols) throw new UsageError(`${what}: row ${r} has ${row.length} values, expected ${cols}`);
+    if (row.length !== cols)
+      throw new UsageError(`${what}: row ${r} has ${row.length} values, expected ${cols}`);
     for (let c = 0; c < cols; c++) data[r * cols + c] = row[c];
   }
   return { rows, cols, data };

@@ -29,7 +29,10 @@ export class Network {
     slotCount = 0,
   ) {
     // Plan: the widths after every step, then every buffer's length, then one arena for all of them.
-    const plan: ({ kind: "dense"; I: number; O: number; l2: number } | { kind: "act"; spec: LayerSpec; width: number })[] = [];
+    const plan: (
+      | { kind: "dense"; I: number; O: number; l2: number }
+      | { kind: "act"; spec: LayerSpec; width: number }
+    )[] = [];
     let width = inputSize;
     this.widths = [width];
     for (const layer of layers) {
@@ -74,7 +77,9 @@ export class Network {
       W.set(modelParams[d].W);
       b.set(modelParams[d].b);
       d++;
-      this.steps.push(new DenseOp(p.I, p.O, { params: { W, b }, dW: take(), db: take() }, p.l2, this.kernels));
+      this.steps.push(
+        new DenseOp(p.I, p.O, { params: { W, b }, dW: take(), db: take() }, p.l2, this.kernels),
+      );
       const wSlots: Float32Array[] = [];
       const bSlots: Float32Array[] = [];
       for (let s = 0; s < slotCount; s++) {
@@ -104,14 +109,24 @@ export class Network {
    */
   backward(N: number, from: number): void {
     for (let k = from - 1; k >= 0; k--) {
-      this.steps[k].backward(this.acts[k], this.acts[k + 1], this.grads[k + 1], k > 0 ? this.grads[k] : null, N);
+      this.steps[k].backward(
+        this.acts[k],
+        this.acts[k + 1],
+        this.grads[k + 1],
+        k > 0 ? this.grads[k] : null,
+        N,
+      );
     }
   }
 
   /** Copies the network's parameters back into the model's arrays. */
   commit(): void {
     const own = this.params();
-    this.modelParams.flatMap((p) => [p.W, p.b]).forEach((dst, k) => dst.set(own[k]));
+    let k = 0;
+    for (const p of this.modelParams) {
+      p.W.set(own[k++]);
+      p.b.set(own[k++]);
+    }
   }
 
   penalty(): number {

@@ -4,10 +4,10 @@
  */
 import type { Dataset, DatasetSchema } from "../data/dataset.js";
 import { standardize } from "../data/dataset.js";
+import { predictedClass } from "../train/metrics.js";
 import { toSequential } from "./io.js";
 import type { Matrix } from "./matrix.js";
 import type { ModelFile } from "./schema.js";
-import { predictedClass } from "../train/metrics.js";
 
 export function datasetSchema(model: ModelFile): DatasetSchema {
   return {
@@ -40,7 +40,8 @@ export interface Evaluation {
 export function scoreOutputs(ds: Dataset, out: Matrix, precision: string): Evaluation {
   if (ds.task === "classification") {
     let hits = 0;
-    for (let r = 0; r < ds.rows; r++) if (predictedClass(out.data, r * out.cols, out.cols) === ds.labels[r]) hits++;
+    for (let r = 0; r < ds.rows; r++)
+      if (predictedClass(out.data, r * out.cols, out.cols) === ds.labels[r]) hits++;
     return { samples: ds.rows, precision, accuracy: hits / ds.rows };
   }
   let s = 0;

@@ -71,7 +71,11 @@ export const modelSchema = z
   .superRefine((m, ctx) => {
     const n = m.inputs.names.length;
     if (m.inputs.mean.length !== n || m.inputs.std.length !== n) {
-      ctx.addIssue({ code: "custom", path: ["inputs"], message: `mean and std need ${n} values, one per input` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["inputs"],
+        message: `mean and std need ${n} values, one per input`,
+      });
     }
     let width = n;
     m.layers.forEach((layer, k) => {
@@ -84,7 +88,11 @@ export const modelSchema = z
         });
       }
       if (layer.bias.length !== layer.units) {
-        ctx.addIssue({ code: "custom", path: ["layers", k, "bias"], message: `expected ${layer.units} values` });
+        ctx.addIssue({
+          code: "custom",
+          path: ["layers", k, "bias"],
+          message: `expected ${layer.units} values`,
+        });
       }
       width = layer.units;
     });

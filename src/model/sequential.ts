@@ -6,7 +6,7 @@
  */
 import { UsageError } from "../errors.js";
 import { Rng } from "../rng.js";
-import { type Callback, type Logs } from "../train/callbacks.js";
+import type { Callback, Logs } from "../train/callbacks.js";
 import { fitNetwork } from "../train/fit.js";
 import { getLoss, type Loss } from "../train/losses.js";
 import { getMetric, type Metric } from "../train/metrics.js";
@@ -88,9 +88,12 @@ export class Sequential {
   /** Creates the parameters: He or Glorot uniform kernels from `seed`, zero biases. */
   build(inputSize = this.inputSize, seed = 0): this {
     if (!(Number.isInteger(inputSize) && inputSize > 0)) {
-      throw new UsageError(`input size ${inputSize}: expected a positive integer (give inputShape on the first layer)`);
+      throw new UsageError(
+        `input size ${inputSize}: expected a positive integer (give inputShape on the first layer)`,
+      );
     }
-    if (!this.layers.some((l) => l.kind === "dense")) throw new UsageError("a model needs at least one Dense layer");
+    if (!this.layers.some((l) => l.kind === "dense"))
+      throw new UsageError("a model needs at least one Dense layer");
     const rng = new Rng(seed);
     let width = inputSize;
     this.params = [];
@@ -132,9 +135,11 @@ export class Sequential {
       validation = { X: VX, T: this.toTargets(vy, VX.rows, compiled.loss) };
     } else if (options.validationSplit) {
       const f = options.validationSplit;
-      if (!(f > 0 && f < 1)) throw new UsageError(`validationSplit ${f}: expected a fraction between 0 and 1`);
+      if (!(f > 0 && f < 1))
+        throw new UsageError(`validationSplit ${f}: expected a fraction between 0 and 1`);
       const keep = X.rows - Math.round(X.rows * f);
-      if (keep < 1 || keep === X.rows) throw new UsageError(`validationSplit ${f} leaves no rows on one side`);
+      if (keep < 1 || keep === X.rows)
+        throw new UsageError(`validationSplit ${f} leaves no rows on one side`);
       validation = { X: sliceRows(X, keep, X.rows), T: sliceRows(T, keep, T.rows) };
       X = sliceRows(X, 0, keep);
       T = sliceRows(T, 0, keep);
@@ -257,7 +262,9 @@ export class Sequential {
     }
     for (let k = 0; k < X.data.length; k++) {
       if (!Number.isFinite(X.data[k])) {
-        throw new UsageError(`input row ${Math.floor(k / X.cols)}, column ${k % X.cols}: not a finite number`);
+        throw new UsageError(
+          `input row ${Math.floor(k / X.cols)}, column ${k % X.cols}: not a finite number`,
+        );
       }
     }
   }
@@ -289,4 +296,3 @@ export class Sequential {
 function sliceRows(m: Matrix, from: number, to: number): Matrix {
   return { rows: to - from, cols: m.cols, data: m.data.slice(from * m.cols, to * m.cols) };
 }
-

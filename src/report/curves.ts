@@ -12,7 +12,7 @@ export interface CurveOptions {
 }
 
 /** Resamples a series to at most `width` points (by averaging buckets) so that the chart fits a terminal. */
-function fit(series: number[], width: number): number[] {
+function resample(series: number[], width: number): number[] {
   if (series.length <= width) return series;
   const out: number[] = [];
   for (let k = 0; k < width; k++) {
@@ -31,9 +31,9 @@ export function asciiCurves(history: Record<string, number[]>, options: CurveOpt
   const height = options.height ?? 8;
   const parts: string[] = [];
   for (const key of Object.keys(history).filter((k) => !k.startsWith("val_"))) {
-    const series = [fit(history[key], width)];
+    const series = [resample(history[key], width)];
     const val = history[`val_${key}`];
-    if (val) series.push(fit(val, width));
+    if (val) series.push(resample(val, width));
     const colors = options.color ? [asciichart.blue, asciichart.yellow] : undefined;
     const last = (s: number[]) => s[s.length - 1].toPrecision(4);
     const legend = val

@@ -18,7 +18,8 @@ export function fitNetwork(
 ): History {
   const epochs = options.epochs ?? 1;
   const batchSize = options.batchSize ?? 32;
-  if (!(Number.isInteger(epochs) && epochs > 0)) throw new UsageError(`epochs ${epochs}: expected a positive integer`);
+  if (!(Number.isInteger(epochs) && epochs > 0))
+    throw new UsageError(`epochs ${epochs}: expected a positive integer`);
   if (!(Number.isInteger(batchSize) && batchSize > 0)) {
     throw new UsageError(`batch size ${batchSize}: expected a positive integer`);
   }
@@ -61,13 +62,19 @@ export function fitNetwork(
       logs[m.name] = m.finalize(sums[j] / X.rows);
     });
     if (validation) {
-      for (const [k, v] of Object.entries(model.evaluateMatrices(validation.X, validation.T))) logs[`val_${k}`] = v;
+      for (const [k, v] of Object.entries(model.evaluateMatrices(validation.X, validation.T)))
+        logs[`val_${k}`] = v;
     }
     if (!Number.isFinite(logs.loss)) {
-      throw new UsageError(`training diverged at epoch ${epoch + 1} (loss ${logs.loss}): lower the learning rate`);
+      throw new UsageError(
+        `training diverged at epoch ${epoch + 1} (loss ${logs.loss}): lower the learning rate`,
+      );
     }
     history.epoch.push(epoch);
-    for (const [k, v] of Object.entries(logs)) (history.history[k] ??= []).push(v);
+    for (const [k, v] of Object.entries(logs)) {
+      history.history[k] ??= [];
+      history.history[k].push(v);
+    }
     for (const cb of callbacks) cb.onEpochEnd?.(epoch, logs, model);
   }
   for (const cb of callbacks) cb.onTrainEnd?.(model, logs);

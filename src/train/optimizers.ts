@@ -25,7 +25,13 @@ export function resolveOptimizer(spec: string | OptimizerSpec): Required<Optimiz
     return { name: "sgd", lr: s.lr ?? 0.01, momentum: s.momentum ?? 0, nesterov: s.nesterov ?? false };
   }
   if (s.name === "adam") {
-    return { name: "adam", lr: s.lr ?? 0.001, beta1: s.beta1 ?? 0.9, beta2: s.beta2 ?? 0.999, epsilon: s.epsilon ?? 1e-7 };
+    return {
+      name: "adam",
+      lr: s.lr ?? 0.001,
+      beta1: s.beta1 ?? 0.9,
+      beta2: s.beta2 ?? 0.999,
+      epsilon: s.epsilon ?? 1e-7,
+    };
   }
   throw new UsageError(
     `unknown optimizer '${(s as { name: string }).name}': expected one of ${OPTIMIZER_NAMES.join(", ")}`,
@@ -34,7 +40,8 @@ export function resolveOptimizer(spec: string | OptimizerSpec): Required<Optimiz
 
 export function createOptimizer(spec: string | OptimizerSpec): Optimizer {
   const s = resolveOptimizer(spec);
-  if (!(s.lr > 0 && Number.isFinite(s.lr))) throw new UsageError(`learning rate ${s.lr}: expected a positive number`);
+  if (!(s.lr > 0 && Number.isFinite(s.lr)))
+    throw new UsageError(`learning rate ${s.lr}: expected a positive number`);
   return s.name === "sgd" ? sgd(s) : adam(s);
 }
 

@@ -76,7 +76,8 @@ interface Head {
 /** The output layer and loss for a task. */
 export function defaultHead(ds: Dataset): Head {
   if (ds.task === "regression") return { units: 1, activation: "linear", loss: "mse", metric: "rmse" };
-  if (ds.classes.length === 2) return { units: 1, activation: "sigmoid", loss: "binary_crossentropy", metric: "accuracy" };
+  if (ds.classes.length === 2)
+    return { units: 1, activation: "sigmoid", loss: "binary_crossentropy", metric: "accuracy" };
   return {
     units: ds.classes.length,
     activation: "softmax",
@@ -99,7 +100,8 @@ export function trainFromCsv(options: TrainOptions): TrainResult {
     throw new UsageError(`--activation ${activation}: hidden layers need an elementwise activation`);
   }
   const seed = options.seed ?? 0;
-  if (!Number.isInteger(seed) || seed < 0) throw new UsageError(`--seed ${seed}: expected a non-negative integer`);
+  if (!Number.isInteger(seed) || seed < 0)
+    throw new UsageError(`--seed ${seed}: expected a non-negative integer`);
   const validationSplit = options.validationSplit ?? 0.2;
   if (!(validationSplit >= 0 && validationSplit < 1)) {
     throw new UsageError(`--validation-split ${validationSplit}: expected a fraction in [0, 1)`);
@@ -123,10 +125,14 @@ export function trainFromCsv(options: TrainOptions): TrainResult {
     const present = new Set(trainSet.labels);
     const missing = all.classes.filter((_, k) => !present.has(k));
     if (missing.length) {
-      throw new UsageError(`${options.data}: class '${missing[0]}' has no training rows after the validation split`);
+      throw new UsageError(
+        `${options.data}: class '${missing[0]}' has no training rows after the validation split`,
+      );
     }
   }
-  const testSet = options.test ? loadDataset(options.test, { schema: datasetSchema(provisional(all)) }) : null;
+  const testSet = options.test
+    ? loadDataset(options.test, { schema: datasetSchema(provisional(all)) })
+    : null;
 
   const norm = computeStandardization(trainSet.x, trainSet.rows, trainSet.cols);
   const target = all.task === "regression" ? targetScaling(trainSet) : null;
@@ -140,7 +146,13 @@ export function trainFromCsv(options: TrainOptions): TrainResult {
       inputShape: k === 0 ? [all.cols] : undefined,
     }),
   );
-  layers.push(Dense({ units: head.units, activation: head.activation, inputShape: hidden.length ? undefined : [all.cols] }));
+  layers.push(
+    Dense({
+      units: head.units,
+      activation: head.activation,
+      inputShape: hidden.length ? undefined : [all.cols],
+    }),
+  );
   const seq = new Sequential(layers);
   seq.compile({ optimizer, loss: head.loss, metrics: [head.metric === "rmse" ? "rmse" : "accuracy"] });
 
@@ -149,7 +161,9 @@ export function trainFromCsv(options: TrainOptions): TrainResult {
     target ? ds.targets.map((t) => (t - target.mean) / target.std) : ds.labels,
   ];
   const callbacks: Callback[] = [];
-  const stopper = options.patience ? new EarlyStopping({ patience: options.patience, restoreBestWeights: true }) : null;
+  const stopper = options.patience
+    ? new EarlyStopping({ patience: options.patience, restoreBestWeights: true })
+    : null;
   if (stopper) callbacks.push(stopper);
   if (options.onEpoch) {
     const onEpoch = options.onEpoch;
@@ -181,7 +195,8 @@ export function trainFromCsv(options: TrainOptions): TrainResult {
   const test = splitMetrics(testSet);
   const history = { ...hist.history };
   if (target) {
-    for (const key of ["rmse", "val_rmse"]) if (history[key]) history[key] = history[key].map((v) => v * target.std);
+    for (const key of ["rmse", "val_rmse"])
+      if (history[key]) history[key] = history[key].map((v) => v * target.std);
   }
 
   const model: ModelFile = {
@@ -249,4 +264,3 @@ function round6(v: number): number {
 function roundMetrics(m: SplitMetrics): Record<string, number> {
   return Object.fromEntries(Object.entries(m).map(([k, v]) => [k, round6(v)]));
 }
-

@@ -11,7 +11,15 @@ import { DENSE_WASM_BASE64 } from "./wasm-binary.js";
 
 export interface Kernels {
   readonly name: "wasm-simd" | "js";
-  matmulABt(A: Float32Array, B: Float32Array, C: Float32Array, M: number, P: number, K: number, bias: Float32Array): void;
+  matmulABt(
+    A: Float32Array,
+    B: Float32Array,
+    C: Float32Array,
+    M: number,
+    P: number,
+    K: number,
+    bias: Float32Array,
+  ): void;
   matmulAtB(A: Float32Array, B: Float32Array, C: Float32Array, P: number, Q: number, N: number): void;
   matmulAB(A: Float32Array, B: Float32Array, C: Float32Array, N: number, Q: number, P: number): void;
   adamStep(
@@ -33,7 +41,17 @@ interface WasmExports {
   matmulABt(a: number, b: number, c: number, M: number, P: number, K: number, bias: number): void;
   matmulAtB(a: number, b: number, c: number, P: number, Q: number, N: number): void;
   matmulAB(a: number, b: number, c: number, N: number, Q: number, P: number): void;
-  adamStep(w: number, g: number, m: number, v: number, n: number, a: number, b1: number, b2: number, e: number): void;
+  adamStep(
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    n: number,
+    a: number,
+    b1: number,
+    b2: number,
+    e: number,
+  ): void;
 }
 
 let wasmModule: WebAssembly.Module | null | undefined;
@@ -80,7 +98,8 @@ export class Arena {
     this.arrays = lengths.map((n, k) => new Float32Array(memory.buffer, offsets[k] * 4, n));
     this.kernels = {
       name: "wasm-simd",
-      matmulABt: (A, B, C, M, P, K, bias) => ex.matmulABt(A.byteOffset, B.byteOffset, C.byteOffset, M, P, K, bias.byteOffset),
+      matmulABt: (A, B, C, M, P, K, bias) =>
+        ex.matmulABt(A.byteOffset, B.byteOffset, C.byteOffset, M, P, K, bias.byteOffset),
       matmulAtB: (A, B, C, P, Q, N) => ex.matmulAtB(A.byteOffset, B.byteOffset, C.byteOffset, P, Q, N),
       matmulAB: (A, B, C, N, Q, P) => ex.matmulAB(A.byteOffset, B.byteOffset, C.byteOffset, N, Q, P),
       adamStep: (w, g, m, v, n, a, b1, b2, e) =>

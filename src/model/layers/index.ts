@@ -40,7 +40,8 @@ export function Dense(options: DenseOptions): DenseSpec {
   }
   const activation = options.activation ?? "linear";
   getActivation(activation);
-  if (options.l2 !== undefined && !(options.l2 >= 0)) throw new UsageError(`Dense l2 ${options.l2}: expected >= 0`);
+  if (options.l2 !== undefined && !(options.l2 >= 0))
+    throw new UsageError(`Dense l2 ${options.l2}: expected >= 0`);
   const spec: DenseSpec = { kind: "dense", units, activation };
   if (options.alpha !== undefined) spec.alpha = options.alpha;
   if (options.inputShape) spec.inputShape = [...options.inputShape];
