@@ -7,7 +7,18 @@ import asc from "assemblyscript/asc";
 const outFile = new URL("../src/model/kernels/wasm-binary.ts", import.meta.url);
 let binary = null;
 const { error, stderr } = await asc.main(
-  ["assembly/dense.ts", "--outFile", "dense.wasm", "-O3", "--runtime", "stub", "--enable", "simd", "--noAssert", "--importMemory"],
+  [
+    "assembly/dense.ts",
+    "--outFile",
+    "dense.wasm",
+    "-O3",
+    "--runtime",
+    "stub",
+    "--enable",
+    "simd",
+    "--noAssert",
+    "--importMemory",
+  ],
   {
     writeFile(name, contents) {
       if (name.endsWith(".wasm")) binary = contents;
