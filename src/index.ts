@@ -1,0 +1,31 @@
+/**
+ * nn2c's public API: everything a program can import from "nn2c". Stages are plain functions over
+ * serialisable data; the trainer has a Keras-like `Sequential`.
+ */
+export { computeStandardization, type Dataset, loadDataset, standardize, type Task } from "./data/dataset.js";
+export { JobError, UsageError } from "./errors.js";
+export {
+  type Activation as ActivationDefinition,
+  activationNames,
+  getActivation,
+  registerActivation,
+  unregisterActivation,
+} from "./model/activations.js";
+export { inspectModel, type ModelInfo } from "./model/inspect.js";
+export { loadModel, parseModel, saveModel, serializeModel, toSequential } from "./model/io.js";
+export { Activation, Dense, type LayerSpec } from "./model/layers/index.js";
+export type { Matrix } from "./model/matrix.js";
+export { evaluateModel, predictModel } from "./model/predict.js";
+export { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "./model/schema.js";
+export { type CompileOptions, type FitOptions, type History, Sequential } from "./model/sequential.js";
+export {
+  type Callback,
+  EarlyStopping,
+  type EarlyStoppingOptions,
+  LambdaCallback,
+} from "./train/callbacks.js";
+export { LOSS_NAMES } from "./train/losses.js";
+export { METRIC_NAMES } from "./train/metrics.js";
+export { OPTIMIZER_NAMES, type OptimizerSpec } from "./train/optimizers.js";
+export { type TrainOptions, type TrainResult, trainFromCsv } from "./train/pipeline.js";
+export { VERSION } from "./version.js";
