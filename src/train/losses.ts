@@ -6,6 +6,7 @@
  * (softmax, sigmoid) and computed from the logits z, which keeps them finite for any z.
  */
 import { UsageError } from "../errors.js";
+import { sigmoidFn } from "../model/activations.js";
 
 export interface LossInput {
   /** pre-activation outputs (logits) of the last layer */
@@ -56,13 +57,15 @@ function categorical(sparse: boolean): Loss {
       }
       return s / N;
     },
-    gradient({ y, target, N, width }, d) {
-      // d(CE(softmax(z)))/dz = (p - t) / N
+    gradient({ z, target, N, width }, d) {
+      // d(CE(softmax(z)))/dz = (p - t) / N, with p = softmax(z) from the logits as in the value (y is p only
+      // when the loss is fused with a softmax output)
       for (let n = 0; n < N; n++) {
         const off = n * width;
+        const lse = logSumExp(z, off, width);
         for (let j = 0; j < width; j++) {
           const t = sparse ? (target[n] === j ? 1 : 0) : target[off + j];
-          d[off + j] = (y[off + j] - t) / N;
+          d[off + j] = (Math.exp(z[off + j] - lse) - t) / N;
         }
       }
     },
@@ -79,9 +82,10 @@ const binaryCrossentropy: Loss = {
     for (let k = 0; k < N * width; k++) s += softplus(z[k]) - target[k] * z[k];
     return s / (N * width);
   },
-  gradient({ y, target, N, width }, d) {
+  gradient({ z, target, N, width }, d) {
+    // (sigmoid(z) - t) / m from the logits, as the value (y is sigmoid(z) only when fused)
     const m = N * width;
-    for (let k = 0; k < m; k++) d[k] = (y[k] - target[k]) / m;
+    for (let k = 0; k < m; k++) d[k] = (sigmoidFn(z[k]) - target[k]) / m;
   },
 };
 
