@@ -75,10 +75,16 @@ function sgd(spec: Required<Extract<OptimizerSpec, { name: "sgd" }>>): Optimizer
 function adam(spec: Required<Extract<OptimizerSpec, { name: "adam" }>>): Optimizer {
   const { lr, beta1, beta2, epsilon } = spec;
   let t = 0;
+  // the moments live in the network's slots, new for each fit: the step count starts again with them
+  let current: WeakRef<Network> | null = null;
   return {
     spec,
     slots: 2,
     step(net) {
+      if (current?.deref() !== net) {
+        current = new WeakRef(net);
+        t = 0;
+      }
       t++;
       // bias correction folded into the step size, as in Kingma & Ba (section 2)
       const a = (lr * Math.sqrt(1 - beta2 ** t)) / (1 - beta1 ** t);
