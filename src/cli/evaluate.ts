@@ -1,22 +1,24 @@
 /** `nn2c evaluate MODEL DATA`: accuracy or rmse of a model on labelled data. */
 import type { Command } from "commander";
 import { loadDataset } from "../data/dataset.js";
-import { loadModel } from "../model/io.js";
 import { datasetSchema, evaluateModel } from "../model/predict.js";
+import { evaluateQModel } from "../quant/evaluate.js";
+import { loadAnyModel } from "../quant/io.js";
 import { action, fmt, printJson } from "./common.js";
 
 export function registerEvaluate(program: Command): void {
   program
     .command("evaluate")
-    .description("evaluate a model on labelled CSV data (raw features, as in training)")
+    .description("evaluate a float or quantized model on labelled CSV data (raw features, as in training)")
     .argument("<model>", "model file")
     .argument("<data>", "CSV with the model's feature columns and label")
     .option("--json", "print one JSON object: samples, precision, accuracy or rmse", false)
     .action(
       action((modelFile: string, data: string, flags: { json: boolean }) => {
-        const model = loadModel(modelFile);
-        const ds = loadDataset(data, { schema: datasetSchema(model) });
-        const result = evaluateModel(model, ds);
+        const any = loadAnyModel(modelFile);
+        const schema = datasetSchema(any.model);
+        const ds = loadDataset(data, { schema });
+        const result = any.kind === "float" ? evaluateModel(any.model, ds) : evaluateQModel(any.model, ds);
         if (flags.json) return printJson(result);
         const score =
           result.accuracy !== undefined

@@ -5,18 +5,30 @@ import { VERSION } from "../version.js";
 import { registerDemo } from "./demo.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerInspect } from "./inspect.js";
+import { registerQuantize } from "./quantize.js";
 import { registerTrain } from "./train.js";
+
+// A reader that stops early (`nn2c inspect m.json | head`) is not an error.
+process.stdout.on("error", (e: NodeJS.ErrnoException) => {
+  if (e.code === "EPIPE") process.exit(0);
+  throw e;
+});
 
 const program = new Command();
 program
   .name("nn2c")
   .description("Train small neural networks and compile them to portable fixed-point C for Cortex-M")
   .version(VERSION)
-  .showHelpAfterError("(run with --help for usage)")
+  // one line per error, as every nn2c error (commander may add a "Did you mean" line of its own)
+  .configureOutput({
+    outputError: (message, write) =>
+      write(`${message.trim().replace(/\s*\n\s*/g, " ")} (run with --help for usage)\n`),
+  })
   .exitOverride();
 
 registerTrain(program);
 registerEvaluate(program);
+registerQuantize(program);
 registerInspect(program);
 registerDemo(program);
 

@@ -9,7 +9,8 @@ import { toSequential } from "./io.js";
 import type { Matrix } from "./matrix.js";
 import type { ModelFile } from "./schema.js";
 
-export function datasetSchema(model: ModelFile): DatasetSchema {
+/** The columns and classes data must have to be used with a model (float or quantized). */
+export function datasetSchema(model: Pick<ModelFile, "inputs" | "output" | "task">): DatasetSchema {
   return {
     featureNames: model.inputs.names,
     labelName: model.output.label,

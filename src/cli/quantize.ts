@@ -1,0 +1,103 @@
+/** `nn2c quantize MODEL --calibration DATA --precision int8|int16 -o QMODEL`: post-training quantization. */
+import { readFileSync } from "node:fs";
+import type { Command } from "commander";
+import { Option } from "commander";
+import { loadDataset } from "../data/dataset.js";
+import { checkOverwrite, hasJsonFormat, writeFileAtomic } from "../files.js";
+import { loadModel } from "../model/io.js";
+import { datasetSchema, evaluateModel } from "../model/predict.js";
+import { serializeQModel } from "../quant/io.js";
+import { evaluateQModel } from "../quant/evaluate.js";
+import { quantizeModel } from "../quant/quantize.js";
+import { QMODEL_FORMAT } from "../quant/schema.js";
+import { action, fmt, numberArg, printJson } from "./common.js";
+
+interface QuantizeFlags {
+  calibration: string;
+  precision: "int8" | "int16";
+  output: string;
+  method: "minmax" | "percentile";
+  percentile?: number;
+  argmax: boolean;
+  test?: string;
+  force: boolean;
+  json: boolean;
+}
+
+export function registerQuantize(program: Command): void {
+  program
+    .command("quantize")
+    .description("post-training quantization to an integer program (int8 or int16)")
+    .argument("<model>", "float model file (from nn2c train)")
+    .requiredOption("--calibration <data>", "representative rows (CSV with the model's feature columns)")
+    .addOption(new Option("--precision <p>", "integer precision").choices(["int8", "int16"]).default("int8"))
+    .requiredOption("-o, --output <qmodel>", "quantized model file to write (JSON)")
+    .addOption(
+      new Option("--method <m>", "calibration range: min/max or percentiles").choices(["minmax", "percentile"]).default("minmax"),
+    )
+    .option(
+      "--percentile <p>",
+      "with --method percentile: keep the values between the (100-p)th and pth percentile",
+      numberArg((v) => v > 50 && v <= 100, "a number in (50, 100]"),
+    )
+    .option("--argmax", "argmax-only output: skip the final softmax, output logits", false)
+    .option("--test <file>", "labelled CSV to compare float and integer accuracy on")
+    .option("--force", "replace an output file that nn2c did not write", false)
+    .option("--json", "print one JSON object: precision, luts, layerErrors, accuracy", false)
+    .action(
+      action((modelFile: string, flags: QuantizeFlags) => {
+        checkOverwrite(flags.output, flags.force, (t) => hasJsonFormat(t, QMODEL_FORMAT));
+        const model = loadModel(modelFile);
+        const schema = datasetSchema(model);
+        const cal = loadDataset(flags.calibration, { schema, labelOptional: true });
+        const q = quantizeModel(
+          model,
+          cal.x,
+          cal.rows,
+          {
+            precision: flags.precision,
+            calibration: { method: flags.method, percentile: flags.percentile },
+            argmax: flags.argmax,
+            sourceBytes: readFileSync(modelFile),
+          },
+          flags.calibration,
+        );
+        let comparison: { float: ReturnType<typeof evaluateModel>; integer: ReturnType<typeof evaluateQModel> } | null = null;
+        if (flags.test) {
+          const test = loadDataset(flags.test, { schema });
+          comparison = { float: evaluateModel(model, test), integer: evaluateQModel(q, test) };
+        }
+        writeFileAtomic(flags.output, serializeQModel(q));
+        const luts = q.luts.map(({ table: _t, ...l }) => l);
+        if (flags.json) {
+          printJson({
+            output: flags.output,
+            precision: q.precision,
+            calibrationRows: q.calibration.rows,
+            ops: q.ops.map((op) => ({ kind: op.kind, activation: op.activation, ...(op.kind === "dense" ? { accumulator: op.accumulator } : {}) })),
+            luts,
+            layerErrors: q.layerErrors,
+            test: comparison,
+          });
+          return;
+        }
+        const out = process.stdout;
+        out.write(`${q.precision} integer program, calibrated on ${q.calibration.rows} rows of ${flags.calibration}\n`);
+        out.write("per-layer error on the calibration rows (float vs dequantized integer):\n");
+        for (const e of q.layerErrors) {
+          out.write(`  ${e.name.padEnd(28)} max ${e.maxAbsError.toPrecision(3)} (${e.maxErrorLsb.toFixed(2)} LSB), rms ${e.rmsError.toPrecision(3)}\n`);
+        }
+        for (const l of luts) {
+          out.write(
+            `table ${l.activation}: ${l.entries} entries, ${l.bytes} bytes, max error ${l.maxErrorLsb.toFixed(3)} LSB, mean ${l.meanErrorLsb.toFixed(3)} LSB\n`,
+          );
+        }
+        if (comparison) {
+          const score = (e: { accuracy?: number; rmse?: number }) =>
+            e.accuracy !== undefined ? `accuracy ${fmt(e.accuracy)}` : `rmse ${e.rmse!.toPrecision(4)}`;
+          out.write(`on ${flags.test}: float32 ${score(comparison.float)}, ${q.precision} ${score(comparison.integer)}\n`);
+        }
+        out.write(`wrote ${flags.output}\n`);
+      }),
+    );
+}
