@@ -49,11 +49,15 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
 }
 
 /**
- * Refuses to replace an existing file unless nn2c wrote it (`isOurs` looks at its content) or `force` is set.
+ * Checks, before any work, that an output can be written: its folder exists and it is not a folder. Refuses
+ * to replace an existing file unless nn2c wrote it (`isOurs` looks at its content) or `force` is set.
  */
 export function checkOverwrite(file: string, force: boolean, isOurs: (text: string) => boolean): void {
-  if (force || !existsSync(file)) return;
+  const folder = dirname(file);
+  if (!existsSync(folder)) throw new UsageError(`${file}: cannot write (folder ${folder} does not exist)`);
+  if (!existsSync(file)) return;
   if (statSync(file).isDirectory()) throw new UsageError(`${file}: is a folder, expected a file path`);
+  if (force) return;
   let ours = false;
   try {
     ours = isOurs(readFileSync(file, "utf8"));
