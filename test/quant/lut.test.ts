@@ -37,7 +37,7 @@ describe("buildTableS8", () => {
     ["gelu", ACTIVATIONS.gelu, { scale: 0.05, zeroPoint: 3 }, { scale: 0.04, zeroPoint: -120 }],
   ];
 
-  it.each(cases)("%s is within 0.5 LSB of the real output at every code (in %o)", (_name, f, inQ, outQ) => {
+  it.each(cases)("%s is within 0.5 LSB of the real output at every code (case %#)", (_name, f, inQ, outQ) => {
     const table = buildTableS8(f, inQ, outQ);
     expect(table.entries).toHaveLength(256);
     for (let q = -128; q <= 127; q++) {
