@@ -4,7 +4,7 @@
  */
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { Arena, jsKernels, type Kernels, useJsKernels } from "../../src/model/kernels/index.js";
+import { Arena, type Kernels, useJsKernels } from "../../src/model/kernels/index.js";
 import * as js from "../../src/model/kernels/js.js";
 import { type DenseOp, initDense } from "../../src/model/layers/dense.js";
 import { Dense } from "../../src/model/layers/index.js";
@@ -170,12 +170,6 @@ describe.each(["js", "wasm"] as const)("%s kernels", (kind) => {
       expect(m[j]).toBeCloseTo(m2[j], 6);
       expect(v[j]).toBeCloseTo(v2[j], 6);
     }
-  });
-});
-
-describe("jsKernels", () => {
-  it("are the functions of js.ts", () => {
-    expect(jsKernels.matmulABt).toBe(js.matmulABt);
   });
 });
 

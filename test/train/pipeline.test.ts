@@ -7,7 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
-import { serializeModel } from "../../src/model/io.js";
+import { registerActivation, unregisterActivation } from "../../src/model/activations.js";
+import { loadModel, saveModel, serializeModel } from "../../src/model/io.js";
 import { modelSchema } from "../../src/model/schema.js";
 import { Rng } from "../../src/rng.js";
 import { type TrainOptions, trainFromCsv } from "../../src/train/pipeline.js";
@@ -161,6 +162,35 @@ describe("trainFromCsv", () => {
     });
     expect(model.layers[0]).toMatchObject({ units: 5, activation: "leaky_relu", alpha: 0.1, l2: 0.001 });
     expect(model.training.optimizer).toEqual({ name: "sgd", lr: 0.05, momentum: 0.9, nesterov: false });
+  });
+
+  it("trains with a registered activation; its model file loads only while the activation is registered", () => {
+    registerActivation(
+      "swish",
+      (x) => x / (1 + Math.exp(-x)),
+      (x, y) => {
+        const s = 1 / (1 + Math.exp(-x));
+        return s + y * (1 - s);
+      },
+    );
+    try {
+      const result = trainFromCsv({
+        data: IRIS_TRAIN,
+        activation: "swish",
+        layers: [8],
+        epochs: 50,
+        lr: 0.01,
+      });
+      expect(result.model.layers[0].activation).toBe("swish");
+      expect((result.train as { accuracy: number }).accuracy).toBeGreaterThanOrEqual(0.9);
+      const file = join(dir, "swish.json");
+      saveModel(file, result.model);
+      expect(loadModel(file)).toEqual(JSON.parse(serializeModel(result.model)));
+      unregisterActivation("swish");
+      expect(() => loadModel(file)).toThrow(`${file}: layers[0].activation: unknown activation 'swish'`);
+    } finally {
+      unregisterActivation("swish");
+    }
   });
 
   it("accepts no hidden layer", () => {
