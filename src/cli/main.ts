@@ -4,9 +4,11 @@ import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
 import { registerDemo } from "./demo.js";
 import { registerEvaluate } from "./evaluate.js";
+import { registerExport } from "./export.js";
 import { registerInspect } from "./inspect.js";
 import { registerQuantize } from "./quantize.js";
 import { registerTrain } from "./train.js";
+import { registerVerify } from "./verify.js";
 
 // A reader that stops early (`nn2c inspect m.json | head`) is not an error.
 process.stdout.on("error", (e: NodeJS.ErrnoException) => {
@@ -29,6 +31,8 @@ program
 registerTrain(program);
 registerEvaluate(program);
 registerQuantize(program);
+registerExport(program);
+registerVerify(program);
 registerInspect(program);
 registerDemo(program);
 

@@ -89,4 +89,17 @@ static inline int32_t nn_requantize_s64(int64_t acc, int32_t mult, int32_t shift
     return rounded > (uint64_t)INT32_MAX ? INT32_MAX : (int32_t)rounded;
 }
 
+/* Rounds a float in [-65536, 65536] to the nearest integer, ties away from zero (C99 roundf without
+ * libm; mirrored by quantizeInput in src/quant/intref.ts). a - (float)r is exact: r = trunc(a) and
+ * a < 2^17, so the difference is a multiple of a's unit in the last place below 1. */
+static inline int32_t nn_round_f32(float t)
+{
+    const float a = t < 0.0f ? -t : t;
+    int32_t r = (int32_t)a; /* truncation; a <= 65536 fits */
+    if (a - (float)r >= 0.5f) {
+        r += 1;
+    }
+    return t < 0.0f ? -r : r;
+}
+
 #endif /* NN_SUPPORT_H */

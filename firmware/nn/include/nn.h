@@ -1,0 +1,127 @@
+/*
+ * nn.h: the nn runtime's public interface: dense layers, activations, softmax, argmax, and the
+ * quantization of inputs and outputs, in float32 (f32), int8 (s8) and int16 (s16).
+ *
+ * Every number a kernel needs (multipliers, shifts, zero points, clamps, tables) is computed by nn2c in
+ * TypeScript; the kernels only execute it, and each equals nn2c's TypeScript reference bit for bit on the
+ * integer path. Kernels return NN_OK or an error status; they never allocate, never recurse, and never
+ * read or write outside the lengths they are given.
+ */
+#ifndef NN_H
+#define NN_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nn_config.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#ifndef NN_STATUS_DEFINED
+#define NN_STATUS_DEFINED
+/* Status of a kernel call. */
+enum nn_status { NN_OK = 0, NN_ERROR_ARGUMENT = 1 };
+#endif
+/* An input value that is NaN or infinite (returned by the quantize kernels). */
+#define NN_ERROR_INPUT 2
+
+/* A dense layer on int8 codes (see src/quant/dense.ts):
+ *   acc = bias[o] + sum_i in[i] * weights[o][i]            (int32; the input zero point is in bias)
+ *   r   = nn_requantize(acc, mult[o], shift[o])            (neg_mult/neg_shift when acc < 0, if set)
+ *   out = clamp(r, act_min - out_zp, act_max - out_zp) + out_zp
+ * The quantizer proves that no accumulator overflows for any input codes. */
+typedef struct {
+    int32_t n_in;
+    int32_t n_out;
+    const int8_t *weights;    /* [n_out][n_in], symmetric per output channel */
+    const int32_t *bias;      /* [n_out] */
+    const int32_t *mult;      /* [n_out], in [2^30, 2^31) or 0 */
+    const int32_t *shift;     /* [n_out], in [-31, 30] */
+    const int32_t *neg_mult;  /* [n_out] for leaky relu, or NULL */
+    const int32_t *neg_shift; /* [n_out] for leaky relu, or NULL */
+    int32_t out_zp;
+    int32_t act_min;          /* output clamp (fused relu / relu6) */
+    int32_t act_max;
+} nn_dense_s8_params_t;
+
+/* int8 in: [n_in]; out: [n_out] int8; in and out must not overlap. */
+int nn_dense_s8(const nn_dense_s8_params_t *p, const int8_t *in, int8_t *out);
+
+/* A dense layer on int16 codes with int8 weights ("16x8"), int32 accumulator: as nn_dense_s8 with
+ * int16 codes (zero point 0). Used when the quantizer proves the accumulator fits int32. */
+typedef struct {
+    int32_t n_in;
+    int32_t n_out;
+    const int8_t *weights;
+    const int32_t *bias;
+    const int32_t *mult;      /* in [2^30, 2^31) or 0 */
+    const int32_t *shift;     /* in [-31, 30] */
+    const int32_t *neg_mult;
+    const int32_t *neg_shift;
+    int32_t out_zp;
+    int32_t act_min;
+    int32_t act_max;
+} nn_dense_s16_params_t;
+
+int nn_dense_s16(const nn_dense_s16_params_t *p, const int16_t *in, int16_t *out);
+
+/* The same with a 64-bit accumulator and bias and 16-bit multipliers (nn_requantize_s64), for layers
+ * whose worst-case accumulator exceeds int32 (at most 2^47). */
+typedef struct {
+    int32_t n_in;
+    int32_t n_out;
+    const int8_t *weights;
+    const int64_t *bias;
+    const int32_t *mult;      /* in [2^15, 2^16) or 0 */
+    const int32_t *shift;     /* in [-47, 15] */
+    const int32_t *neg_mult;
+    const int32_t *neg_shift;
+    int32_t out_zp;
+    int32_t act_min;
+    int32_t act_max;
+} nn_dense_s16_s64_params_t;
+
+int nn_dense_s16_s64(const nn_dense_s16_s64_params_t *p, const int16_t *in, int16_t *out);
+
+/* A float dense layer: out[o] = bias[o] + sum_i in[i] * weights[o][i]. */
+int nn_dense_f32(const float *in, const float *weights, const float *bias, int32_t n_in, int32_t n_out,
+                 float *out);
+
+/* Float activations, in place allowed (in == out). */
+int nn_relu_f32(const float *in, float *out, size_t len);
+int nn_relu6_f32(const float *in, float *out, size_t len);
+int nn_leaky_relu_f32(const float *in, float *out, size_t len, float alpha);
+int nn_sigmoid_f32(const float *in, float *out, size_t len);
+int nn_tanh_f32(const float *in, float *out, size_t len);
+int nn_softmax_f32(const float *in, float *out, size_t len);
+
+/* Index of the largest value of in[0..len) (the first one on a tie) into *index; len >= 1. */
+int nn_argmax_s8(const int8_t *in, size_t len, int32_t *index);
+int nn_argmax_s16(const int16_t *in, size_t len, int32_t *index);
+int nn_argmax_f32(const float *in, size_t len, int32_t *index);
+
+/* Standardises and quantizes raw features, in float32 steps (mirrored by quantizeInput in
+ * src/quant/intref.ts):
+ *   z = (x[i] - mean[i]) / std[i];  t = z / scale, clamped to [-65536, 65536];
+ *   q[i] = saturate(round_half_away_from_zero(t) + zero_point)
+ * Returns NN_ERROR_INPUT (and writes nothing further) at the first NaN or infinite x[i]. */
+int nn_quantize_f32_s8(const float *x, const float *mean, const float *std, size_t len, float scale,
+                       int32_t zero_point, int8_t *q);
+int nn_quantize_f32_s16(const float *x, const float *mean, const float *std, size_t len, float scale,
+                        int32_t zero_point, int16_t *q);
+
+/* Standardises raw features for the float path: z[i] = (x[i] - mean[i]) / std[i]; NN_ERROR_INPUT for a
+ * NaN or infinite x[i]. */
+int nn_standardize_f32(const float *x, const float *mean, const float *std, size_t len, float *z);
+
+/* Dequantizes codes: y[i] = (float)(q[i] - zero_point) * scale. */
+int nn_dequantize_s8_f32(const int8_t *q, size_t len, float scale, int32_t zero_point, float *y);
+int nn_dequantize_s16_f32(const int16_t *q, size_t len, float scale, int32_t zero_point, float *y);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* NN_H */

@@ -1,0 +1,153 @@
+/**
+ * `verifyModel`: generates the C and a test harness, compiles and runs it on a target, and compares
+ * every output with the TypeScript reference: bit for bit on the integer path (and for the float outputs
+ * of integer exports, which the reference reproduces in float32 steps), within 1e-5 (relative or absolute,
+ * whichever is larger) for float32 exports.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { Dataset } from "../data/dataset.js";
+import { cFloat } from "../codegen/cnames.js";
+import { type Exportable, renderModel } from "../codegen/export.js";
+import { loadTemplates } from "../codegen/render.js";
+import { predictedClass } from "../train/metrics.js";
+import { runHostHarness } from "./host.js";
+import { type Expected, makeVectors, STATUS_OK, type VectorSet } from "./vectors.js";
+
+export const FLOAT_TOLERANCE = 1e-5;
+
+export interface VerifyOptions {
+  target: string;
+  data?: Dataset;
+  /** random vectors of each kind, besides the fixed extremes */
+  random: number;
+  seed?: number;
+  sanitize?: boolean;
+  templates?: string;
+  /** keep the generated files in this folder instead of a temporary one */
+  keepDir?: string;
+}
+
+export interface Mismatch {
+  kind: "predict" | "predict_float";
+  vector: number;
+  expected: Expected;
+  actual: Expected;
+}
+
+export interface VerifyResult {
+  target: string;
+  precision: string;
+  vectors: number;
+  mismatches: number;
+  maxAbsDiff: number;
+  accuracy?: number;
+  samples?: number;
+  first: Mismatch[];
+  compileCommand: string;
+}
+
+const HARNESS_NAME = "model";
+
+/** Floats for a C initializer: NaN and infinities through math.h's macros. */
+function cValue(v: number): string {
+  if (Number.isNaN(v)) return "NAN";
+  if (v === Number.POSITIVE_INFINITY) return "INFINITY";
+  if (v === Number.NEGATIVE_INFINITY) return "-INFINITY";
+  return cFloat(v);
+}
+
+function bitsToFloat(hex: string): number {
+  const b = Buffer.alloc(4);
+  b.writeUInt32BE(Number.parseInt(hex, 16) >>> 0);
+  return b.readFloatBE(0);
+}
+
+export function harnessSource(set: VectorSet, board: boolean): string {
+  const t = loadTemplates();
+  return t.render("harness/main.c", {
+    name: HARNESS_NAME,
+    NAME: HARNESS_NAME.toUpperCase(),
+    host: !board,
+    board,
+    integer: set.integer,
+    codeCount: set.codes.length,
+    rawCount: set.raw.length,
+    codes: set.codes.map((c) => c.map((v) => (set.integer ? String(v) : cValue(v))).join(", ")),
+    raw: set.raw.map((x) => x.map(cValue).join(", ")),
+  });
+}
+
+export async function verifyModel(m: Exportable, options: VerifyOptions): Promise<VerifyResult> {
+  const set = makeVectors(m, { data: options.data, random: options.random, seed: options.seed });
+  const rendered = renderModel(m, { name: HARNESS_NAME, templates: options.templates });
+  const dir = options.keepDir ?? mkdtempSync(join(tmpdir(), "nn2c-verify-"));
+  try {
+    for (const [file, content] of rendered.files) writeFileSync(join(dir, file), content);
+    writeFileSync(join(dir, "harness.c"), harnessSource(set, options.target !== "host"));
+    const sources = [...rendered.files.keys()].filter((f) => f.endsWith(".c")).concat("harness.c");
+    const run = await runHostHarness(dir, sources, { sanitize: options.sanitize ?? true });
+    return compare(set, run.stdout, options.target, rendered.view.precision, run.command);
+  } finally {
+    if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Compares the harness output with the expected values. */
+export function compare(set: VectorSet, stdout: string, target: string, precision: string, command: string): VerifyResult {
+  const lines = stdout.split("\n").filter((l) => l.length > 0);
+  const mismatches: Mismatch[] = [];
+  let maxAbsDiff = 0;
+  let hits = 0;
+  const check = (kind: Mismatch["kind"], vector: number, expected: Expected, line: string | undefined) => {
+    const parts = (line ?? "").trim().split(/\s+/);
+    const tag = kind === "predict" ? "P" : "F";
+    const status = parts[0] === tag ? Number(parts[1]) : Number.NaN;
+    const raw = parts.slice(2);
+    // integer exports are compared bit for bit, codes and floats alike; float32 exports within tolerance
+    const exact = set.integer;
+    const values = raw.map((v) => (kind === "predict" && set.integer ? Number(v) : bitsToFloat(v)));
+    const actual: Expected = { status, values };
+    let ok = status === expected.status;
+    if (ok && status === STATUS_OK) {
+      ok = values.length === expected.values.length;
+      for (let j = 0; ok && j < values.length; j++) {
+        const a = values[j];
+        const e = expected.values[j];
+        const diff = Math.abs(a - e);
+        if (Number.isFinite(diff)) maxAbsDiff = Math.max(maxAbsDiff, diff);
+        if (exact) {
+          if (!(Object.is(a, e) || a === e)) ok = false;
+        } else if (!(diff <= FLOAT_TOLERANCE * Math.max(1, Math.abs(e)))) {
+          ok = false;
+        }
+      }
+    }
+    if (!ok) mismatches.push({ kind, vector, expected, actual });
+    return actual;
+  };
+  set.codes.forEach((_, v) => {
+    check("predict", v, set.expectedCodes[v], lines[v]);
+  });
+  set.raw.forEach((_, v) => {
+    const actual = check("predict_float", v, set.expectedRaw[v], lines[set.codes.length + v]);
+    if (v < set.labels.length && actual.status === STATUS_OK) {
+      if (predictedClass(actual.values, 0, actual.values.length) === set.labels[v]) hits++;
+    }
+  });
+  const result: VerifyResult = {
+    target,
+    precision,
+    vectors: set.codes.length + set.raw.length,
+    mismatches: mismatches.length,
+    maxAbsDiff,
+    first: mismatches.slice(0, 5),
+    compileCommand: command,
+  };
+  if (set.labels.length) {
+    result.accuracy = hits / set.labels.length;
+    result.samples = set.labels.length;
+  }
+  return result;
+}
