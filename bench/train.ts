@@ -6,9 +6,10 @@
  * Each trainer runs `--repeat` times (default 5), alternating, and the median is reported: these machines
  * are noisy. `--json` prints one object.
  */
-import { execa } from "execa";
+
 import { fileURLToPath } from "node:url";
-import { loadDataset, computeStandardization, standardize, type Dataset } from "../src/data/dataset.js";
+import { execa } from "execa";
+import { computeStandardization, type Dataset, loadDataset, standardize } from "../src/data/dataset.js";
 import { Dense } from "../src/model/layers/index.js";
 import { Sequential } from "../src/model/sequential.js";
 
@@ -37,7 +38,11 @@ function runNn2c(train: Dataset, test: Dataset): Run {
     Dense({ units: 16, activation: "relu" }),
     Dense({ units: 10, activation: "softmax" }),
   ]);
-  model.compile({ optimizer: { name: "adam", lr: 0.001 }, loss: "sparse_categorical_crossentropy", metrics: ["accuracy"] });
+  model.compile({
+    optimizer: { name: "adam", lr: 0.001 },
+    loss: "sparse_categorical_crossentropy",
+    metrics: ["accuracy"],
+  });
   const t0 = performance.now();
   model.fit(x, train.labels, { epochs: EPOCHS, batchSize: 32, seed: 0 });
   const trainSeconds = (performance.now() - t0) / 1000;
@@ -98,7 +103,9 @@ if (json) {
   console.log(`median of ${repeat} runs each, one thread\n`);
   console.log("trainer        samples/s   seconds   test accuracy");
   const row = (name: string, r: ReturnType<typeof summarize>) =>
-    console.log(`${name.padEnd(13)} ${String(r.samplesPerSecond).padStart(10)} ${r.trainSeconds.toFixed(3).padStart(9)}   ${r.testAccuracy.toFixed(4)}`);
+    console.log(
+      `${name.padEnd(13)} ${String(r.samplesPerSecond).padStart(10)} ${r.trainSeconds.toFixed(3).padStart(9)}   ${r.testAccuracy.toFixed(4)}`,
+    );
   row("nn2c", nn2c);
   if (sklearn) {
     row("scikit-learn", sklearn);

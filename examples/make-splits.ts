@@ -12,7 +12,10 @@ for (const name of ["iris", "digits"]) {
   const { keep, held } = splitIndices(ds, 0.2, 0);
   const lines = readFileSync(file, "utf8").trimEnd().split(/\r?\n/);
   const write = (part: string, rows: number[]) =>
-    writeFileSync(new URL(`./${name}/${part}.csv`, import.meta.url), `${[lines[0], ...rows.map((r) => lines[r + 1])].join("\n")}\n`);
+    writeFileSync(
+      new URL(`./${name}/${part}.csv`, import.meta.url),
+      `${[lines[0], ...rows.map((r) => lines[r + 1])].join("\n")}\n`,
+    );
   write("train", keep);
   write("test", held);
   console.log(`${name}: ${keep.length} train rows, ${held.length} test rows`);

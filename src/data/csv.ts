@@ -23,7 +23,8 @@ export function readCsv(file: string): CsvTable {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (code ?? "unreadable");
+    const why =
+      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (code ?? "unreadable");
     throw new UsageError(`${file}: cannot read CSV (${why})`);
   }
   return parseCsv(text, file);
@@ -42,7 +43,9 @@ export function parseCsv(text: string, file = "<csv>"): CsvTable {
   } catch (e) {
     const err = e as { message?: string; lines?: number };
     const where = err.lines ? `line ${err.lines}` : "file";
-    throw new UsageError(`${file}: ${where}: malformed CSV (${(err.message ?? "parse error").replace(/\s+/g, " ")})`);
+    throw new UsageError(
+      `${file}: ${where}: malformed CSV (${(err.message ?? "parse error").replace(/\s+/g, " ")})`,
+    );
   }
   if (records.length === 0) throw new UsageError(`${file}: empty CSV: expected a header row and data rows`);
   const header = records[0].record;
