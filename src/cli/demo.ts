@@ -6,11 +6,19 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
+import { renderModel, writeOutputs } from "../codegen/export.js";
+import { loadDataset } from "../data/dataset.js";
+import { JobError } from "../errors.js";
 import { writeFileAtomic } from "../files.js";
 import { inspectModel } from "../model/inspect.js";
 import { serializeModel } from "../model/io.js";
+import { datasetSchema, evaluateModel } from "../model/predict.js";
+import { evaluateQModel } from "../quant/evaluate.js";
+import { serializeQModel } from "../quant/io.js";
+import { quantizeModel } from "../quant/quantize.js";
 import { asciiCurves, svgCurves } from "../report/curves.js";
 import { trainFromCsv } from "../train/pipeline.js";
+import { verifyModel } from "../verify/verify.js";
 import { action, fmt, printJson } from "./common.js";
 import { epochProgress } from "./progress.js";
 
@@ -25,10 +33,16 @@ export function registerDemo(program: Command): void {
     .option("--json", "print one JSON object with the summary", false)
     .option("-q, --quiet", "no progress or chart", false)
     .action(
-      action((flags: { out: string; json: boolean; quiet: boolean }) => {
+      action(async (flags: { out: string; json: boolean; quiet: boolean }) => {
         mkdirSync(flags.out, { recursive: true });
         const modelFile = join(flags.out, "digits.json");
+        const qmodelFile = join(flags.out, "digits.int8.json");
         const reportFile = join(flags.out, "digits-training.svg");
+        const cDir = join(flags.out, "c");
+        const say = (line: string) => {
+          if (!flags.json) process.stdout.write(`${line}\n`);
+        };
+        // 1. train
         const progress = epochProgress(flags.quiet || flags.json);
         const result = (() => {
           try {
@@ -45,27 +59,73 @@ export function registerDemo(program: Command): void {
         })();
         writeFileAtomic(modelFile, serializeModel(result.model));
         writeFileAtomic(reportFile, svgCurves(result.history, "nn2c demo: digits"));
+        if (!flags.json) {
+          process.stdout.write(`${result.summary}\n\n`);
+          if (!flags.quiet)
+            process.stdout.write(`${asciiCurves(result.history, { color: process.stdout.isTTY })}\n\n`);
+        }
+        say(
+          `1. trained on ${result.trainSamples} rows x ${result.epochsRun} epochs in ${result.trainSeconds.toFixed(2)} s: ${modelFile}`,
+        );
+        // 2. quantize to int8, calibrated on the training rows
+        const schema = datasetSchema(result.model);
+        const train = loadDataset(DIGITS_TRAIN, { schema });
+        const test = loadDataset(DIGITS_TEST, { schema });
+        const q = quantizeModel(
+          result.model,
+          train.x,
+          train.rows,
+          { precision: "int8", calibration: { method: "minmax" } },
+          DIGITS_TRAIN,
+        );
+        writeFileAtomic(qmodelFile, serializeQModel(q));
+        const floatAcc = evaluateModel(result.model, test).accuracy ?? 0;
+        const intAcc = evaluateQModel(q, test).accuracy ?? 0;
+        say(`2. quantized to int8: ${qmodelFile}`);
+        // 3. export C
+        const exported = writeOutputs(
+          renderModel({ kind: "quantized", model: q }, { name: "digits" }),
+          cDir,
+          true,
+        );
+        say(`3. exported C99 to ${cDir}: ${exported.files.length} files`);
+        // 4. verify on the host: gcc, sanitizers, every output against the TypeScript reference
+        const verified = await verifyModel(
+          { kind: "quantized", model: q },
+          { target: "host", data: test, random: 100 },
+        );
+        say(
+          `4. verified on the host (gcc, ASan+UBSan): ${verified.vectors} vectors, ${verified.mismatches} mismatches`,
+        );
         const info = inspectModel(result.model);
         const summary = {
           model: modelFile,
+          qmodel: qmodelFile,
           report: reportFile,
+          c: cDir,
+          files: exported.files,
           trainSeconds: result.trainSeconds,
           samplesPerSecond: result.samplesPerSecond,
-          float32: { testAccuracy: "accuracy" in result.test! ? result.test.accuracy : null },
+          float32: { testAccuracy: floatAcc },
+          int8: { testAccuracy: intAcc, cTestAccuracy: verified.accuracy ?? null },
+          flashBytes: exported.flashBytes,
+          ramBytes: exported.ramBytes,
           params: info.params,
           macs: info.macs,
-          weightBytes: info.weightBytes,
+          verify: { target: verified.target, vectors: verified.vectors, mismatches: verified.mismatches },
         };
         if (flags.json) return printJson(summary);
-        const out = process.stdout;
-        out.write(`${result.summary}\n\n`);
-        if (!flags.quiet) out.write(`${asciiCurves(result.history, { color: out.isTTY })}\n\n`);
-        out.write(
-          `trained on ${result.trainSamples} rows x ${result.epochsRun} epochs in ${result.trainSeconds.toFixed(2)} s\n` +
-            `float32 test accuracy: ${fmt(summary.float32.testAccuracy ?? 0)} (${DIGITS_TEST})\n` +
-            `params ${info.params}, MACs per inference ${info.macs}, weights: float32 ${info.weightBytes.float32} B, int8 ${info.weightBytes.int8} B\n` +
-            `wrote ${modelFile} and ${reportFile}\n`,
+        say("");
+        say(
+          `test accuracy (${test.rows} rows): float32 ${fmt(floatAcc)}, int8 ${fmt(intAcc)} (the C on the host: ${fmt(verified.accuracy ?? 0)})`,
         );
+        say(
+          `flash ${exported.flashBytes} bytes of weights and constants (plus about 1 KB of code), RAM ${exported.ramBytes} bytes of arena`,
+        );
+        say(`params ${info.params}, MACs per inference ${info.macs}`);
+        say(`C files: ${cDir}/ (digits.h declares digits_predict_float and digits_classify)`);
+        if (verified.mismatches > 0)
+          throw new JobError(`${verified.mismatches} outputs of the C differ from the TypeScript reference`);
       }),
     );
 }

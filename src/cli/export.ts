@@ -23,14 +23,18 @@ export function resolveExportable(file: string, flags: PrecisionFlags): Exportab
   const any = loadAnyModel(file);
   if (any.kind === "quantized") {
     if (flags.precision && flags.precision !== any.model.precision) {
-      throw new UsageError(`${file}: is an ${any.model.precision} model; --precision ${flags.precision} needs the float model`);
+      throw new UsageError(
+        `${file}: is an ${any.model.precision} model; --precision ${flags.precision} needs the float model`,
+      );
     }
     return any;
   }
   const precision = flags.precision ?? "float32";
   if (precision === "float32") return any;
   if (!flags.calibration) {
-    throw new UsageError(`--precision ${precision} with a float model needs --calibration DATA (or quantize it first)`);
+    throw new UsageError(
+      `--precision ${precision} with a float model needs --calibration DATA (or quantize it first)`,
+    );
   }
   const cal = loadDataset(flags.calibration, { schema: datasetSchema(any.model), labelOptional: true });
   const q = quantizeModel(
@@ -44,11 +48,10 @@ export function resolveExportable(file: string, flags: PrecisionFlags): Exportab
 }
 
 export const precisionOption = () =>
-  new Option("--precision <p>", "float32 for a float model; int8/int16 quantizes it with --calibration").choices([
-    "float32",
-    "int8",
-    "int16",
-  ]);
+  new Option(
+    "--precision <p>",
+    "float32 for a float model; int8/int16 quantizes it with --calibration",
+  ).choices(["float32", "int8", "int16"]);
 
 export function registerExport(program: Command): void {
   program
@@ -66,10 +69,20 @@ export function registerExport(program: Command): void {
       action(
         (
           modelFile: string,
-          flags: PrecisionFlags & { output: string; name: string; templates?: string; force: boolean; json: boolean },
+          flags: PrecisionFlags & {
+            output: string;
+            name: string;
+            templates?: string;
+            force: boolean;
+            json: boolean;
+          },
         ) => {
           const m = resolveExportable(modelFile, flags);
-          const summary = writeOutputs(renderModel(m, { name: flags.name, templates: flags.templates }), flags.output, flags.force);
+          const summary = writeOutputs(
+            renderModel(m, { name: flags.name, templates: flags.templates }),
+            flags.output,
+            flags.force,
+          );
           if (flags.json) return printJson(summary);
           process.stdout.write(
             `${summary.precision} C for '${flags.name}' in ${summary.dir}: ${summary.files.join(", ")}\n` +

@@ -6,8 +6,8 @@ import { loadDataset } from "../data/dataset.js";
 import { checkOverwrite, hasJsonFormat, writeFileAtomic } from "../files.js";
 import { loadModel } from "../model/io.js";
 import { datasetSchema, evaluateModel } from "../model/predict.js";
-import { serializeQModel } from "../quant/io.js";
 import { evaluateQModel } from "../quant/evaluate.js";
+import { serializeQModel } from "../quant/io.js";
 import { quantizeModel } from "../quant/quantize.js";
 import { QMODEL_FORMAT } from "../quant/schema.js";
 import { action, fmt, numberArg, printJson } from "./common.js";
@@ -33,7 +33,9 @@ export function registerQuantize(program: Command): void {
     .addOption(new Option("--precision <p>", "integer precision").choices(["int8", "int16"]).default("int8"))
     .requiredOption("-o, --output <qmodel>", "quantized model file to write (JSON)")
     .addOption(
-      new Option("--method <m>", "calibration range: min/max or percentiles").choices(["minmax", "percentile"]).default("minmax"),
+      new Option("--method <m>", "calibration range: min/max or percentiles")
+        .choices(["minmax", "percentile"])
+        .default("minmax"),
     )
     .option(
       "--percentile <p>",
@@ -62,7 +64,10 @@ export function registerQuantize(program: Command): void {
           },
           flags.calibration,
         );
-        let comparison: { float: ReturnType<typeof evaluateModel>; integer: ReturnType<typeof evaluateQModel> } | null = null;
+        let comparison: {
+          float: ReturnType<typeof evaluateModel>;
+          integer: ReturnType<typeof evaluateQModel>;
+        } | null = null;
         if (flags.test) {
           const test = loadDataset(flags.test, { schema });
           comparison = { float: evaluateModel(model, test), integer: evaluateQModel(q, test) };
@@ -74,7 +79,11 @@ export function registerQuantize(program: Command): void {
             output: flags.output,
             precision: q.precision,
             calibrationRows: q.calibration.rows,
-            ops: q.ops.map((op) => ({ kind: op.kind, activation: op.activation, ...(op.kind === "dense" ? { accumulator: op.accumulator } : {}) })),
+            ops: q.ops.map((op) => ({
+              kind: op.kind,
+              activation: op.activation,
+              ...(op.kind === "dense" ? { accumulator: op.accumulator } : {}),
+            })),
             luts,
             layerErrors: q.layerErrors,
             test: comparison,
@@ -82,10 +91,14 @@ export function registerQuantize(program: Command): void {
           return;
         }
         const out = process.stdout;
-        out.write(`${q.precision} integer program, calibrated on ${q.calibration.rows} rows of ${flags.calibration}\n`);
+        out.write(
+          `${q.precision} integer program, calibrated on ${q.calibration.rows} rows of ${flags.calibration}\n`,
+        );
         out.write("per-layer error on the calibration rows (float vs dequantized integer):\n");
         for (const e of q.layerErrors) {
-          out.write(`  ${e.name.padEnd(28)} max ${e.maxAbsError.toPrecision(3)} (${e.maxErrorLsb.toFixed(2)} LSB), rms ${e.rmsError.toPrecision(3)}\n`);
+          out.write(
+            `  ${e.name.padEnd(28)} max ${e.maxAbsError.toPrecision(3)} (${e.maxErrorLsb.toFixed(2)} LSB), rms ${e.rmsError.toPrecision(3)}\n`,
+          );
         }
         for (const l of luts) {
           out.write(
@@ -95,7 +108,9 @@ export function registerQuantize(program: Command): void {
         if (comparison) {
           const score = (e: { accuracy?: number; rmse?: number }) =>
             e.accuracy !== undefined ? `accuracy ${fmt(e.accuracy)}` : `rmse ${e.rmse!.toPrecision(4)}`;
-          out.write(`on ${flags.test}: float32 ${score(comparison.float)}, ${q.precision} ${score(comparison.integer)}\n`);
+          out.write(
+            `on ${flags.test}: float32 ${score(comparison.float)}, ${q.precision} ${score(comparison.integer)}\n`,
+          );
         }
         out.write(`wrote ${flags.output}\n`);
       }),

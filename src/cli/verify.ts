@@ -41,7 +41,9 @@ export function registerVerify(program: Command): void {
             throw new UsageError(`unknown target '${flags.target}': expected one of ${TARGETS.join(", ")}`);
           }
           const m = resolveExportable(modelFile, flags);
-          const data = flags.data ? loadDataset(flags.data, { schema: datasetSchema(m.model), labelOptional: true }) : undefined;
+          const data = flags.data
+            ? loadDataset(flags.data, { schema: datasetSchema(m.model), labelOptional: true })
+            : undefined;
           const r = await verifyModel(m, {
             target: flags.target,
             data,
@@ -56,7 +58,9 @@ export function registerVerify(program: Command): void {
           } else {
             process.stdout.write(
               `${r.precision} on ${r.target}: ${r.vectors} vectors, ${r.mismatches} mismatches, max |difference| ${r.maxAbsDiff}` +
-                (r.accuracy !== undefined ? `, accuracy ${fmt(r.accuracy)} on ${r.samples} labelled rows` : "") +
+                (r.accuracy !== undefined
+                  ? `, accuracy ${fmt(r.accuracy)} on ${r.samples} labelled rows`
+                  : "") +
                 "\n",
             );
           }
@@ -65,7 +69,9 @@ export function registerVerify(program: Command): void {
               (mm) =>
                 `  ${mm.kind} vector ${mm.vector}: expected status ${mm.expected.status} [${mm.expected.values.slice(0, 8).join(", ")}], got status ${mm.actual.status} [${mm.actual.values.slice(0, 8).join(", ")}]`,
             );
-            throw new JobError(`${r.mismatches} outputs differ from the TypeScript reference; the first:\n${lines.join("\n")}`);
+            throw new JobError(
+              `${r.mismatches} outputs differ from the TypeScript reference; the first:\n${lines.join("\n")}`,
+            );
           }
         },
       ),

@@ -22,12 +22,15 @@ export const MAX_NAME_LENGTH = 40;
 export function checkCName(name: string): string {
   const expected = "expected a C identifier: a letter, then letters, digits or _, and no C keyword";
   if (!IDENTIFIER.test(name)) throw new UsageError(`--name '${name}': ${expected}`);
-  if (name.length > MAX_NAME_LENGTH) throw new UsageError(`--name '${name}': at most ${MAX_NAME_LENGTH} characters`);
+  if (name.length > MAX_NAME_LENGTH)
+    throw new UsageError(`--name '${name}': at most ${MAX_NAME_LENGTH} characters`);
   if (RESERVED.has(name) || RESERVED.has(name.toLowerCase())) {
     throw new UsageError(`--name '${name}': '${name}' is a C keyword or reserved name; ${expected}`);
   }
   if (/^nn($|_)/i.test(name)) {
-    throw new UsageError(`--name '${name}': names starting with 'nn_' belong to the nn runtime; choose another`);
+    throw new UsageError(
+      `--name '${name}': names starting with 'nn_' belong to the nn runtime; choose another`,
+    );
   }
   return name;
 }
@@ -49,7 +52,10 @@ export function cString(text: string): string {
 
 /** Text safe inside a C block comment: no comment terminator, no line break, printable ASCII only. */
 export function cComment(text: string): string {
-  return text.replace(/[^\x20-\x7e]/g, "?").replace(/\*\//g, "* /").replace(/\/\*/g, "/ *");
+  return text
+    .replace(/[^\x20-\x7e]/g, "?")
+    .replace(/\*\//g, "* /")
+    .replace(/\/\*/g, "/ *");
 }
 
 /** A float constant printed losslessly for float32: 9 significant digits and an f suffix. */

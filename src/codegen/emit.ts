@@ -76,7 +76,12 @@ function rows(values: string[], perLine = VALUES_PER_LINE): string[] {
   const w = Math.max(...values.map((v) => v.length));
   const out: string[] = [];
   for (let k = 0; k < values.length; k += perLine) {
-    out.push(`${values.slice(k, k + perLine).map((v) => v.padStart(w)).join(", ")},`);
+    out.push(
+      `${values
+        .slice(k, k + perLine)
+        .map((v) => v.padStart(w))
+        .join(", ")},`,
+    );
   }
   return out;
 }
@@ -136,7 +141,8 @@ function wire(widths: number[], inPlace: boolean[], calls: ((src: string, dst: s
   const last = widths.length - 1;
   const tensors: ModelView["tensors"] = [];
   const ptr = (k: number) => (k === 0 ? "input" : k === last ? "output" : `t${k}`);
-  for (let k = 1; k < last; k++) tensors.push({ name: `t${k}`, offset: plan.tensors[k].offset, width: widths[k] });
+  for (let k = 1; k < last; k++)
+    tensors.push({ name: `t${k}`, offset: plan.tensors[k].offset, width: widths[k] });
   const steps = calls.map((call, k) => call(ptr(k), ptr(k + 1)));
   return { plan, tensors, steps };
 }
@@ -147,7 +153,13 @@ export function emitQuantized(q: QModel, name: string, sourceHash: string): Mode
   const ctype = p === "int8" ? "int8_t" : "int16_t";
   const dtype = p === "int8" ? "s8" : "s16";
   const prefix = `${name}_`;
-  const files = new Set<string>(["nn.h", "nn_config.h", "nn_support.h", `nn_quantize_f32_${dtype}.c`, `nn_dequantize_${dtype}_f32.c`]);
+  const files = new Set<string>([
+    "nn.h",
+    "nn_config.h",
+    "nn_support.h",
+    `nn_quantize_f32_${dtype}.c`,
+    `nn_dequantize_${dtype}_f32.c`,
+  ]);
   const emittedTables = new Map<number, string>();
   const ops: OpView[] = [];
   const calls: ((src: string, dst: string) => string)[] = [];
@@ -162,7 +174,14 @@ export function emitQuantized(q: QModel, name: string, sourceHash: string): Mode
   });
   const { plan, tensors, steps } = wire(widths, inPlace, calls);
   const elem = p === "int8" ? 1 : 2;
-  const common: Common = { name, banner: [], task: q.task, classes: q.output.classes, inputs: q.inputs, output: q.output };
+  const common: Common = {
+    name,
+    banner: [],
+    task: q.task,
+    classes: q.output.classes,
+    inputs: q.inputs,
+    output: q.output,
+  };
   const outputSize = widths[widths.length - 1];
   const view: ModelView = {
     banner: [],
@@ -211,12 +230,13 @@ function emitOp(
   files: Set<string>,
 ): { view: OpView; call: (src: string, dst: string) => string } {
   const id = `${prefix}op${k}`;
-  const quant = (x: { scale: number; zeroPoint: number }) => `scale ${x.scale.toPrecision(6)} zp ${x.zeroPoint}`;
+  const quant = (x: { scale: number; zeroPoint: number }) =>
+    `scale ${x.scale.toPrecision(6)} zp ${x.zeroPoint}`;
   if (op.kind === "dense") {
     const s64 = op.accumulator === "s64";
     const kernel = q.precision === "int8" ? "nn_dense_s8" : s64 ? "nn_dense_s16_s64" : "nn_dense_s16";
     files.add(`${kernel}.c`);
-    const realW = op.weights.map((row, o) => row.map((w) => w * op.weightScales[o])).flat();
+    const realW = op.weights.flatMap((row, o) => row.map((w) => w * op.weightScales[o]));
     const arrays: ArrayView[] = [
       {
         comment: `weights: s8 [${op.units}][${op.inputs}], per output channel scales ${range(op.weightScales)}, real values ${range(realW)}`,
@@ -230,7 +250,10 @@ function emitOp(
         ctype: s64 ? "int64_t" : "int32_t",
         name: `${id}_bias`,
         dims: `[${op.units}]`,
-        rows: rows(op.bias.map((b) => cInt(b, s64 ? "int64" : "int32")), 8),
+        rows: rows(
+          op.bias.map((b) => cInt(b, s64 ? "int64" : "int32")),
+          8,
+        ),
       },
       {
         comment: `requantization multipliers (${s64 ? "16-bit, nn_requantize_s64" : "31-bit, nn_requantize"}) and shifts`,
@@ -239,12 +262,30 @@ function emitOp(
         dims: `[${op.units}]`,
         rows: rows(op.mult.map(int), 8),
       },
-      { comment: "", ctype: "int32_t", name: `${id}_shift`, dims: `[${op.units}]`, rows: rows(op.shift.map(int)) },
+      {
+        comment: "",
+        ctype: "int32_t",
+        name: `${id}_shift`,
+        dims: `[${op.units}]`,
+        rows: rows(op.shift.map(int)),
+      },
     ];
     if (op.negMult && op.negShift) {
       arrays.push(
-        { comment: "leaky relu: multipliers and shifts for negative accumulators", ctype: "int32_t", name: `${id}_neg_mult`, dims: `[${op.units}]`, rows: rows(op.negMult.map(int), 8) },
-        { comment: "", ctype: "int32_t", name: `${id}_neg_shift`, dims: `[${op.units}]`, rows: rows(op.negShift.map(int)) },
+        {
+          comment: "leaky relu: multipliers and shifts for negative accumulators",
+          ctype: "int32_t",
+          name: `${id}_neg_mult`,
+          dims: `[${op.units}]`,
+          rows: rows(op.negMult.map(int), 8),
+        },
+        {
+          comment: "",
+          ctype: "int32_t",
+          name: `${id}_neg_shift`,
+          dims: `[${op.units}]`,
+          rows: rows(op.negShift.map(int)),
+        },
       );
     }
     const leaky = op.negMult !== undefined;
@@ -294,7 +335,10 @@ function emitOp(
         ctype: "uint32_t",
         name: tname,
         dims: `[${t.entries.length}]`,
-        rows: rows(t.entries.map((e) => cInt(e, "uint32")), 8),
+        rows: rows(
+          t.entries.map((e) => cInt(e, "uint32")),
+          8,
+        ),
       });
     }
     call = (src, dst) => `${kernel}(${src}, ${dst}, ${op.width}u, ${tname})`;
@@ -371,13 +415,28 @@ export function emitFloat(model: ModelFile, name: string, sourceHash: string): M
       ops.push({
         comment: cComment(`op ${k}: layers[${li}] dense ${width} -> ${layer.units}, f32`),
         arrays: [
-          { comment: `weights: f32 [${layer.units}][${width}]`, ctype: "float", name: `${id}_weights`, dims: `[${layer.units}][${width}]`, rows: matrixRows(layer.weights, cFloat) },
-          { comment: "bias: f32", ctype: "float", name: `${id}_bias`, dims: `[${layer.units}]`, rows: rows(layer.bias.map(cFloat), 8) },
+          {
+            comment: `weights: f32 [${layer.units}][${width}]`,
+            ctype: "float",
+            name: `${id}_weights`,
+            dims: `[${layer.units}][${width}]`,
+            rows: matrixRows(layer.weights, cFloat),
+          },
+          {
+            comment: "bias: f32",
+            ctype: "float",
+            name: `${id}_bias`,
+            dims: `[${layer.units}]`,
+            rows: rows(layer.bias.map(cFloat), 8),
+          },
         ],
         params: null,
         call: "",
       });
-      calls.push((src, dst) => `nn_dense_f32(${src}, &${id}_weights[0][0], ${id}_bias, ${width}, ${layer.units}, ${dst})`);
+      calls.push(
+        (src, dst) =>
+          `nn_dense_f32(${src}, &${id}_weights[0][0], ${id}_bias, ${width}, ${layer.units}, ${dst})`,
+      );
       inPlace.push(false);
       widths.push(layer.units);
       k++;
@@ -393,14 +452,26 @@ export function emitFloat(model: ModelFile, name: string, sourceHash: string): M
     const kernel = `nn_${layer.activation}_f32`;
     files.add(`${kernel}.c`);
     const alpha = layer.activation === "leaky_relu" ? `, ${cFloat(layer.alpha ?? 0.2)}` : "";
-    ops.push({ comment: cComment(`op ${k}: layers[${li}] ${layer.activation} over ${w} values, f32, in place`), arrays: [], params: null, call: "" });
+    ops.push({
+      comment: cComment(`op ${k}: layers[${li}] ${layer.activation} over ${w} values, f32, in place`),
+      arrays: [],
+      params: null,
+      call: "",
+    });
     calls.push((src, dst) => `${kernel}(${src}, ${dst}, ${w}u${alpha})`);
     inPlace.push(true);
     widths.push(w);
     k++;
   });
   const { plan, tensors, steps } = wire(widths, inPlace, calls);
-  const common: Common = { name, banner: [], task: model.task, classes: model.output.classes, inputs: model.inputs, output: model.output };
+  const common: Common = {
+    name,
+    banner: [],
+    task: model.task,
+    classes: model.output.classes,
+    inputs: model.inputs,
+    output: model.output,
+  };
   const view: ModelView = {
     banner: [],
     name,
@@ -434,7 +505,14 @@ export function emitFloat(model: ModelFile, name: string, sourceHash: string): M
   return view;
 }
 
-const CTYPE_BYTES: Record<string, number> = { int8_t: 1, uint16_t: 2, int32_t: 4, uint32_t: 4, int64_t: 8, float: 4 };
+const CTYPE_BYTES: Record<string, number> = {
+  int8_t: 1,
+  uint16_t: 2,
+  int32_t: 4,
+  uint32_t: 4,
+  int64_t: 8,
+  float: 4,
+};
 
 /** Bytes of constant data (arrays, parameter structs, standardisation, class names) the model puts in flash. */
 function constBytes(v: ModelView): number {

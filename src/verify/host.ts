@@ -38,14 +38,18 @@ export async function runHostHarness(
   const command = `${cc} ${args.join(" ")}`;
   const built = await execa(cc, args, { reject: false, all: true });
   if ((built as { code?: string }).code === "ENOENT" || (built.failed && built.exitCode === undefined)) {
-    throw new UsageError(`${cc} not found: install a C compiler (Debian: apt-get install ${cc === "clang" ? "clang" : "gcc"})`);
+    throw new UsageError(
+      `${cc} not found: install a C compiler (Debian: apt-get install ${cc === "clang" ? "clang" : "gcc"})`,
+    );
   }
   if (built.exitCode !== 0) {
     throw new JobError(`compiling the generated C failed:\n${built.all}\ncommand: ${command}`);
   }
   const run = await execa(exe, [], { reject: false, all: false, timeout: 120_000 });
   if (run.exitCode !== 0) {
-    throw new JobError(`the harness failed (exit ${run.exitCode ?? run.signal}):\n${run.stderr.slice(0, 2000)}`);
+    throw new JobError(
+      `the harness failed (exit ${run.exitCode ?? run.signal}):\n${run.stderr.slice(0, 2000)}`,
+    );
   }
   return { stdout: run.stdout, command };
 }

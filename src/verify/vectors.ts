@@ -6,11 +6,12 @@
  * and largest codes, alternating extremes, and raw values far outside the calibration range, plus NaN
  * and infinite inputs, which must give status 2.
  */
+
+import type { Exportable } from "../codegen/export.js";
 import type { Dataset } from "../data/dataset.js";
 import { UsageError } from "../errors.js";
 import { toSequential } from "../model/io.js";
 import { predictModel } from "../model/predict.js";
-import type { Exportable } from "../codegen/export.js";
 import { dequantizeOutput, opWidth, quantizeInput, runProgram } from "../quant/intref.js";
 import { CODE_RANGE } from "../quant/schema.js";
 import { Rng } from "../rng.js";
@@ -37,7 +38,10 @@ export interface VectorSet {
   labelled: Dataset | null;
 }
 
-export function makeVectors(m: Exportable, options: { data?: Dataset; random: number; seed?: number }): VectorSet {
+export function makeVectors(
+  m: Exportable,
+  options: { data?: Dataset; random: number; seed?: number },
+): VectorSet {
   const rng = new Rng(options.seed ?? 1);
   const inputs = m.model.inputs;
   const n = inputs.names.length;
@@ -49,11 +53,18 @@ export function makeVectors(m: Exportable, options: { data?: Dataset; random: nu
   if (m.kind === "quantized") {
     const { lo, hi } = CODE_RANGE[m.model.precision];
     const zp = m.model.input.zeroPoint;
-    codes.push(Array(n).fill(lo), Array(n).fill(hi), Array(n).fill(zp), Array.from({ length: n }, (_, i) => (i % 2 ? hi : lo)));
-    for (let k = 0; k < options.random; k++) codes.push(Array.from({ length: n }, () => lo + rng.int(hi - lo + 1)));
+    codes.push(
+      Array(n).fill(lo),
+      Array(n).fill(hi),
+      Array(n).fill(zp),
+      Array.from({ length: n }, (_, i) => (i % 2 ? hi : lo)),
+    );
+    for (let k = 0; k < options.random; k++)
+      codes.push(Array.from({ length: n }, () => lo + rng.int(hi - lo + 1)));
   } else {
     codes.push(Array(n).fill(0), Array(n).fill(1e3), Array(n).fill(-1e3));
-    for (let k = 0; k < options.random; k++) codes.push(Array.from({ length: n }, () => Math.fround(rng.normal() * 2)));
+    for (let k = 0; k < options.random; k++)
+      codes.push(Array.from({ length: n }, () => Math.fround(rng.normal() * 2)));
   }
 
   // Raw rows for <name>_predict_float: the data first, then random rows near and far from the training range.
@@ -66,7 +77,9 @@ export function makeVectors(m: Exportable, options: { data?: Dataset; random: nu
     }
   }
   const around = (spread: number) =>
-    Array.from({ length: n }, (_, i) => Math.fround(inputs.mean[i] + inputs.std[i] * spread * (2 * rng.next() - 1)));
+    Array.from({ length: n }, (_, i) =>
+      Math.fround(inputs.mean[i] + inputs.std[i] * spread * (2 * rng.next() - 1)),
+    );
   for (let k = 0; k < options.random; k++) raw.push(around(k % 4 === 3 ? 1000 : 3));
   raw.push(around(1e6));
   if (integer) raw.push(Array(n).fill(3e38), Array(n).fill(-3e38));
@@ -107,7 +120,10 @@ function expect(m: Exportable, set: VectorSet): void {
         continue;
       }
       const outs = runProgram(q, qin);
-      set.expectedRaw.push({ status: STATUS_OK, values: Array.from(dequantizeOutput(q, outs[outs.length - 1])) });
+      set.expectedRaw.push({
+        status: STATUS_OK,
+        values: Array.from(dequantizeOutput(q, outs[outs.length - 1])),
+      });
     }
     return;
   }
@@ -115,9 +131,16 @@ function expect(m: Exportable, set: VectorSet): void {
   const seq = toSequential(model);
   set.outputSize = seq.outputSize;
   const n = set.inputSize;
-  const codeOut = seq.predictMatrix({ rows: set.codes.length, cols: n, data: Float32Array.from(set.codes.flat()) });
+  const codeOut = seq.predictMatrix({
+    rows: set.codes.length,
+    cols: n,
+    data: Float32Array.from(set.codes.flat()),
+  });
   set.codes.forEach((_, r) => {
-    set.expectedCodes.push({ status: STATUS_OK, values: Array.from(codeOut.data.subarray(r * set.outputSize, (r + 1) * set.outputSize)) });
+    set.expectedCodes.push({
+      status: STATUS_OK,
+      values: Array.from(codeOut.data.subarray(r * set.outputSize, (r + 1) * set.outputSize)),
+    });
   });
   for (const x of set.raw) {
     if (x.some((v) => !Number.isFinite(v))) {

@@ -7,10 +7,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { Dataset } from "../data/dataset.js";
 import { cFloat } from "../codegen/cnames.js";
 import { type Exportable, renderModel } from "../codegen/export.js";
 import { loadTemplates } from "../codegen/render.js";
+import type { Dataset } from "../data/dataset.js";
 import { predictedClass } from "../train/metrics.js";
 import { runHostHarness } from "./host.js";
 import { type Expected, makeVectors, STATUS_OK, type VectorSet } from "./vectors.js";
@@ -95,7 +95,13 @@ export async function verifyModel(m: Exportable, options: VerifyOptions): Promis
 }
 
 /** Compares the harness output with the expected values. */
-export function compare(set: VectorSet, stdout: string, target: string, precision: string, command: string): VerifyResult {
+export function compare(
+  set: VectorSet,
+  stdout: string,
+  target: string,
+  precision: string,
+  command: string,
+): VerifyResult {
   const lines = stdout.split("\n").filter((l) => l.length > 0);
   const mismatches: Mismatch[] = [];
   let maxAbsDiff = 0;
