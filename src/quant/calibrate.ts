@@ -34,7 +34,9 @@ export function calibrate(
   file = "calibration data",
 ): Calibration {
   if (rows < MIN_CALIBRATION_ROWS) {
-    throw new UsageError(`${file}: ${rows} rows; calibration needs at least ${MIN_CALIBRATION_ROWS} representative rows`);
+    throw new UsageError(
+      `${file}: ${rows} rows; calibration needs at least ${MIN_CALIBRATION_ROWS} representative rows`,
+    );
   }
   const cols = model.inputs.names.length;
   const z = standardize(x, cols, model.inputs);
@@ -66,6 +68,7 @@ function range(v: Float32Array, options: CalibrationOptions): [number, number] {
   }
   const p = options.percentile ?? 99.99;
   const sorted = Float64Array.from(v).sort();
-  const at = (q: number) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.round((q / 100) * (sorted.length - 1))))];
+  const at = (q: number) =>
+    sorted[Math.min(sorted.length - 1, Math.max(0, Math.round((q / 100) * (sorted.length - 1))))];
   return [at(100 - p), at(p)];
 }

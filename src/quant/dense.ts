@@ -92,11 +92,15 @@ const SCALE_SEARCH_MAX_INPUTS = 256;
  * (a few passes); this also compensates the error earlier layers left in xq. For layers up to 256 inputs
  * the scale is searched too (clipping the largest weights when that pays). Deterministic.
  */
-export function quantizeRow(row: readonly number[], stats: InputMoments | null): { sw: number; wq: number[] } {
+export function quantizeRow(
+  row: readonly number[],
+  stats: InputMoments | null,
+): { sw: number; wq: number[] } {
   const maxAbs = row.reduce((m, w) => Math.max(m, Math.abs(w)), 0);
   if (maxAbs === 0) return { sw: 1, wq: row.map(() => 0) };
   const full = maxAbs / 127;
-  const nearest = (sw: number) => row.map((w) => Math.max(-127, Math.min(127, roundHalfAwayFromZero(w / sw))));
+  const nearest = (sw: number) =>
+    row.map((w) => Math.max(-127, Math.min(127, roundHalfAwayFromZero(w / sw))));
   if (!stats) return { sw: full, wq: nearest(full) };
   const I = row.length;
   const C = stats.qq;
@@ -171,7 +175,9 @@ export function quantizeDense(
     // Bias correction: what remains of the error has mean E[xf·w - xq·(sw·wq)] on the calibration rows;
     // adding it to the bias cancels that shift.
     let correction = 0;
-    if (stats) for (let i = 0; i < row.length; i++) correction += row[i] * stats.meanF[i] - sw * wq[i] * stats.meanQ[i];
+    if (stats)
+      for (let i = 0; i < row.length; i++)
+        correction += row[i] * stats.meanF[i] - sw * wq[i] * stats.meanQ[i];
     const b = roundHalfAwayFromZero((src.bias[o] + correction) / (input.scale * sw)) - input.zeroPoint * sumW;
     const bound = Math.abs(b) + maxAbsCode * wq.reduce((s, w) => s + Math.abs(w), 0);
     if (!Number.isSafeInteger(b) || bound > S64_BOUND) {

@@ -41,9 +41,15 @@ export function opWidth(op: QOp): number {
 
 /** Runs one op on the codes of its input. */
 export function runOp(tables: QModel["tables"], op: QOp, q: ArrayLike<number>, out: Int32Array): void {
-  if (op.kind === "dense") return runDense(op, q, out);
+  if (op.kind === "dense") {
+    runDense(op, q, out);
+    return;
+  }
   const table = tables[op.table];
-  if (op.kind === "softmax") return runSoftmax(table as unknown as SoftmaxTable, q, op.width, out);
+  if (op.kind === "softmax") {
+    runSoftmax(table as unknown as SoftmaxTable, q, op.width, out);
+    return;
+  }
   if (table.kind === "table_s8") {
     for (let i = 0; i < op.width; i++) out[i] = applyTableS8(table as unknown as TableS8, q[i]);
   } else {

@@ -15,7 +15,14 @@ import { type Calibration, type CalibrationOptions, calibrate } from "./calibrat
 import { inputMoments, quantizeDense } from "./dense.js";
 import { quantizeInput, runOp, runProgram } from "./intref.js";
 import { buildTableS8, buildTableS16, measureTableError, type QuantParams, tableKey } from "./lut.js";
-import { CODE_RANGE, type Precision, QMODEL_FORMAT, QMODEL_VERSION, type QModel, type QOp } from "./schema.js";
+import {
+  CODE_RANGE,
+  type Precision,
+  QMODEL_FORMAT,
+  QMODEL_VERSION,
+  type QModel,
+  type QOp,
+} from "./schema.js";
 import { buildSoftmaxTable, softmaxOutputQuant } from "./softmax.js";
 
 export interface QuantizeOptions {
@@ -76,7 +83,8 @@ export function quantizeModel(
   // Inputs in the field stray beyond the calibration rows, and clamping them (or the activations they
   // drive) changes predictions: int16 has bits to spare for wider ranges, int8 has not.
   const margin = options.rangeMargin ?? DEFAULT_RANGE_MARGIN[precision];
-  if (!(margin >= 1 && Number.isFinite(margin))) throw new UsageError(`range margin ${margin}: expected a number >= 1`);
+  if (!(margin >= 1 && Number.isFinite(margin)))
+    throw new UsageError(`range margin ${margin}: expected a number >= 1`);
   const tensorQuant = (t: number, where: string) =>
     rangeQuant(cal.ranges[t][0] * margin, cal.ranges[t][1] * margin, precision, where);
   const input = tensorQuant(0, `${file}: the standardised input`);
@@ -85,12 +93,21 @@ export function quantizeModel(
   const cols = model.inputs.names.length;
   let codes = new Int32Array(rows * cols);
   for (let r = 0; r < rows; r++) {
-    quantizeInput({ precision, inputs: model.inputs, input }, x.subarray(r * cols, (r + 1) * cols), codes.subarray(r * cols, (r + 1) * cols));
+    quantizeInput(
+      { precision, inputs: model.inputs, input },
+      x.subarray(r * cols, (r + 1) * cols),
+      codes.subarray(r * cols, (r + 1) * cols),
+    );
   }
   const advance = (op: QOp, inWidth: number, outWidth: number) => {
     const next = new Int32Array(rows * outWidth);
     for (let r = 0; r < rows; r++) {
-      runOp(tables, op, codes.subarray(r * inWidth, (r + 1) * inWidth), next.subarray(r * outWidth, (r + 1) * outWidth));
+      runOp(
+        tables,
+        op,
+        codes.subarray(r * inWidth, (r + 1) * inWidth),
+        next.subarray(r * outWidth, (r + 1) * outWidth),
+      );
     }
     codes = next;
   };
@@ -100,7 +117,11 @@ export function quantizeModel(
   const tableIndex = new Map<string, number>();
   const luts: QModel["luts"] = [];
   const opTensor: number[] = []; // calibration tensor each op's output corresponds to
-  const addTable = (table: QModel["tables"][number], activation: string, f: ((x: number) => number) | null) => {
+  const addTable = (
+    table: QModel["tables"][number],
+    activation: string,
+    f: ((x: number) => number) | null,
+  ) => {
     const key = tableKey(table as never);
     const known = tableIndex.get(key);
     if (known !== undefined) return known;
@@ -158,7 +179,15 @@ export function quantizeModel(
     if (hint.kind === "softmax") {
       const output = softmaxOutputQuant(precision);
       const table = buildSoftmaxTable(precision, current.scale);
-      ops.push({ kind: "softmax", layer: step.layer, activation: "softmax", width, input: current, output, table: addTable(table as never, "softmax(exp)", null) });
+      ops.push({
+        kind: "softmax",
+        layer: step.layer,
+        activation: "softmax",
+        width,
+        input: current,
+        output,
+        table: addTable(table as never, "softmax(exp)", null),
+      });
       opTensor.push(k + 1);
       advance(ops[ops.length - 1], width, width);
       current = output;
@@ -166,23 +195,36 @@ export function quantizeModel(
     }
     const fx = (v: number) => act.f(v, { alpha });
     const where = describe(model, step.layer, step.activation);
-    const output = FIXED_OUTPUT[step.activation]?.[precision] ?? tabulatedRange(fx, current, precision, `${file}: output of ${where}`);
+    const output =
+      FIXED_OUTPUT[step.activation]?.[precision] ??
+      tabulatedRange(fx, current, precision, `${file}: output of ${where}`);
     let table: QModel["tables"][number];
     try {
-      table = (precision === "int8"
-        ? buildTableS8(fx, current, output)
-        : buildTableS16(fx, current, output, { symmetry: SYMMETRY[step.activation] })) as never;
+      table = (
+        precision === "int8"
+          ? buildTableS8(fx, current, output)
+          : buildTableS16(fx, current, output, { symmetry: SYMMETRY[step.activation] })
+      ) as never;
     } catch (e) {
-      throw new UsageError(`${where}: activation '${step.activation}' cannot be tabulated (${(e as Error).message})`);
+      throw new UsageError(
+        `${where}: activation '${step.activation}' cannot be tabulated (${(e as Error).message})`,
+      );
     }
-    ops.push({ kind: "table", layer: step.layer, activation: step.activation, width, input: current, output, table: addTable(table, step.activation, fx) });
+    ops.push({
+      kind: "table",
+      layer: step.layer,
+      activation: step.activation,
+      width,
+      input: current,
+      output,
+      table: addTable(table, step.activation, fx),
+    });
     opTensor.push(k + 1);
     advance(ops[ops.length - 1], width, width);
     current = output;
   }
 
-  let outputKind: QModel["output"]["kind"] =
-    model.task === "regression" ? "values" : "probabilities";
+  let outputKind: QModel["output"]["kind"] = model.task === "regression" ? "values" : "probabilities";
   if (options.argmax) {
     if (model.task !== "classification" || ops[ops.length - 1].kind !== "softmax") {
       throw new UsageError("--argmax needs a classifier whose last layer is softmax");
@@ -197,7 +239,9 @@ export function quantizeModel(
     version: QMODEL_VERSION,
     generator: `nn2c ${VERSION}`,
     precision,
-    sourceHash: createHash("sha256").update(options.sourceBytes ?? JSON.stringify(model)).digest("hex"),
+    sourceHash: createHash("sha256")
+      .update(options.sourceBytes ?? JSON.stringify(model))
+      .digest("hex"),
     task: model.task,
     inputs: model.inputs,
     output: { ...model.output, kind: outputKind },
@@ -205,7 +249,12 @@ export function quantizeModel(
     outputQuant: last.output,
     ops,
     tables,
-    calibration: { rows, method: options.calibration.method, percentile: options.calibration.method === "percentile" ? (options.calibration.percentile ?? 99.99) : undefined },
+    calibration: {
+      rows,
+      method: options.calibration.method,
+      percentile:
+        options.calibration.method === "percentile" ? (options.calibration.percentile ?? 99.99) : undefined,
+    },
     luts,
     layerErrors: [],
   };
@@ -214,13 +263,19 @@ export function quantizeModel(
 }
 
 /** Output quantization of a tabulated function: the range of f over every input code. */
-function tabulatedRange(f: (x: number) => number, input: QuantParams, precision: Precision, where: string): QuantParams {
+function tabulatedRange(
+  f: (x: number) => number,
+  input: QuantParams,
+  precision: Precision,
+  where: string,
+): QuantParams {
   const { lo, hi } = CODE_RANGE[precision];
   let a = Number.POSITIVE_INFINITY;
   let b = Number.NEGATIVE_INFINITY;
   for (let c = lo; c <= hi; c++) {
     const y = f(input.scale * (c - input.zeroPoint));
-    if (!Number.isFinite(y)) throw new UsageError(`${where}: f(${input.scale * (c - input.zeroPoint)}) = ${y}: cannot be tabulated`);
+    if (!Number.isFinite(y))
+      throw new UsageError(`${where}: f(${input.scale * (c - input.zeroPoint)}) = ${y}: cannot be tabulated`);
     a = Math.min(a, y);
     b = Math.max(b, y);
   }
@@ -228,7 +283,13 @@ function tabulatedRange(f: (x: number) => number, input: QuantParams, precision:
 }
 
 /** Float vs dequantized integer outputs of every op over the calibration rows. */
-function layerErrors(q: QModel, cal: Calibration, x: Float32Array, rows: number, opTensor: number[]): QModel["layerErrors"] {
+function layerErrors(
+  q: QModel,
+  cal: Calibration,
+  x: Float32Array,
+  rows: number,
+  opTensor: number[],
+): QModel["layerErrors"] {
   const cols = q.inputs.names.length;
   const stats = q.ops.map(() => ({ max: 0, sq: 0, n: 0 }));
   const qin = new Int32Array(cols);

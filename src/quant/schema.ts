@@ -13,7 +13,10 @@ export type Precision = "int8" | "int16";
 
 const int = z.number().int();
 const finite = z.number().refine(Number.isFinite, "expected a finite number");
-const quant = z.strictObject({ scale: finite.refine((v) => v > 0, "expected a positive scale"), zeroPoint: int });
+const quant = z.strictObject({
+  scale: finite.refine((v) => v > 0, "expected a positive scale"),
+  zeroPoint: int,
+});
 
 const denseOp = z.strictObject({
   kind: z.literal("dense"),
