@@ -20,7 +20,15 @@ const scales: [string, number][] = [
   ["0.7", 0.7],
 ];
 
-const rows: { precision: string; activation: string; inputScale: string; entries: number; bytes: number; maxErrorLsb: number; meanErrorLsb: number }[] = [];
+const rows: {
+  precision: string;
+  activation: string;
+  inputScale: string;
+  entries: number;
+  bytes: number;
+  maxErrorLsb: number;
+  meanErrorLsb: number;
+}[] = [];
 for (const [name, { f, centre }] of Object.entries(functions)) {
   for (const [label, scale] of scales) {
     const inQ = { scale, zeroPoint: 0 };
@@ -29,9 +37,17 @@ for (const [name, { f, centre }] of Object.entries(functions)) {
     rows.push({ precision: "int16", activation: name, inputScale: label, ...measureTableError(t, f) });
   }
   const outQ8 = name === "sigmoid" ? { scale: 1 / 256, zeroPoint: -128 } : { scale: 1 / 128, zeroPoint: 0 };
-  for (const [label, scale] of [["1/16", 1 / 16], ["0.05", 0.05]] as [string, number][]) {
+  for (const [label, scale] of [
+    ["1/16", 1 / 16],
+    ["0.05", 0.05],
+  ] as [string, number][]) {
     const inQ = { scale, zeroPoint: 0 };
-    rows.push({ precision: "int8", activation: name, inputScale: label, ...measureTableError(buildTableS8(f, inQ, outQ8), f) });
+    rows.push({
+      precision: "int8",
+      activation: name,
+      inputScale: label,
+      ...measureTableError(buildTableS8(f, inQ, outQ8), f),
+    });
   }
 }
 if (process.argv.includes("--json")) {

@@ -166,7 +166,7 @@ export function emitQuantized(q: QModel, name: string, sourceHash: string): Mode
   const inPlace: boolean[] = [];
   const widths = [q.inputs.names.length];
   q.ops.forEach((op, k) => {
-    const v = emitOp(q, op, k, prefix, ctype, dtype, emittedTables, files);
+    const v = emitOp(q, op, k, prefix, dtype, emittedTables, files);
     ops.push(v.view);
     calls.push(v.call);
     inPlace.push(op.kind !== "dense");
@@ -224,7 +224,6 @@ function emitOp(
   op: QOp,
   k: number,
   prefix: string,
-  ctype: string,
   dtype: string,
   tables: Map<number, string>,
   files: Set<string>,
