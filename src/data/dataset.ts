@@ -172,7 +172,8 @@ export function standardize(x: Float32Array, cols: number, norm: Standardization
   const z = new Float32Array(x.length);
   for (let i = 0; i < x.length; i++) {
     const c = i % cols;
-    z[i] = Math.fround(Math.fround(x[i] - norm.mean[c]) / norm.std[c]);
+    // mean and std as the float constants the C holds (a model file prints them with 9 digits)
+    z[i] = Math.fround(Math.fround(x[i] - Math.fround(norm.mean[c])) / Math.fround(norm.std[c]));
   }
   return z;
 }
