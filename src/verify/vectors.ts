@@ -10,11 +10,10 @@
 import type { Exportable } from "../codegen/export.js";
 import type { Dataset } from "../data/dataset.js";
 import { UsageError } from "../errors.js";
-import { toSequential } from "../model/io.js";
-import { predictModel } from "../model/predict.js";
 import { dequantizeOutput, opWidth, quantizeInput, runProgram } from "../quant/intref.js";
 import { CODE_RANGE } from "../quant/schema.js";
 import { Rng } from "../rng.js";
+import { predictFloat32, runFloat32 } from "./floatref.js";
 
 export const STATUS_OK = 0;
 export const STATUS_INPUT = 2;
@@ -127,27 +126,16 @@ function expect(m: Exportable, set: VectorSet): void {
     }
     return;
   }
+  // float32 exports: the float32 reference, in the C's order of operations (floatref.ts)
   const model = m.model;
-  const seq = toSequential(model);
-  set.outputSize = seq.outputSize;
-  const n = set.inputSize;
-  const codeOut = seq.predictMatrix({
-    rows: set.codes.length,
-    cols: n,
-    data: Float32Array.from(set.codes.flat()),
-  });
-  set.codes.forEach((_, r) => {
-    set.expectedCodes.push({
-      status: STATUS_OK,
-      values: Array.from(codeOut.data.subarray(r * set.outputSize, (r + 1) * set.outputSize)),
-    });
-  });
+  set.outputSize = runFloat32(model, set.codes[0]).length;
+  for (const c of set.codes)
+    set.expectedCodes.push({ status: STATUS_OK, values: Array.from(runFloat32(model, c)) });
   for (const x of set.raw) {
     if (x.some((v) => !Number.isFinite(v))) {
       set.expectedRaw.push({ status: STATUS_INPUT, values: [] });
       continue;
     }
-    const out = predictModel(model, { rows: 1, cols: n, data: Float32Array.from(x) });
-    set.expectedRaw.push({ status: STATUS_OK, values: Array.from(out.data) });
+    set.expectedRaw.push({ status: STATUS_OK, values: Array.from(predictFloat32(model, x)) });
   }
 }
