@@ -22,6 +22,7 @@ import {
   QMODEL_VERSION,
   type QModel,
   type QOp,
+  type SoftmaxQOp,
 } from "./schema.js";
 import { buildSoftmaxTable, softmaxOutputQuant } from "./softmax.js";
 
@@ -229,8 +230,11 @@ export function quantizeModel(
     if (model.task !== "classification" || ops[ops.length - 1].kind !== "softmax") {
       throw new UsageError("--argmax needs a classifier whose last layer is softmax");
     }
-    ops.pop();
+    const softmax = ops.pop() as SoftmaxQOp;
     opTensor.pop();
+    // its exp table goes with it (the last one added), unless another op shares it
+    const shared = ops.some((op) => op.kind !== "dense" && op.table === softmax.table);
+    if (softmax.table === tables.length - 1 && !shared) tables.pop();
     outputKind = "logits";
   }
   const last = ops[ops.length - 1];
