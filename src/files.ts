@@ -40,7 +40,11 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
     writeFileSync(tmp, content);
     renameSync(tmp, file);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // nothing to remove: the temporary file could not even be created (ENOTDIR)
+    }
     const code = (e as NodeJS.ErrnoException).code;
     const why =
       code === "ENOENT" ? `folder ${dirname(file)} does not exist` : code === "EISDIR" ? "is a folder" : code;
@@ -55,6 +59,8 @@ export function writeFileAtomic(file: string, content: string | Uint8Array): voi
 export function checkOverwrite(file: string, force: boolean, isOurs: (text: string) => boolean): void {
   const folder = dirname(file);
   if (!existsSync(folder)) throw new UsageError(`${file}: cannot write (folder ${folder} does not exist)`);
+  if (!statSync(folder).isDirectory())
+    throw new UsageError(`${file}: cannot write (${folder} is not a folder)`);
   if (!existsSync(file)) return;
   if (statSync(file).isDirectory()) throw new UsageError(`${file}: is a folder, expected a file path`);
   if (force) return;
