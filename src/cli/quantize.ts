@@ -6,7 +6,7 @@ import { loadDataset } from "../data/dataset.js";
 import { checkOverwrite, hasJsonFormat, writeFileAtomic } from "../files.js";
 import { loadModel } from "../model/io.js";
 import { datasetSchema, evaluateModel } from "../model/predict.js";
-import { evaluateQModel } from "../quant/evaluate.js";
+import { compareWithFloat, evaluateQModel } from "../quant/evaluate.js";
 import { serializeQModel } from "../quant/io.js";
 import { quantizeModel } from "../quant/quantize.js";
 import { QMODEL_FORMAT } from "../quant/schema.js";
@@ -67,10 +67,15 @@ export function registerQuantize(program: Command): void {
         let comparison: {
           float: ReturnType<typeof evaluateModel>;
           integer: ReturnType<typeof evaluateQModel>;
+          vsFloat: ReturnType<typeof compareWithFloat>;
         } | null = null;
         if (flags.test) {
           const test = loadDataset(flags.test, { schema });
-          comparison = { float: evaluateModel(model, test), integer: evaluateQModel(q, test) };
+          comparison = {
+            float: evaluateModel(model, test),
+            integer: evaluateQModel(q, test),
+            vsFloat: compareWithFloat(model, q, test),
+          };
         }
         writeFileAtomic(flags.output, serializeQModel(q));
         const luts = q.luts.map(({ table: _t, ...l }) => l);
@@ -108,8 +113,14 @@ export function registerQuantize(program: Command): void {
         if (comparison) {
           const score = (e: { accuracy?: number; rmse?: number }) =>
             e.accuracy !== undefined ? `accuracy ${fmt(e.accuracy)}` : `rmse ${e.rmse!.toPrecision(4)}`;
+          const v = comparison.vsFloat;
           out.write(
-            `on ${flags.test}: float32 ${score(comparison.float)}, ${q.precision} ${score(comparison.integer)}\n`,
+            `on ${flags.test}: float32 ${score(comparison.float)}, ${q.precision} ${score(comparison.integer)}; ` +
+              `${q.precision} vs float32 outputs: rmse ${v.rmse.toPrecision(3)} (${v.rmsePercentOfRange.toFixed(2)}% of their range)` +
+              (v.agreement !== undefined
+                ? `, same class on ${(100 * v.agreement).toFixed(1)}% of rows`
+                : "") +
+              "\n",
           );
         }
         out.write(`wrote ${flags.output}\n`);
