@@ -58,7 +58,11 @@ export function registerQuantize(program: Command): void {
           cal.rows,
           {
             precision: flags.precision,
-            calibration: { method: flags.method, percentile: flags.percentile },
+            // --percentile alone means the percentile method
+            calibration: {
+              method: flags.percentile !== undefined ? "percentile" : flags.method,
+              percentile: flags.percentile,
+            },
             argmax: flags.argmax,
             sourceBytes: readFileSync(modelFile),
           },

@@ -66,7 +66,7 @@ export function floorDiv(num: number, den: number): number {
 
 /**
  * SaturatingRoundingDoublingHighMul (gemmlowp, TFLite): the high 32 bits of `2·a·b`, rounded to
- * nearest with ties away from zero, i.e. `trunc((a·b + nudge) / 2^31)` with `nudge = 2^30` when
+ * nearest with ties toward +infinity (0.5 → 1, -0.5 → 0, -1.5 → -1: gemmlowp's nudge), i.e. `trunc((a·b + nudge) / 2^31)` with `nudge = 2^30` when
  * `a·b ≥ 0` and `1 - 2^30` otherwise (C's `/` truncates toward zero). Exact for all int32 inputs;
  * the only saturating case is `a = b = INT32_MIN`, which returns INT32_MAX.
  */
@@ -105,8 +105,8 @@ export function roundingDivideByPOT(x: number, exponent: number): number {
 
 /**
  * TFLite MultiplyByQuantizedMultiplier: `roundingDivideByPOT(srdhm(acc · 2^max(shift, 0), mult),
- * max(-shift, 0))`, approximating `acc · mult · 2^(shift - 31)`. Two roundings, both ties away from
- * zero: the high multiply and the final right shift.
+ * max(-shift, 0))`, approximating `acc · mult · 2^(shift - 31)`. Two roundings: the high
+ * multiply's ties go toward +infinity, the final right shift's away from zero.
  *
  * @param acc int32 accumulator; `acc · 2^max(shift, 0)` must fit int32 (throws otherwise: C would
  *   overflow, so the quantizer must prove the bound at generation time).

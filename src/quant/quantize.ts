@@ -24,7 +24,7 @@ import {
   type QOp,
   type SoftmaxQOp,
 } from "./schema.js";
-import { buildSoftmaxTable, softmaxOutputQuant } from "./softmax.js";
+import { buildSoftmaxTable, measureSoftmaxTable, softmaxOutputQuant } from "./softmax.js";
 
 export interface QuantizeOptions {
   precision: Precision;
@@ -128,10 +128,8 @@ export function quantizeModel(
     if (known !== undefined) return known;
     tables.push(table);
     tableIndex.set(key, tables.length - 1);
-    if (f) {
-      const err = measureTableError(table as never, f);
-      luts.push({ table: tables.length - 1, activation, ...err });
-    }
+    const err = f ? measureTableError(table as never, f) : measureSoftmaxTable(table as never);
+    luts.push({ table: tables.length - 1, activation, ...err });
     return tables.length - 1;
   };
 
@@ -234,7 +232,10 @@ export function quantizeModel(
     opTensor.pop();
     // its exp table goes with it (the last one added), unless another op shares it
     const shared = ops.some((op) => op.kind !== "dense" && op.table === softmax.table);
-    if (softmax.table === tables.length - 1 && !shared) tables.pop();
+    if (softmax.table === tables.length - 1 && !shared) {
+      tables.pop();
+      if (luts[luts.length - 1]?.table === softmax.table) luts.pop();
+    }
     outputKind = "logits";
   }
   const last = ops[ops.length - 1];

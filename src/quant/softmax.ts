@@ -63,6 +63,36 @@ export function buildSoftmaxTable(precision: "int8" | "int16", inputScale: numbe
 }
 
 /**
+ * Error of a softmax exp table against its definition in double precision, over every entry, in units
+ * of the table's last place (Q20 for int8, Q31 for int16): at most 0.5 by construction.
+ */
+export function measureSoftmaxTable(table: SoftmaxTable): {
+  maxErrorLsb: number;
+  meanErrorLsb: number;
+  entries: number;
+  bytes: number;
+} {
+  const s = table.inputScale;
+  const exact = (k: number) =>
+    table.kind === "softmax_s8"
+      ? 2 ** 20 * Math.exp(-s * k)
+      : 2 ** 31 * Math.exp(k < 256 ? -s * 256 * k : -s * (k - 256));
+  let max = 0;
+  let sum = 0;
+  table.entries.forEach((e, k) => {
+    const err = Math.abs(e - exact(k));
+    max = Math.max(max, err);
+    sum += err;
+  });
+  return {
+    maxErrorLsb: max,
+    meanErrorLsb: sum / table.entries.length,
+    entries: table.entries.length,
+    bytes: 4 * table.entries.length,
+  };
+}
+
+/**
  * Softmax of `input[0..length)` into `output[0..length)` (codes), exactly as the C kernels compute it:
  * `out_i = floor((e_i · 2^B + floor(Σe / 2)) / Σe)`, then the output zero point and saturation.
  * Throws for a length of 0 or above the kernel's maximum.

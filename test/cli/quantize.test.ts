@@ -133,7 +133,11 @@ describe("nn2c quantize: integer accuracy", () => {
           ["softmax", "softmax"],
         ]);
         for (const op of r.ops.slice(0, 3)) expect(["s32", "s64"]).toContain(op.accumulator);
-        expect(r.luts).toEqual([]);
+        // no activation table (relu is a clamp); the softmax's exp table, within half a unit of exp
+        expect(r.luts).toEqual([
+          expect.objectContaining({ activation: "softmax(exp)", entries: precision === "int8" ? 256 : 512 }),
+        ]);
+        expect((r.luts[0] as { maxErrorLsb: number }).maxErrorLsb).toBeLessThanOrEqual(0.5);
         expect(r.layerErrors.map((e) => e.op)).toEqual([0, 1, 2, 3]);
       }
     }

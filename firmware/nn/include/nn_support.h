@@ -38,7 +38,7 @@ static inline int32_t nn_floor_shift_s32(int32_t x, int32_t n)
 }
 
 /* SaturatingRoundingDoublingHighMul (gemmlowp): the high 32 bits of 2*a*b, rounded to nearest with
- * ties away from zero, i.e. trunc((a*b + nudge) / 2^31) with nudge = 2^30 when a*b >= 0 and 1 - 2^30
+ * ties toward +infinity (0.5 -> 1, -0.5 -> 0), i.e. trunc((a*b + nudge) / 2^31) with nudge = 2^30 when a*b >= 0 and 1 - 2^30
  * otherwise. Saturates only for a = b = INT32_MIN (returns INT32_MAX). */
 static inline int32_t nn_srdhm(int32_t a, int32_t b)
 {
@@ -63,8 +63,9 @@ static inline int32_t nn_rdbpot(int32_t x, int32_t exponent)
 }
 
 /* TFLite MultiplyByQuantizedMultiplier: acc * mult * 2^(shift - 31) as
- * nn_rdbpot(nn_srdhm(acc * 2^max(shift, 0), mult), max(-shift, 0)): two roundings, both ties away from
- * zero. mult in [2^30, 2^31) or 0; shift in [-31, 30].
+ * nn_rdbpot(nn_srdhm(acc * 2^max(shift, 0), mult), max(-shift, 0)): two roundings, the high
+ * multiply's ties toward +infinity, the shift's away from zero. mult in [2^30, 2^31) or 0;
+ * shift in [-31, 30].
  * Precondition: acc * 2^max(shift, 0) fits int32 (proved by the quantizer at generation time). */
 static inline int32_t nn_requantize(int32_t acc, int32_t mult, int32_t shift)
 {
