@@ -21,15 +21,17 @@ export const MAX_NAME_LENGTH = 40;
 /** Checks a model name for use as a C identifier prefix; the error says what is expected. */
 export function checkCName(name: string): string {
   const expected = "expected a C identifier: a letter, then letters, digits or _, and no C keyword";
-  if (!IDENTIFIER.test(name)) throw new UsageError(`--name '${name}': ${expected}`);
+  // a name with control characters is shown escaped, so that the message stays on one line
+  const shown = /^[\x20-\x7e]*$/.test(name) ? `'${name}'` : JSON.stringify(name);
+  if (!IDENTIFIER.test(name)) throw new UsageError(`--name ${shown}: ${expected}`);
   if (name.length > MAX_NAME_LENGTH)
-    throw new UsageError(`--name '${name}': at most ${MAX_NAME_LENGTH} characters`);
+    throw new UsageError(`--name ${shown}: at most ${MAX_NAME_LENGTH} characters`);
   if (RESERVED.has(name) || RESERVED.has(name.toLowerCase())) {
-    throw new UsageError(`--name '${name}': '${name}' is a C keyword or reserved name; ${expected}`);
+    throw new UsageError(`--name ${shown}: ${shown} is a C keyword or reserved name; ${expected}`);
   }
   if (/^nn($|_)/i.test(name)) {
     throw new UsageError(
-      `--name '${name}': names starting with 'nn_' belong to the nn runtime; choose another`,
+      `--name ${shown}: names starting with 'nn_' belong to the nn runtime; choose another`,
     );
   }
   return name;
@@ -65,7 +67,8 @@ export function cFloat(v: number): string {
   if (Object.is(f, -0)) return "-0.0f";
   if (f === 0) return "0.0f";
   const s = f.toPrecision(9);
-  return `${s}f`;
+  // 9 integer digits print without a point, and "123456792f" is no C constant
+  return /[.e]/.test(s) ? `${s}f` : `${s}.0f`;
 }
 
 /** An integer constant of a C type; INT32_MIN and 64-bit values get the forms C needs. */
