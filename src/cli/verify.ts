@@ -3,20 +3,58 @@ import type { Command } from "commander";
 import { loadDataset } from "../data/dataset.js";
 import { JobError, UsageError } from "../errors.js";
 import { datasetSchema } from "../model/predict.js";
-import { verifyModel } from "../verify/verify.js";
+import { CORTEX_TARGET_NAMES, TARGET_NAMES } from "../toolchain/targets.js";
+import { type VerifyResult, verifyModel } from "../verify/verify.js";
 import { action, fmt, intArg, printJson } from "./common.js";
 import { type PrecisionFlags, precisionOption, resolveExportable } from "./export.js";
 
-const TARGETS = ["host"];
+interface VerifyFlags extends PrecisionFlags {
+  target: string;
+  data?: string;
+  random?: number;
+  sanitize: boolean;
+  templates?: string;
+  keep?: string;
+  json: boolean;
+}
+
+/** `all` means every Cortex-M core; anything else must be a known target. */
+export function resolveTargets(target: string): string[] {
+  if (target === "all") return [...CORTEX_TARGET_NAMES];
+  const names = target.split(",").map((t) => t.trim());
+  for (const t of names) {
+    if (!(TARGET_NAMES as string[]).includes(t)) {
+      throw new UsageError(`unknown target '${t}': expected one of ${TARGET_NAMES.join(", ")}, or all`);
+    }
+  }
+  return names;
+}
+
+function describe(r: VerifyResult): string {
+  return (
+    `${r.precision} on ${r.target}: ${r.vectors} vectors, ${r.mismatches} mismatches, max |difference| ${r.maxAbsDiff}` +
+    (r.accuracy !== undefined ? `, accuracy ${fmt(r.accuracy)} on ${r.samples} labelled rows` : "")
+  );
+}
 
 export function registerVerify(program: Command): void {
   program
     .command("verify")
-    .description("compile the generated C, run it, and compare every output with the TypeScript reference")
+    .description(
+      "compile the generated C, run it (host or QEMU), and compare every output with the TypeScript reference",
+    )
     .argument("<model>", "model file (float or quantized)")
-    .option("-t, --target <target>", `where to run: ${TARGETS.join(", ")}`, "host")
+    .option(
+      "-t, --target <target>",
+      `where to run: ${TARGET_NAMES.join(", ")}, a comma-separated list, or all`,
+      "host",
+    )
     .option("--data <file>", "CSV rows to run (labelled: accuracy is reported too)")
-    .option("--random <n>", "random vectors of each kind besides the extremes", intArg(0), 100)
+    .option(
+      "--random <n>",
+      "random vectors of each kind besides the extremes (default 100 on host, 20 on Cortex-M)",
+      intArg(0),
+    )
     .addOption(precisionOption())
     .option("--calibration <data>", "calibration CSV, to quantize a float model on the fly")
     .option("--no-sanitize", "compile the host harness without AddressSanitizer and UBSan")
@@ -24,56 +62,49 @@ export function registerVerify(program: Command): void {
     .option("--keep <dir>", "keep the generated C and harness in this folder")
     .option("--json", "print one JSON object: target, vectors, mismatches, maxAbsDiff, accuracy", false)
     .action(
-      action(
-        async (
-          modelFile: string,
-          flags: PrecisionFlags & {
-            target: string;
-            data?: string;
-            random: number;
-            sanitize: boolean;
-            templates?: string;
-            keep?: string;
-            json: boolean;
-          },
-        ) => {
-          if (!TARGETS.includes(flags.target)) {
-            throw new UsageError(`unknown target '${flags.target}': expected one of ${TARGETS.join(", ")}`);
-          }
-          const m = resolveExportable(modelFile, flags);
-          const data = flags.data
-            ? loadDataset(flags.data, { schema: datasetSchema(m.model), labelOptional: true })
-            : undefined;
+      action(async (modelFile: string, flags: VerifyFlags) => {
+        const targets = resolveTargets(flags.target);
+        const m = resolveExportable(modelFile, flags);
+        const data = flags.data
+          ? loadDataset(flags.data, { schema: datasetSchema(m.model), labelOptional: true })
+          : undefined;
+        const results: VerifyResult[] = [];
+        for (const target of targets) {
           const r = await verifyModel(m, {
-            target: flags.target,
+            target,
             data,
-            random: flags.random,
+            random: flags.random ?? (target === "host" ? 100 : 20),
             sanitize: flags.sanitize,
             templates: flags.templates,
             keepDir: flags.keep,
           });
-          if (flags.json) {
-            const { first, compileCommand: _c, ...rest } = r;
-            printJson({ ...rest, firstMismatches: first });
-          } else {
-            process.stdout.write(
-              `${r.precision} on ${r.target}: ${r.vectors} vectors, ${r.mismatches} mismatches, max |difference| ${r.maxAbsDiff}` +
-                (r.accuracy !== undefined
-                  ? `, accuracy ${fmt(r.accuracy)} on ${r.samples} labelled rows`
-                  : "") +
-                "\n",
-            );
-          }
-          if (r.mismatches > 0) {
-            const lines = r.first.map(
+          results.push(r);
+          if (!flags.json) process.stdout.write(`${describe(r)}\n`);
+        }
+        if (flags.json) {
+          const out = results.map(({ first, compileCommand: _c, ...rest }) => ({
+            ...rest,
+            firstMismatches: first,
+          }));
+          printJson(
+            out.length === 1
+              ? out[0]
+              : { targets: out, mismatches: out.reduce((s, r) => s + r.mismatches, 0) },
+          );
+        }
+        const failed = results.filter((r) => r.mismatches > 0);
+        if (failed.length > 0) {
+          const lines = failed.flatMap((r) =>
+            r.first.map(
               (mm) =>
-                `  ${mm.kind} vector ${mm.vector}: expected status ${mm.expected.status} [${mm.expected.values.slice(0, 8).join(", ")}], got status ${mm.actual.status} [${mm.actual.values.slice(0, 8).join(", ")}]`,
-            );
-            throw new JobError(
-              `${r.mismatches} outputs differ from the TypeScript reference; the first:\n${lines.join("\n")}`,
-            );
-          }
-        },
-      ),
+                `  ${r.target} ${mm.kind} vector ${mm.vector}: expected status ${mm.expected.status} [${mm.expected.values.slice(0, 8).join(", ")}], got status ${mm.actual.status} [${mm.actual.values.slice(0, 8).join(", ")}]`,
+            ),
+          );
+          const total = failed.reduce((s, r) => s + r.mismatches, 0);
+          throw new JobError(
+            `${total} outputs differ from the TypeScript reference; the first:\n${lines.join("\n")}`,
+          );
+        }
+      }),
     );
 }

@@ -1,11 +1,17 @@
 /**
- * Compiling and running a harness on the host with gcc: the generated C must build under the strict
- * flags, and runs under AddressSanitizer and UndefinedBehaviorSanitizer by default.
+ * Running a verification harness: on the host (gcc under the strict flags, with AddressSanitizer and
+ * UndefinedBehaviorSanitizer by default) or on a Cortex-M core under QEMU (arm-none-eabi-gcc with the
+ * board support in firmware/boards). Both print the harness's lines on stdout.
  */
 import { join } from "node:path";
 import { execa } from "execa";
-import { JobError, UsageError } from "../errors.js";
+import { JobError } from "../errors.js";
+import { compileArm, compileHost } from "../toolchain/compile.js";
+import { runQemu } from "../toolchain/qemu.js";
+import { getCortexTarget } from "../toolchain/targets.js";
+import { ToolError } from "../toolchain/tools.js";
 
+/** The flags the generated C must compile under without a warning. */
 export const STRICT_FLAGS = [
   "-std=c99",
   "-Wall",
@@ -17,39 +23,77 @@ export const STRICT_FLAGS = [
   "-Werror",
 ];
 
+export interface HarnessRun {
+  stdout: string;
+  command: string;
+}
+
+/** A compile error carries the compiler's message and the command line. */
+function compileFailure(e: unknown): never {
+  if (e instanceof ToolError) {
+    throw new JobError(`compiling the generated C failed:\n${e.stderr.trim()}\ncommand: ${e.commandLine}`);
+  }
+  throw e;
+}
+
 export async function runHostHarness(
   dir: string,
   sources: string[],
   options: { sanitize: boolean; compiler?: string },
-): Promise<{ stdout: string; command: string }> {
-  const cc = options.compiler ?? "gcc";
+): Promise<HarnessRun> {
   const exe = join(dir, "harness");
-  const args = [
-    ...STRICT_FLAGS,
-    "-O2",
-    ...(options.sanitize ? ["-fsanitize=address,undefined", "-fno-sanitize-recover=all", "-g"] : []),
-    "-I",
-    dir,
-    ...sources.map((s) => join(dir, s)),
-    "-o",
+  const built = await compileHost(
+    sources.map((s) => join(dir, s)),
     exe,
-    "-lm",
-  ];
-  const command = `${cc} ${args.join(" ")}`;
-  const built = await execa(cc, args, { reject: false, all: true });
-  if ((built as { code?: string }).code === "ENOENT" || (built.failed && built.exitCode === undefined)) {
-    throw new UsageError(
-      `${cc} not found: install a C compiler (Debian: apt-get install ${cc === "clang" ? "clang" : "gcc"})`,
-    );
-  }
-  if (built.exitCode !== 0) {
-    throw new JobError(`compiling the generated C failed:\n${built.all}\ncommand: ${command}`);
-  }
-  const run = await execa(exe, [], { reject: false, all: false, timeout: 120_000 });
+    {
+      compiler: (options.compiler ?? "gcc") as "gcc" | "clang",
+      flags: [...STRICT_FLAGS, "-O2"],
+      includeDirs: [dir],
+      sanitize: options.sanitize,
+      extraFlags: ["-lm"],
+    },
+  ).catch(compileFailure);
+  const run = await execa(exe, [], { reject: false, timeout: 120_000 });
   if (run.exitCode !== 0) {
     throw new JobError(
       `the harness failed (exit ${run.exitCode ?? run.signal}):\n${run.stderr.slice(0, 2000)}`,
     );
   }
-  return { stdout: run.stdout, command };
+  return { stdout: run.stdout, command: built.command.join(" ") };
+}
+
+/**
+ * Cross-compiles the harness for a Cortex-M target (-O2, the strict flags on the generated files) and
+ * runs it under QEMU. A model too large for the board fails at link time, before QEMU runs, with the
+ * linker's message about the region that overflowed.
+ */
+export async function runCortexHarness(target: string, dir: string, sources: string[]): Promise<HarnessRun> {
+  const t = getCortexTarget(target);
+  const elf = join(dir, `harness-${t.name}.elf`);
+  const built = await compileArm(
+    t,
+    sources.map((s) => join(dir, s)),
+    [dir],
+    elf,
+    { opt: "-O2", extraFlags: ["-Wpedantic", "-Wconversion", "-Wshadow", "-Wdouble-promotion", "-lm"] },
+  ).catch((e: unknown) => {
+    if (e instanceof ToolError && /overflow|will not fit|region/i.test(e.stderr)) {
+      throw new JobError(
+        `the model and its test vectors do not fit ${t.name} (${t.machine}: flash ${t.flash.size} bytes, RAM ${t.ram.size} bytes): ${
+          e.stderr
+            .trim()
+            .split("\n")
+            .find((l) => /overflow|fit/i.test(l)) ?? e.message
+        }`,
+      );
+    }
+    return compileFailure(e);
+  });
+  const run = await runQemu(t, elf, { timeoutSeconds: 120 });
+  if (run.status !== 0) {
+    throw new JobError(
+      `the harness on ${t.name} exited with status ${run.status}:\n${run.stderr.slice(0, 2000)}`,
+    );
+  }
+  return { stdout: run.stdout, command: built.command.join(" ") };
 }

@@ -12,7 +12,7 @@ import { type Exportable, renderModel } from "../codegen/export.js";
 import { loadTemplates } from "../codegen/render.js";
 import type { Dataset } from "../data/dataset.js";
 import { predictedClass } from "../train/metrics.js";
-import { runHostHarness } from "./host.js";
+import { runCortexHarness, runHostHarness } from "./host.js";
 import { type Expected, makeVectors, STATUS_OK, type VectorSet } from "./vectors.js";
 
 export const FLOAT_TOLERANCE = 1e-5;
@@ -87,7 +87,10 @@ export async function verifyModel(m: Exportable, options: VerifyOptions): Promis
     for (const [file, content] of rendered.files) writeFileSync(join(dir, file), content);
     writeFileSync(join(dir, "harness.c"), harnessSource(set, options.target !== "host"));
     const sources = [...rendered.files.keys()].filter((f) => f.endsWith(".c")).concat("harness.c");
-    const run = await runHostHarness(dir, sources, { sanitize: options.sanitize ?? true });
+    const run =
+      options.target === "host"
+        ? await runHostHarness(dir, sources, { sanitize: options.sanitize ?? true })
+        : await runCortexHarness(options.target, dir, sources);
     return compare(set, run.stdout, options.target, rendered.view.precision, run.command);
   } finally {
     if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
