@@ -57,8 +57,16 @@ export function loadTemplates(dir = DEFAULT_TEMPLATES): Templates {
       try {
         return t(view);
       } catch (e) {
-        throw new UsageError(`${join(dir, `${name}.hbs`)}: ${(e as Error).message.split("\n")[0]}`);
+        throw new UsageError(`${join(dir, `${name}.hbs`)}: ${renderError(e as Error)}`);
       }
     },
   };
+}
+
+/** Handlebars' strict-mode error ('"x" not defined in [object Object] - 12:30') said plainly. */
+function renderError(e: Error): string {
+  const message = e.message.split("\n")[0];
+  const m = /^"(.+)" not defined in .* - (\d+):(\d+)$/.exec(message);
+  if (!m) return message;
+  return `unknown field "${m[1]}" at line ${m[2]}, column ${Number(m[3]) + 1} (of this template or a partial it includes): templates are strict, every field must be one the generator provides`;
 }
