@@ -4,7 +4,7 @@
  * of integer exports, which the reference reproduces in float32 steps), within 1e-5 (relative or absolute,
  * whichever is larger) for float32 exports.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cFloat } from "../codegen/cnames.js";
@@ -83,6 +83,7 @@ export async function verifyModel(m: Exportable, options: VerifyOptions): Promis
   const set = makeVectors(m, { data: options.data, random: options.random, seed: options.seed });
   const rendered = renderModel(m, { name: HARNESS_NAME, templates: options.templates });
   const dir = options.keepDir ?? mkdtempSync(join(tmpdir(), "nn2c-verify-"));
+  if (options.keepDir) mkdirSync(options.keepDir, { recursive: true });
   try {
     for (const [file, content] of rendered.files) writeFileSync(join(dir, file), content);
     writeFileSync(join(dir, "harness.c"), harnessSource(set, options.target !== "host"));
