@@ -2,6 +2,7 @@
 /** The nn2c command line: one subcommand per pipeline stage. */
 import { Command, CommanderError } from "commander";
 import { VERSION } from "../version.js";
+import { registerBench } from "./bench.js";
 import { registerDemo } from "./demo.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerExport } from "./export.js";
@@ -33,6 +34,7 @@ registerEvaluate(program);
 registerQuantize(program);
 registerExport(program);
 registerVerify(program);
+registerBench(program);
 registerInspect(program);
 registerDemo(program);
 

@@ -50,3 +50,24 @@ export async function readSymbols(elf: string): Promise<Map<string, ElfSymbol>> 
   }
   return symbols;
 }
+
+export interface ElfSymbolEntry {
+  name: string;
+  address: number;
+  size: number;
+  kind: "function" | "object" | "other";
+}
+
+/** Every defined symbol with its kind (function or data object), from arm-none-eabi-readelf. */
+export async function readSymbolTable(elf: string): Promise<ElfSymbolEntry[]> {
+  const { stdout } = await runTool("arm-none-eabi-readelf", ["-sW", elf], "arm-none-eabi-readelf");
+  const out: ElfSymbolEntry[] = [];
+  for (const line of stdout.split("\n")) {
+    // "Num: Value Size Type Bind Vis Ndx Name"
+    const m = /^\s*\d+:\s+([0-9a-f]+)\s+(\d+)\s+(\w+)\s+\w+\s+\w+\s+(\w+)\s+(\S+)$/i.exec(line);
+    if (m === null || m[4] === "UND") continue;
+    const kind = m[3] === "FUNC" ? "function" : m[3] === "OBJECT" ? "object" : "other";
+    out.push({ name: m[5], address: Number.parseInt(m[1], 16), size: Number(m[2]), kind });
+  }
+  return out;
+}

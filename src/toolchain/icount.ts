@@ -128,7 +128,7 @@ export async function countInstructions(
     });
     return { ...parseIcount(text), run };
   } finally {
-    await rm(work, { recursive: true, force: true });
+    if (!process.env.NN2C_KEEP_ICOUNT) await rm(work, { recursive: true, force: true });
   }
 }
 

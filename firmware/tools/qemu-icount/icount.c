@@ -93,8 +93,15 @@ static void on_tb_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
   /* QEMU_PLUGIN_MEM_RW: QEMU 7.2 never calls back a QEMU_PLUGIN_MEM_R registration made next
    * to an inline op (measured); stores are filtered out above instead. */
   for (size_t i = 0; i < n; i++) {
-    qemu_plugin_register_vcpu_mem_cb(qemu_plugin_tb_get_insn(tb, i), on_marker_load,
-                                     QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW, (void *)packed);
+    struct qemu_plugin_insn *insn = qemu_plugin_tb_get_insn(tb, i);
+    /* Only the marker's own scalar byte load: vector loads (MVE VLDRB) also report one-byte
+     * accesses, one per lane. */
+    char *text = qemu_plugin_insn_disas(insn);
+    int scalar_byte_load = text != NULL && strncmp(text, "ldrb", 4) == 0;
+    free(text);
+    if (!scalar_byte_load) continue;
+    qemu_plugin_register_vcpu_mem_cb(insn, on_marker_load, QEMU_PLUGIN_CB_NO_REGS, QEMU_PLUGIN_MEM_RW,
+                                     (void *)packed);
   }
 }
 

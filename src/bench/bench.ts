@@ -1,0 +1,157 @@
+/**
+ * `benchModel`: what a model costs on each Cortex-M core, measured, not estimated:
+ *   - flash: code (the model's functions and the runtime kernels it uses) and weights (its constant
+ *     arrays) apart, from the symbols of the linked ELF; libgcc helpers and board support excluded;
+ *   - RAM: the arena and any other static data of the model;
+ *   - stack: the deepest stack use of one <name>_predict call, by painting the stack;
+ *   - instructions: executed instructions of one <name>_predict call and of each op, counted exactly
+ *     by a QEMU TCG plugin (instructions, not cycles: QEMU models no pipeline).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type Exportable, renderModel } from "../codegen/export.js";
+import { loadTemplates } from "../codegen/render.js";
+import { JobError } from "../errors.js";
+import { CODE_RANGE } from "../quant/schema.js";
+import { Rng } from "../rng.js";
+import { compileArm } from "../toolchain/compile.js";
+import { readSymbolTable } from "../toolchain/elf.js";
+import { countInstructions } from "../toolchain/icount.js";
+import { getCortexTarget } from "../toolchain/targets.js";
+
+export const BENCH_NAME = "bench";
+
+export interface LayerCost {
+  op: number;
+  name: string;
+  instructions: number;
+  macs: number;
+}
+
+export interface BenchResult {
+  target: string;
+  opt: string;
+  flashBytes: number;
+  codeBytes: number;
+  weightBytes: number;
+  ramBytes: number;
+  stackBytes: number;
+  instructions: number;
+  macs: number;
+  instructionsPerMac: number;
+  layers: LayerCost[];
+}
+
+/** MACs and a short name of every op, in order. */
+function opCosts(m: Exportable): { name: string; macs: number }[] {
+  if (m.kind === "quantized") {
+    return m.model.ops.map((op) =>
+      op.kind === "dense"
+        ? {
+            name: `dense ${op.inputs}->${op.units}${op.activation === "linear" ? "" : ` ${op.activation}`}`,
+            macs: op.inputs * op.units,
+          }
+        : { name: `${op.activation} ${op.width}`, macs: 0 },
+    );
+  }
+  const out: { name: string; macs: number }[] = [];
+  let width = m.model.inputs.names.length;
+  for (const l of m.model.layers) {
+    if (l.kind === "dense") {
+      out.push({ name: `dense ${width}->${l.units}`, macs: width * l.units });
+      width = l.units;
+    }
+    if (l.activation !== "linear") out.push({ name: `${l.activation} ${width}`, macs: 0 });
+  }
+  return out;
+}
+
+/** A representative input: random codes (or standardised floats), seeded. */
+function benchInput(m: Exportable, n: number): string[] {
+  const rng = new Rng(7);
+  if (m.kind === "quantized") {
+    const { lo, hi } = CODE_RANGE[m.model.precision];
+    return Array.from({ length: n }, () => `${lo + rng.int(hi - lo + 1)},`);
+  }
+  return Array.from({ length: n }, () => `${Math.fround(rng.normal()).toPrecision(9)}f,`);
+}
+
+export async function benchModel(
+  m: Exportable,
+  target: string,
+  options: { opt?: "-O2" | "-Os" } = {},
+): Promise<BenchResult> {
+  const t = getCortexTarget(target);
+  const opt = options.opt ?? "-O2";
+  const rendered = renderModel(m, { name: BENCH_NAME });
+  const dir = mkdtempSync(join(tmpdir(), "nn2c-bench-"));
+  try {
+    for (const [file, content] of rendered.files) writeFileSync(join(dir, file), content);
+    const v = rendered.view;
+    writeFileSync(
+      join(dir, "bench_main.c"),
+      loadTemplates().render("harness/bench.c", {
+        name: BENCH_NAME,
+        NAME: BENCH_NAME.toUpperCase(),
+        input: benchInput(m, v.inputSize),
+        tensors: v.tensors,
+        steps: v.steps,
+      }),
+    );
+    // the model's .c is included by the harness; the runtime files are compiled on their own
+    const sources = [...rendered.files.keys()]
+      .filter((f) => f.endsWith(".c") && f !== `${BENCH_NAME}.c`)
+      .map((f) => join(dir, f))
+      .concat(join(dir, "bench_main.c"));
+    const elf = join(dir, "bench.elf");
+    await compileArm(t, sources, [dir], elf, { opt, extraFlags: ["-lm"] });
+    const counted = await countInstructions(t, elf, { timeoutSeconds: 120 });
+    const out = counted.run.stdout;
+    const status = Number(/status (-?\d+)/.exec(out)?.[1]);
+    const stackBytes = Number(/stack (\d+)/.exec(out)?.[1]);
+    if (status !== 0 || !Number.isFinite(stackBytes)) {
+      throw new JobError(`the benchmark on ${t.name} failed (status ${status}):\n${out.slice(0, 500)}`);
+    }
+    const region = (id: number) => {
+      const r = counted.regions.find((x) => x.id === id);
+      if (!r) throw new JobError(`the benchmark on ${t.name} reported no count for region ${id}`);
+      return r.instructions;
+    };
+    // Flash and RAM of the model: its functions and the kernels (code), its constant arrays (weights,
+    // tables, parameters, standardisation, class names) and its static data (the arena), by symbol.
+    let codeBytes = 0;
+    let weightBytes = 0;
+    let ramBytes = 0;
+    const harness = new Set([`${BENCH_NAME}_input`, `${BENCH_NAME}_output`]);
+    for (const s of await readSymbolTable(elf)) {
+      const ours = (s.name.startsWith(`${BENCH_NAME}_`) || s.name.startsWith("nn_")) && !harness.has(s.name);
+      if (!ours) continue;
+      const inRam = s.address >= t.ram.origin && s.address < t.ram.origin + t.ram.size;
+      if (s.kind === "function") codeBytes += s.size;
+      else if (s.kind === "object") {
+        if (inRam) ramBytes += s.size;
+        else weightBytes += s.size;
+      }
+    }
+    const costs = opCosts(m);
+    const layers = costs.map((c, k) => ({ op: k, name: c.name, instructions: region(k + 1), macs: c.macs }));
+    const instructions = region(0);
+    const macs = costs.reduce((s, c) => s + c.macs, 0);
+    return {
+      target: t.name,
+      opt,
+      flashBytes: codeBytes + weightBytes,
+      codeBytes,
+      weightBytes,
+      ramBytes,
+      stackBytes,
+      instructions,
+      macs,
+      instructionsPerMac: macs > 0 ? instructions / macs : 0,
+      layers,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

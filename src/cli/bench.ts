@@ -1,0 +1,86 @@
+/** `nn2c bench MODEL -t TARGET...`: flash, RAM, stack and executed instructions per inference, per core. */
+import type { Command } from "commander";
+import { Option } from "commander";
+import { type BenchResult, benchModel } from "../bench/bench.js";
+import { UsageError } from "../errors.js";
+import { CORTEX_TARGET_NAMES } from "../toolchain/targets.js";
+import { action, printJson } from "./common.js";
+import { type PrecisionFlags, precisionOption, resolveExportable } from "./export.js";
+
+function targetsOf(list: string[]): string[] {
+  const out: string[] = [];
+  for (const item of list.flatMap((t) => t.split(","))) {
+    const t = item.trim();
+    if (t === "all") out.push(...CORTEX_TARGET_NAMES);
+    else if ((CORTEX_TARGET_NAMES as string[]).includes(t)) out.push(t);
+    else
+      throw new UsageError(
+        `unknown target '${t}': expected one of ${CORTEX_TARGET_NAMES.join(", ")}, or all`,
+      );
+  }
+  return [...new Set(out)];
+}
+
+/** The per-core table people read. */
+export function formatBench(results: BenchResult[]): string {
+  const head = ["core", "flash", "code", "weights", "RAM", "stack", "instructions", "MACs", "instr/MAC"];
+  const rows = results.map((r) => [
+    r.target,
+    String(r.flashBytes),
+    String(r.codeBytes),
+    String(r.weightBytes),
+    String(r.ramBytes),
+    String(r.stackBytes),
+    String(r.instructions),
+    String(r.macs),
+    r.instructionsPerMac.toFixed(2),
+  ]);
+  const all = [head, ...rows];
+  const w = head.map((_, c) => Math.max(...all.map((r) => r[c].length)));
+  const line = (r: string[]) =>
+    r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join("  ");
+  const split = results
+    .map(
+      (r) =>
+        `${r.target}: ${r.layers.map((l) => `${l.name} ${l.instructions}${l.macs ? ` (${(l.instructions / l.macs).toFixed(2)}/MAC)` : ""}`).join(", ")}`,
+    )
+    .join("\n");
+  return `${[line(head), ...rows.map(line)].join("\n")}\n\nper op, instructions:\n${split}\n`;
+}
+
+export function registerBench(program: Command): void {
+  program
+    .command("bench")
+    .description("flash, RAM, stack and executed instructions per inference on Cortex-M cores (under QEMU)")
+    .argument("<model>", "model file (float or quantized)")
+    .requiredOption("-t, --target <targets...>", `cores: ${CORTEX_TARGET_NAMES.join(", ")}, or all`)
+    .addOption(new Option("--opt <level>", "compiler optimisation").choices(["-O2", "-Os"]).default("-O2"))
+    .addOption(precisionOption())
+    .option("--calibration <data>", "calibration CSV, to quantize a float model on the fly")
+    .option(
+      "--json",
+      "print one JSON object: targets: [{target, flashBytes, codeBytes, weightBytes, ramBytes, stackBytes, instructions, macs, instructionsPerMac, layers}]",
+      false,
+    )
+    .addHelpText(
+      "after",
+      "\nInstruction counts are executed instructions, counted exactly by a QEMU plugin: not cycles.\n" +
+        "flash = code (the model's functions and runtime kernels) + weights (its constant data); RAM = its static data.",
+    )
+    .action(
+      action(
+        async (
+          modelFile: string,
+          flags: PrecisionFlags & { target: string[]; opt: "-O2" | "-Os"; json: boolean },
+        ) => {
+          const targets = targetsOf(flags.target);
+          const m = resolveExportable(modelFile, flags);
+          const results: BenchResult[] = [];
+          for (const t of targets) results.push(await benchModel(m, t, { opt: flags.opt }));
+          if (flags.json) return printJson({ model: modelFile, targets: results });
+          process.stdout.write(formatBench(results));
+          process.stdout.write("instructions are executed instructions (exact, from QEMU), not cycles\n");
+        },
+      ),
+    );
+}
