@@ -62,8 +62,8 @@ export function svgCurves(history: Record<string, number[]>, title: string): str
     const series: [string, number[]][] = [["train", history[key]]];
     if (history[`val_${key}`]) series.push(["val", history[`val_${key}`]]);
     const all = series.flatMap(([, s]) => s);
-    let lo = Math.min(...all);
-    let hi = Math.max(...all);
+    let lo = all.reduce((a, b) => Math.min(a, b));
+    let hi = all.reduce((a, b) => Math.max(a, b));
     if (hi - lo < 1e-12) {
       lo -= 0.5;
       hi += 0.5;

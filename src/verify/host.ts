@@ -78,13 +78,12 @@ export async function runCortexHarness(target: string, dir: string, sources: str
     { opt: "-O2", extraFlags: ["-Wpedantic", "-Wconversion", "-Wshadow", "-Wdouble-promotion", "-lm"] },
   ).catch((e: unknown) => {
     if (e instanceof ToolError && /overflow|will not fit|region/i.test(e.stderr)) {
+      const facts = e.stderr
+        .split("\n")
+        .filter((l) => /overflowed by|will not fit/.test(l))
+        .map((l) => l.replace(/^.*?ld: /, "").replace(/^.*\.elf /, ""));
       throw new JobError(
-        `the model and its test vectors do not fit ${t.name} (${t.machine}: flash ${t.flash.size} bytes, RAM ${t.ram.size} bytes): ${
-          e.stderr
-            .trim()
-            .split("\n")
-            .find((l) => /overflow|fit/i.test(l)) ?? e.message
-        }`,
+        `the model and its test vectors do not fit ${t.name} (${t.machine}: flash ${t.flash.size} bytes, RAM ${t.ram.size} bytes): ${facts.join("; ") || e.message}`,
       );
     }
     return compileFailure(e);

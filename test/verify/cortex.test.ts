@@ -1,0 +1,151 @@
+/**
+ * The generated C on six Cortex-M cores under QEMU: every activation in every precision, bit for bit
+ * with the TypeScript reference (float32 within 1e-5); exact, repeatable instruction counts; clear
+ * failures for a model that does not fit the board and for an unknown target.
+ */
+import { execFileSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { benchModel } from "../../src/bench/bench.js";
+import { registerActivation, unregisterActivation } from "../../src/model/activations.js";
+import { serializeModel } from "../../src/model/io.js";
+import type { ModelFile } from "../../src/model/schema.js";
+import { serializeQModel } from "../../src/quant/io.js";
+import type { QModel } from "../../src/quant/schema.js";
+import { CORTEX_TARGET_NAMES } from "../../src/toolchain/targets.js";
+import { verifyModel } from "../../src/verify/verify.js";
+import { ensureBuilt, MAIN } from "../cli/run.js";
+import { exportable, makeModel, type Precision, tempDir } from "../codegen/helpers.js";
+
+function writeModel(dir: string, name: string, model: ModelFile): string {
+  const file = join(dir, name);
+  writeFileSync(file, serializeModel(model));
+  return file;
+}
+
+function present(tool: string): boolean {
+  try {
+    execFileSync(tool, ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+const missing = ["arm-none-eabi-gcc", "qemu-system-arm"].filter((tool) => !present(tool));
+if (missing.length) {
+  console.warn(
+    `skipping the Cortex-M tests: ${missing.join(" and ")} not found (Debian: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)`,
+  );
+}
+
+const swish = (x: number) => x / (1 + Math.exp(-x));
+
+/** One model that runs every activation: each dense layer with a different one, then softmax. */
+function everyActivation(custom: boolean) {
+  return makeModel({
+    inputs: 7,
+    seed: 11,
+    layers: [
+      { units: 9, activation: "relu" },
+      { units: 8, activation: "relu6" },
+      { units: 8, activation: "leaky_relu", alpha: 0.1 },
+      { units: 7, activation: "sigmoid" },
+      { units: 7, activation: "tanh" },
+      ...(custom ? [{ units: 6, activation: "swish" }] : []),
+      { units: 6, activation: "linear" },
+      { units: 5, activation: "softmax" },
+    ],
+  });
+}
+
+describe.skipIf(missing.length > 0)("verify on Cortex-M under QEMU", () => {
+  beforeAll(() => registerActivation("swish", swish, (x, y) => y + (1 - y) / (1 + Math.exp(-x))));
+  afterAll(() => unregisterActivation("swish"));
+
+  for (const precision of ["int8", "int16", "float32"] as Precision[]) {
+    it(`every activation in ${precision} is bit-exact on all six cores`, async () => {
+      const m = exportable(everyActivation(precision !== "float32"), precision, 128);
+      for (const target of CORTEX_TARGET_NAMES) {
+        const r = await verifyModel(m, { target, random: 12 });
+        expect({ target, mismatches: r.mismatches, first: r.first }).toEqual({
+          target,
+          mismatches: 0,
+          first: [],
+        });
+        expect(r.vectors).toBeGreaterThan(20);
+        if (precision !== "float32") expect(r.maxAbsDiff).toBe(0);
+      }
+    }, 240_000);
+  }
+
+  it("counts instructions exactly: two runs give the same numbers, per op too", async () => {
+    const m = exportable(
+      makeModel({
+        inputs: 33,
+        seed: 3,
+        layers: [
+          { units: 17, activation: "relu" },
+          { units: 5, activation: "softmax" },
+        ],
+      }),
+      "int8",
+    );
+    for (const target of ["cortex-m0", "cortex-m4", "cortex-m55"]) {
+      const a = await benchModel(m, target);
+      const b = await benchModel(m, target);
+      expect(b.instructions).toBe(a.instructions);
+      expect(b.layers).toEqual(a.layers);
+      expect(a.macs).toBe(33 * 17 + 17 * 5);
+      expect(a.instructions).toBeGreaterThan(a.macs / 2);
+      expect(a.layers.reduce((s, l) => s + l.instructions, 0)).toBeLessThanOrEqual(a.instructions + 50);
+      expect(a.weightBytes).toBeGreaterThanOrEqual(33 * 17 + 17 * 5);
+      expect(a.ramBytes).toBeGreaterThanOrEqual(33 + 17);
+      expect(a.stackBytes).toBeGreaterThan(0);
+      expect(a.stackBytes).toBeLessThanOrEqual(256);
+    }
+  }, 120_000);
+
+  it("refuses a model too large for the board, with the sizes, before QEMU runs", async () => {
+    await ensureBuilt();
+    const dir = tempDir("nn2c-cortex-");
+    // 1200 x 250 int8 weights: 300 KB, more than the micro:bit's 256 KiB of flash
+    const big = makeModel({
+      inputs: 1200,
+      seed: 5,
+      layers: [
+        { units: 250, activation: "relu" },
+        { units: 2, activation: "softmax" },
+      ],
+    });
+    const q = exportable(big, "int8", 16);
+    const file = join(dir, "big.q.json");
+    writeFileSync(file, serializeQModel(q.model as QModel));
+    const r = await execa("node", [MAIN, "verify", file, "-t", "cortex-m0", "--random", "1"], {
+      reject: false,
+    });
+    expect(r.exitCode).toBe(1);
+    expect(r.stderr).toMatch(/do not fit cortex-m0 \(microbit: flash 262144 bytes, RAM 16384 bytes\)/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  }, 120_000);
+
+  it("an unknown target is bad input: exit 2 and the list of targets", async () => {
+    await ensureBuilt();
+    const dir = tempDir("nn2c-cortex-");
+    const file = writeModel(
+      dir,
+      "m.json",
+      makeModel({ inputs: 3, layers: [{ units: 2, activation: "softmax" }] }),
+    );
+    for (const cmd of [
+      ["verify", file, "-t", "cortex-m99"],
+      ["bench", file, "-t", "m4"],
+    ]) {
+      const r = await execa("node", [MAIN, ...cmd], { reject: false });
+      expect(r.exitCode).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(/unknown target .*cortex-m0/);
+    }
+  });
+});
