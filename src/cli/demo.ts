@@ -2,10 +2,12 @@
  * `nn2c demo`: the main job on bundled data, end to end: train the digits model, then each later stage
  * of the pipeline on it. Outputs go to out/demo (or --out).
  */
+import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
+import { type BenchResult, benchModel } from "../bench/bench.js";
 import { renderModel, writeOutputs } from "../codegen/export.js";
 import { loadDataset } from "../data/dataset.js";
 import { JobError } from "../errors.js";
@@ -21,6 +23,17 @@ import { trainFromCsv } from "../train/pipeline.js";
 import { verifyModel } from "../verify/verify.js";
 import { action, fmt, printJson } from "./common.js";
 import { epochProgress } from "./progress.js";
+
+const DEMO_TARGETS = ["cortex-m0", "cortex-m4", "cortex-m55"];
+
+function haveTool(tool: string): boolean {
+  try {
+    execFileSync(tool, ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export const DIGITS_TRAIN = fileURLToPath(new URL("../../examples/digits/train.csv", import.meta.url));
 export const DIGITS_TEST = fileURLToPath(new URL("../../examples/digits/test.csv", import.meta.url));
@@ -97,6 +110,22 @@ export function registerDemo(program: Command): void {
         say(
           `4. verified on the host (gcc, ASan+UBSan): ${verified.vectors} vectors, ${verified.mismatches} mismatches`,
         );
+        // 5. the same on Cortex-M cores under QEMU, and what it costs there (when the tools are installed)
+        const mcu: { target: string; mismatches: number; vectors: number }[] = [];
+        let cost: BenchResult | null = null;
+        const m = { kind: "quantized" as const, model: q };
+        if (haveTool("arm-none-eabi-gcc") && haveTool("qemu-system-arm")) {
+          for (const target of DEMO_TARGETS) {
+            const r = await verifyModel(m, { target, data: test, random: 20 });
+            mcu.push({ target, mismatches: r.mismatches, vectors: r.vectors });
+          }
+          say(
+            `5. verified on ${mcu.map((r) => r.target).join(", ")} under QEMU: ${mcu.map((r) => `${r.mismatches} mismatches in ${r.vectors}`).join("; ")}`,
+          );
+          cost = await benchModel(m, "cortex-m4");
+        } else {
+          say("5. skipped Cortex-M: install gcc-arm-none-eabi, libnewlib-arm-none-eabi and qemu-system-arm");
+        }
         const info = inspectModel(result.model);
         const summary = {
           model: modelFile,
@@ -112,20 +141,32 @@ export function registerDemo(program: Command): void {
           ramBytes: exported.ramBytes,
           params: info.params,
           macs: info.macs,
-          verify: { target: verified.target, vectors: verified.vectors, mismatches: verified.mismatches },
+          verify: [
+            { target: verified.target, vectors: verified.vectors, mismatches: verified.mismatches },
+            ...mcu,
+          ],
+          cortexM4: cost,
         };
         if (flags.json) return printJson(summary);
         say("");
         say(
           `test accuracy (${test.rows} rows): float32 ${fmt(floatAcc)}, int8 ${fmt(intAcc)} (the C on the host: ${fmt(verified.accuracy ?? 0)})`,
         );
-        say(
-          `flash ${exported.flashBytes} bytes of weights and constants (plus about 1 KB of code), RAM ${exported.ramBytes} bytes of arena`,
-        );
         say(`params ${info.params}, MACs per inference ${info.macs}`);
+        if (!cost) {
+          say(
+            `flash about ${exported.flashBytes} bytes of weights and constants (plus the code), RAM ${exported.ramBytes} bytes of arena`,
+          );
+        } else {
+          say(
+            `on a Cortex-M4 (gcc -O2): ${cost.codeBytes} B code + ${cost.weightBytes} B weights in flash, ${cost.ramBytes} B RAM, ` +
+              `${cost.stackBytes} B stack, ${cost.instructions} instructions per inference (${cost.instructionsPerMac.toFixed(2)} per MAC)`,
+          );
+        }
         say(`C files: ${cDir}/ (digits.h declares digits_predict_float and digits_classify)`);
-        if (verified.mismatches > 0)
-          throw new JobError(`${verified.mismatches} outputs of the C differ from the TypeScript reference`);
+        const mismatches = verified.mismatches + mcu.reduce((n, r) => n + r.mismatches, 0);
+        if (mismatches > 0)
+          throw new JobError(`${mismatches} outputs of the C differ from the TypeScript reference`);
       }),
     );
 }
