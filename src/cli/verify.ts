@@ -33,7 +33,8 @@ export function resolveTargets(target: string): string[] {
 function describe(r: VerifyResult): string {
   return (
     `${r.precision} on ${r.target}: ${r.vectors} vectors, ${r.mismatches} mismatches, max |difference| ${r.maxAbsDiff}` +
-    (r.accuracy !== undefined ? `, accuracy ${fmt(r.accuracy)} on ${r.samples} labelled rows` : "")
+    (r.accuracy !== undefined ? `, accuracy ${fmt(r.accuracy)} on ${r.samples} labelled rows` : "") +
+    (r.rmse !== undefined ? `, rmse ${r.rmse.toPrecision(4)} on ${r.samples} labelled rows` : "")
   );
 }
 

@@ -34,6 +34,8 @@ export interface VectorSet {
   expectedRaw: Expected[];
   /** labels of the raw rows that came from a labelled CSV (the first rows of `raw`) */
   labels: number[];
+  /** regression targets of those rows, in the label's units */
+  targets: number[];
   labelled: Dataset | null;
 }
 
@@ -68,11 +70,13 @@ export function makeVectors(
 
   // Raw rows for <name>_predict_float: the data first, then random rows near and far from the training range.
   const labels: number[] = [];
+  const targets: number[] = [];
   if (options.data) {
     const d = options.data;
     for (let r = 0; r < d.rows; r++) {
       raw.push(Array.from(d.x.subarray(r * d.cols, (r + 1) * d.cols)));
       if (d.labels.length) labels.push(d.labels[r]);
+      if (d.targets.length) targets.push(d.targets[r]);
     }
   }
   const around = (spread: number) =>
@@ -94,6 +98,7 @@ export function makeVectors(
     expectedCodes: [],
     expectedRaw: [],
     labels,
+    targets,
     labelled: options.data ?? null,
   };
   expect(m, set);

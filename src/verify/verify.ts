@@ -43,6 +43,8 @@ export interface VerifyResult {
   mismatches: number;
   maxAbsDiff: number;
   accuracy?: number;
+  /** regression: root mean square error of the C's outputs against the labels */
+  rmse?: number;
   samples?: number;
   first: Mismatch[];
   compileCommand: string;
@@ -110,6 +112,7 @@ export function compare(
   const mismatches: Mismatch[] = [];
   let maxAbsDiff = 0;
   let hits = 0;
+  let squares = 0;
   const check = (kind: Mismatch["kind"], vector: number, expected: Expected, line: string | undefined) => {
     const parts = (line ?? "").trim().split(/\s+/);
     const tag = kind === "predict" ? "P" : "F";
@@ -145,6 +148,7 @@ export function compare(
     if (v < set.labels.length && actual.status === STATUS_OK) {
       if (predictedClass(actual.values, 0, actual.values.length) === set.labels[v]) hits++;
     }
+    if (v < set.targets.length && actual.status === STATUS_OK) squares += (actual.values[0] - set.targets[v]) ** 2;
   });
   const result: VerifyResult = {
     target,
@@ -155,6 +159,10 @@ export function compare(
     first: mismatches.slice(0, 5),
     compileCommand: command,
   };
+  if (set.targets.length) {
+    result.rmse = Math.sqrt(squares / set.targets.length);
+    result.samples = set.targets.length;
+  }
   if (set.labels.length) {
     result.accuracy = hits / set.labels.length;
     result.samples = set.labels.length;
