@@ -102,6 +102,57 @@ function matrixRows(m: number[][], fmt: (v: number) => string): string[] {
   return out;
 }
 
+/** Rows per group and inputs per chunk of the blocked dense weight layout (NN_DENSE_ROWS, NN_DENSE_CHUNK in nn.h). */
+export const DENSE_ROWS = 4;
+export const DENSE_CHUNK = 16;
+
+/**
+ * Position of weight [o][i] in the blocked layout of the integer dense kernels (nn_dense_weight_index in
+ * nn.h): groups of 4 rows; within a group, chunks of 16 inputs holding the 4 rows one after the other,
+ * then the group's n_in % 16 last inputs row after row; the n_out % 4 last rows row-major at the end.
+ */
+export function denseWeightIndex(nIn: number, nOut: number, o: number, i: number): number {
+  const groupedRows = nOut - (nOut % DENSE_ROWS);
+  const chunkedInputs = nIn - (nIn % DENSE_CHUNK);
+  if (o >= groupedRows) return o * nIn + i;
+  const row = o % DENSE_ROWS;
+  const groupStart = (o - row) * nIn;
+  if (i < chunkedInputs)
+    return groupStart + Math.floor(i / DENSE_CHUNK) * DENSE_ROWS * DENSE_CHUNK + row * DENSE_CHUNK + (i % DENSE_CHUNK);
+  return groupStart + DENSE_ROWS * chunkedInputs + row * (nIn - chunkedInputs) + (i - chunkedInputs);
+}
+
+/**
+ * The lines of a dense weight array in the blocked layout: one line per row and run of (at most) 16
+ * inputs, in memory order, each saying which row and inputs it holds, and a comment opening each group.
+ */
+function blockedWeightRows(w: number[][]): string[] {
+  const nOut = w.length;
+  const nIn = w[0].length;
+  const width = w.flat().reduce((m, v) => Math.max(m, String(v).length), 0);
+  const run = (o: number, i0: number, i1: number) => {
+    const vals = w[o].slice(i0, i1).map((v) => `${String(v).padStart(width)},`);
+    const inputs = i1 - i0 === 1 ? `input ${i0}` : `inputs ${i0}-${i1 - 1}`;
+    return `${vals.join(" ")} /* row ${o}, ${inputs} */`;
+  };
+  const lines: string[] = [];
+  const groupedRows = nOut - (nOut % DENSE_ROWS);
+  const chunkedInputs = nIn - (nIn % DENSE_CHUNK);
+  for (let g = 0; g < groupedRows; g += DENSE_ROWS) {
+    lines.push(`/* rows ${g}-${g + DENSE_ROWS - 1} */`);
+    for (let c = 0; c < chunkedInputs; c += DENSE_CHUNK)
+      for (let r = 0; r < DENSE_ROWS; r++) lines.push(run(g + r, c, c + DENSE_CHUNK));
+    if (chunkedInputs < nIn) for (let r = 0; r < DENSE_ROWS; r++) lines.push(run(g + r, chunkedInputs, nIn));
+  }
+  if (groupedRows < nOut) {
+    const last = nOut - 1;
+    lines.push(groupedRows === last ? `/* row ${last}, row-major */` : `/* rows ${groupedRows}-${last}, row-major */`);
+    for (let o = groupedRows; o < nOut; o++)
+      for (let i = 0; i < nIn; i += DENSE_CHUNK) lines.push(run(o, i, Math.min(nIn, i + DENSE_CHUNK)));
+  }
+  return lines;
+}
+
 const range = (vs: number[]) => `[${Math.min(...vs).toPrecision(4)}, ${Math.max(...vs).toPrecision(4)}]`;
 const int = (v: number) => cInt(v);
 
@@ -238,11 +289,11 @@ function emitOp(
     const realW = op.weights.flatMap((row, o) => row.map((w) => w * op.weightScales[o]));
     const arrays: ArrayView[] = [
       {
-        comment: `weights: s8 [${op.units}][${op.inputs}], per output channel scales ${range(op.weightScales)}, real values ${range(realW)}`,
+        comment: `weights: s8 [${op.units}][${op.inputs}] in the blocked layout of nn.h (groups of 4 rows, chunks of 16 inputs: nn_dense_weight_index), per output channel scales ${range(op.weightScales)}, real values ${range(realW)}`,
         ctype: "int8_t",
         name: `${id}_weights`,
-        dims: `[${op.units}][${op.inputs}]`,
-        rows: matrixRows(op.weights, String),
+        dims: `[${op.units} * ${op.inputs}] NN_WEIGHTS_ALIGNED`,
+        rows: blockedWeightRows(op.weights),
       },
       {
         comment: `bias: ${s64 ? "s64" : "s32"} in accumulator units, input zero point ${op.input.zeroPoint} folded in; |accumulator| <= ${op.accumulatorBound}`,
@@ -293,7 +344,7 @@ function emitOp(
       name: `${id}_params`,
       fields: [
         `${op.inputs}, ${op.units}`,
-        `&${id}_weights[0][0]`,
+        `${id}_weights`,
         `${id}_bias`,
         `${id}_mult`,
         `${id}_shift`,

@@ -27,34 +27,81 @@ enum nn_status { NN_OK = 0, NN_ERROR_ARGUMENT = 1 };
 /* An input value that is NaN or infinite (returned by the quantize kernels). */
 #define NN_ERROR_INPUT 2
 
+/* The weights of the integer dense layers, in one blocked layout on every core (written by nn2c's
+ * generator, src/codegen/emit.ts), so that each pass of a fast kernel reads 4 rows against one load of
+ * the inputs and each row's weights in runs of 16 bytes:
+ *   - the rows (outputs) in groups of NN_DENSE_ROWS = 4, group after group;
+ *   - within a group, the inputs in chunks of NN_DENSE_CHUNK = 16; a chunk holds the group's 4 rows one
+ *     after the other, 16 weights each: [n_out / 4][n_in / 16][4][16];
+ *   - after a group's chunks, its last n_in % 16 inputs, row after row: [4][n_in % 16];
+ *   - the last n_out % 4 rows after the groups, row-major: [n_out % 4][n_in].
+ * The weight of output o and input i is weights[nn_dense_weight_index(n_in, n_out, o, i)]; a layer with
+ * fewer than 4 outputs is row-major. The arrays are declared NN_WEIGHTS_ALIGNED: the Cortex-M DSP path
+ * reads them 8 bytes at a time (LDRD), which needs 4-byte alignment (it falls back to the reference loop
+ * for weights that are not aligned). */
+#define NN_DENSE_ROWS 4
+#define NN_DENSE_CHUNK 16
+
+static inline size_t nn_dense_weight_index(int32_t n_in, int32_t n_out, int32_t o, int32_t i)
+{
+    const size_t in = (size_t)n_in;
+    const size_t grouped_rows = (size_t)(n_out / NN_DENSE_ROWS) * NN_DENSE_ROWS;
+    const size_t chunked_inputs = (size_t)(n_in / NN_DENSE_CHUNK) * NN_DENSE_CHUNK;
+    const size_t row = (size_t)o % NN_DENSE_ROWS;
+    const size_t group_start = ((size_t)o - row) * in; /* 4 rows of n_in weights per group */
+    if ((size_t)o >= grouped_rows) {
+        return (size_t)o * in + (size_t)i; /* the last rows, row-major */
+    }
+    if ((size_t)i < chunked_inputs) {
+        return group_start + (size_t)i / NN_DENSE_CHUNK * (NN_DENSE_ROWS * NN_DENSE_CHUNK) +
+               row * NN_DENSE_CHUNK + (size_t)i % NN_DENSE_CHUNK;
+    }
+    return group_start + NN_DENSE_ROWS * chunked_inputs + row * (in - chunked_inputs) + ((size_t)i - chunked_inputs);
+}
+
+#if defined(__GNUC__) || defined(__clang__)
+#define NN_WEIGHTS_ALIGNED __attribute__((aligned(4)))
+#else
+#define NN_WEIGHTS_ALIGNED
+#endif
+
+/* NN_DENSE_REFERENCE=1 compiles the dense kernels with their reference loops alone (tests compare the
+ * fast paths against them). */
+#ifndef NN_DENSE_REFERENCE
+#define NN_DENSE_REFERENCE 0
+#endif
+
 /* A dense layer on int8 codes (see src/quant/dense.ts):
- *   acc = bias[o] + sum_i in[i] * weights[o][i]            (int32; the input zero point is in bias)
+ *   acc = bias[o] + sum_i in[i] * w(o, i)                  (int32; the input zero point is in bias)
  *   r   = nn_requantize(acc, mult[o], shift[o])            (neg_mult/neg_shift when acc < 0, if set)
  *   out = clamp(r, act_min - out_zp, act_max - out_zp) + out_zp
- * The quantizer proves that no accumulator overflows for any input codes. */
+ * with w(o, i) = weights[nn_dense_weight_index(n_in, n_out, o, i)]. The quantizer proves that no
+ * accumulator overflows for any input codes. */
 typedef struct {
     int32_t n_in;
     int32_t n_out;
-    const int8_t *weights;    /* [n_out][n_in], symmetric per output channel */
+    const int8_t *weights;    /* [n_out * n_in] in the blocked layout above, symmetric per output channel */
     const int32_t *bias;      /* [n_out] */
     const int32_t *mult;      /* [n_out], in [2^30, 2^31) or 0 */
     const int32_t *shift;     /* [n_out], in [-31, 30] */
     const int32_t *neg_mult;  /* [n_out] for leaky relu, or NULL */
     const int32_t *neg_shift; /* [n_out] for leaky relu, or NULL */
     int32_t out_zp;
-    int32_t act_min;          /* output clamp (fused relu / relu6) */
+    int32_t act_min;          /* output clamp (fused relu / relu6), within [-128, 127] */
     int32_t act_max;
 } nn_dense_s8_params_t;
 
-/* int8 in: [n_in]; out: [n_out] int8; in and out must not overlap. */
+/* int8 in: [n_in]; out: [n_out] int8; in and out must not overlap. n_in, n_out >= 1. Returns NN_OK, or
+ * NN_ERROR_ARGUMENT for a NULL pointer or an empty size. */
 int nn_dense_s8(const nn_dense_s8_params_t *p, const int8_t *in, int8_t *out);
 
 /* A dense layer on int16 codes with int8 weights ("16x8"), int32 accumulator: as nn_dense_s8 with
- * int16 codes (zero point 0). Used when the quantizer proves the accumulator fits int32. */
+ * int16 codes (zero point 0) and the same weight layout. Used when the quantizer proves the accumulator
+ * fits int32. */
 typedef struct {
     int32_t n_in;
     int32_t n_out;
-    const int8_t *weights;
+    const int8_t *weights;    /* [n_out * n_in], blocked (nn_dense_weight_index) */
     const int32_t *bias;
     const int32_t *mult;      /* in [2^30, 2^31) or 0 */
     const int32_t *shift;     /* in [-31, 30] */
@@ -72,7 +119,7 @@ int nn_dense_s16(const nn_dense_s16_params_t *p, const int16_t *in, int16_t *out
 typedef struct {
     int32_t n_in;
     int32_t n_out;
-    const int8_t *weights;
+    const int8_t *weights;    /* [n_out * n_in], blocked (nn_dense_weight_index) */
     const int64_t *bias;
     const int32_t *mult;      /* in [2^15, 2^16) or 0 */
     const int32_t *shift;     /* in [-47, 15] */
