@@ -1,24 +1,50 @@
 /*
- * nn_dense_s16_s64: a dense layer on s16 codes with int8 weights and a int64 accumulator.
+ * nn_dense_s16_s64: a dense layer on s16 codes with int8 weights and an int64 accumulator.
  *
- * in: [n_in] s16; weights: [n_out * n_in] s8 in the blocked layout of nn.h, w(o, i) =
- * weights[nn_dense_weight_index(n_in, n_out, o, i)]; bias: [n_out] s64_t, the input zero point
- * folded in; out: [n_out] s16, not overlapping in. Mirrors runDense in src/quant/dense.ts:
+ * in: [n_in] s16; weights: [n_out * n_in] s8 in the blocked layout of nn.h (groups of 4 rows, chunks of
+ * 16 inputs: w(o, i) = weights[nn_dense_weight_index(n_in, n_out, o, i)]); bias: [n_out] s32, the input
+ * zero point folded in; out: [n_out] s16, not overlapping in. Mirrors runDense in src/quant/dense.ts:
  *   acc = bias[o] + sum_i in[i] * w(o, i)
  *   r   = nn_requantize_s64(acc, mult[o], shift[o])   (neg_mult/neg_shift when acc < 0 and set: leaky relu)
  *   out = clamp(r, act_min - out_zp, act_max - out_zp) + out_zp   (clamp first: no addition overflows)
- * The quantizer bounds |acc| for every possible input at generation time, so the sum cannot overflow.
+ * The quantizer bounds |acc| by 2^47 for every possible input at generation time.
+ *
+ * One path is compiled, chosen by nn_config.h; each equals the reference loop bit for bit (integer sums
+ * are the same in any order). The plain and DSP paths sum each run of at most 512 inputs in 32 bits
+ * (|in[i] * w(o, i)| <= 2^15 * 127, so 512 of them stay below 2^31) and add the runs in 64 bits:
+ *   - the reference: one output at a time through nn_dense_weight_index (alone with NN_DENSE_REFERENCE=1);
+ *   - plain C, for cores without DSP or MVE (Cortex-M0, M3) and hosts: 4 rows per pass share each input;
+ *   - NN_HAVE_DSP (Cortex-M4, M7, M33): 4 rows per pass, 8 inputs per step in inline assembly: the
+ *     inputs, already 16-bit, paired as (x0, x2) and (x1, x3) by PKHBT/PKHTB to meet each row's weights
+ *     sign-extended in pairs (SXTB16), two products per SMLAD;
+ *   - NN_HAVE_MVE (Cortex-M55): 4 rows per pass, 8 inputs per VLDRH, each row's 8 weights widened by
+ *     VLDRB.S16, one VMLALDAVA (64-bit accumulator) per row and step.
+ * The fast paths cover every shape: a group's last n_in % 16 inputs and the last n_out % 4 rows go
+ * through short plain loops.
  */
 #include "nn.h"
 #include "nn_support.h"
 
-int nn_dense_s16_s64(const nn_dense_s16_s64_params_t *p, const int16_t *in, int16_t *out)
+#define FAST (!NN_DENSE_REFERENCE)
+#define FAST_MVE (FAST && NN_HAVE_MVE)
+#define FAST_DSP (FAST && NN_HAVE_DSP && !NN_HAVE_MVE)
+#define FAST_PLAIN (FAST && !NN_HAVE_DSP && !NN_HAVE_MVE)
+
+#if FAST_MVE
+#include <arm_mve.h>
+#endif
+
+/* Kept out of line, so that each path has its own (small) stack frame. */
+#if defined(__GNUC__) || defined(__clang__)
+#define NOINLINE __attribute__((noinline))
+#else
+#define NOINLINE
+#endif
+
+/* The reference loop: slow and obvious. */
+NOINLINE static int dense_reference(const nn_dense_s16_s64_params_t *p, const int16_t *in, int16_t *out)
 {
     int32_t o;
-    if (p == NULL || in == NULL || out == NULL || p->weights == NULL || p->bias == NULL || p->mult == NULL ||
-        p->shift == NULL || (p->neg_mult == NULL) != (p->neg_shift == NULL) || p->n_in < 1 || p->n_out < 1) {
-        return NN_ERROR_ARGUMENT;
-    }
     for (o = 0; o < p->n_out; ++o) {
         int64_t acc = p->bias[o];
         int32_t mult = p->mult[o];
@@ -36,4 +62,302 @@ int nn_dense_s16_s64(const nn_dense_s16_s64_params_t *p, const int16_t *in, int1
         out[o] = (int16_t)(nn_clamp(r, p->act_min - p->out_zp, p->act_max - p->out_zp) + p->out_zp);
     }
     return NN_OK;
+}
+
+#if FAST
+/* Runs of at most this many chunks (512 inputs) are summed in 32 bits. */
+#define CHUNKS_PER_RUN 32
+
+/* What the outputs need besides their accumulators, read from the parameters once per call (a store
+ * through out could alias them, and the compiler would reload them after each). */
+typedef struct {
+    const int32_t *mult;
+    const int32_t *shift;
+    const int32_t *neg_mult; /* NULL without leaky relu */
+    const int32_t *neg_shift;
+    int32_t lo; /* act_min - out_zp */
+    int32_t hi; /* act_max - out_zp */
+    int32_t zp;
+} output_stage_t;
+
+static inline output_stage_t output_stage(const nn_dense_s16_s64_params_t *p)
+{
+    output_stage_t s;
+    s.mult = p->mult;
+    s.shift = p->shift;
+    s.neg_mult = p->neg_mult;
+    s.neg_shift = p->neg_shift;
+    s.lo = p->act_min - p->out_zp;
+    s.hi = p->act_max - p->out_zp;
+    s.zp = p->out_zp;
+    return s;
+}
+
+/* Output o from its accumulator: requantization (leaky where the accumulator is negative and neg_mult
+ * is set), clamp, zero point. */
+static inline int16_t output_one(const output_stage_t *s, int32_t o, int64_t acc)
+{
+    int32_t q;
+    if (acc < 0 && s->neg_mult != NULL) {
+        q = nn_requantize_s64(acc, s->neg_mult[o], s->neg_shift[o]);
+    } else {
+        q = nn_requantize_s64(acc, s->mult[o], s->shift[o]);
+    }
+    return (int16_t)(nn_clamp(q, s->lo, s->hi) + s->zp);
+}
+
+#if FAST_DSP || FAST_PLAIN
+/* acc[r] += sum of in[j] * w[r * n + j] over j < n, for the 4 rows of a group's last n inputs. */
+static void dot4_tail(const int16_t *in, const int8_t *w, int32_t n, int32_t acc[4])
+{
+    int32_t r;
+    int32_t j;
+    for (r = 0; r < NN_DENSE_ROWS; ++r) {
+        int32_t a = acc[r];
+        for (j = 0; j < n; ++j) {
+            a += (int32_t)in[j] * (int32_t)w[r * n + j];
+        }
+        acc[r] = a;
+    }
+}
+#endif /* FAST_DSP || FAST_PLAIN */
+#endif /* FAST */
+
+#if FAST_PLAIN
+/* acc[0..3] += the 4 rows of `chunks` chunks of 16 inputs: each input is loaded once for the 4 rows. */
+static void dot4_chunks(const int16_t *in, const int8_t *w, int32_t chunks, int32_t acc[4])
+{
+    int32_t a0 = acc[0];
+    int32_t a1 = acc[1];
+    int32_t a2 = acc[2];
+    int32_t a3 = acc[3];
+    int32_t c;
+    int32_t j;
+    for (c = 0; c < chunks; ++c) {
+        for (j = 0; j < NN_DENSE_CHUNK; ++j) {
+            const int32_t x = in[j];
+            a0 += x * w[j];
+            a1 += x * w[NN_DENSE_CHUNK + j];
+            a2 += x * w[2 * NN_DENSE_CHUNK + j];
+            a3 += x * w[3 * NN_DENSE_CHUNK + j];
+        }
+        in += NN_DENSE_CHUNK;
+        w += NN_DENSE_ROWS * NN_DENSE_CHUNK;
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+#endif /* FAST_PLAIN */
+
+#if FAST_DSP
+/*
+ * acc[0..3] += the 4 rows of `chunks` (>= 1) chunks of 16 inputs. w: 4-byte aligned. Per 8 inputs: four
+ * LDR of input pairs (any alignment), regrouped as (x0, x2), (x1, x3), (x4, x6), (x5, x7) by PKHBT and
+ * PKHTB; per row one LDRD of 8 weights, sign-extended in pairs by SXTB16 and SXTB16 ROR #8 (in assembly:
+ * GCC 12 does not fold the rotate of the ACLE __sxtb16), four SMLAD: 44 instructions per 32
+ * multiply-accumulates. Inputs 8-15 of a chunk go first, so that the last load of inputs 0-7 and the
+ * last weight load step the pointers.
+ */
+#define DSP_ROW(acc, ldrd)                                                                              \
+    ldrd                                                                                                \
+    "sxtb16 %[t], %[wa], ror #8\n\t"                                                                    \
+    "sxtb16 %[wa], %[wa]\n\t"                                                                           \
+    "smlad %[" acc "], %[wa], %[xe0], %[" acc "]\n\t"                                                   \
+    "smlad %[" acc "], %[t], %[xo0], %[" acc "]\n\t"                                                    \
+    "sxtb16 %[t], %[wb], ror #8\n\t"                                                                    \
+    "sxtb16 %[wb], %[wb]\n\t"                                                                           \
+    "smlad %[" acc "], %[wb], %[xe1], %[" acc "]\n\t"                                                   \
+    "smlad %[" acc "], %[t], %[xo1], %[" acc "]\n\t"
+#define DSP_LDRD(offset) "ldrd %[wa], %[wb], [%[w], #" #offset "]\n\t"
+/* (x0, x1), (x2, x3) in xe and t -> xe = (x0, x2), xo = (x1, x3) */
+#define DSP_PAIRS(xe, xo)                                                                               \
+    "pkhtb %[" xo "], %[t], %[" xe "], asr #16\n\t"                                                     \
+    "pkhbt %[" xe "], %[" xe "], %[t], lsl #16\n\t"
+
+static void dot4_chunks(const int16_t *in, const int8_t *w, int32_t chunks, int32_t acc[4])
+{
+    int32_t a0 = acc[0];
+    int32_t a1 = acc[1];
+    int32_t a2 = acc[2];
+    int32_t a3 = acc[3];
+    const int16_t *const end = in + chunks * NN_DENSE_CHUNK;
+    do {
+        uint32_t xe0, xo0, xe1, xo1, wa, wb, t;
+        __asm__ volatile(
+            /* inputs 8-15 (bytes 16-31) against weights 8-15 of rows 0-3 (offsets 8, 24, 40, 56) */
+            "ldr %[xe0], [%[in], #16]\n\t"
+            "ldr %[t], [%[in], #20]\n\t"
+            DSP_PAIRS("xe0", "xo0")
+            "ldr %[xe1], [%[in], #24]\n\t"
+            "ldr %[t], [%[in], #28]\n\t"
+            DSP_PAIRS("xe1", "xo1")
+            DSP_ROW("a0", DSP_LDRD(8))
+            DSP_ROW("a1", DSP_LDRD(24))
+            DSP_ROW("a2", DSP_LDRD(40))
+            DSP_ROW("a3", DSP_LDRD(56))
+            /* inputs 0-7 (in steps to the next chunk) against weights 0-7 (offsets 16, 32, 48, then 0
+             * with w stepping 64 bytes) */
+            "ldr %[xe1], [%[in], #8]\n\t"
+            "ldr %[t], [%[in], #12]\n\t"
+            DSP_PAIRS("xe1", "xo1")
+            "ldr %[t], [%[in], #4]\n\t"
+            "ldr %[xe0], [%[in]], #32\n\t"
+            DSP_PAIRS("xe0", "xo0")
+            DSP_ROW("a1", DSP_LDRD(16))
+            DSP_ROW("a2", DSP_LDRD(32))
+            DSP_ROW("a3", DSP_LDRD(48))
+            DSP_ROW("a0", "ldrd %[wa], %[wb], [%[w]], #64\n\t")
+            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in), [w] "+r"(w),
+              [xe0] "=&r"(xe0), [xo0] "=&r"(xo0), [xe1] "=&r"(xe1), [xo1] "=&r"(xo1), [wa] "=&r"(wa),
+              [wb] "=&r"(wb), [t] "=&r"(t)
+            :
+            : "memory");
+    } while (in != end);
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+#endif /* FAST_DSP */
+
+#if FAST_DSP || FAST_PLAIN
+NOINLINE static int dense_fast(const nn_dense_s16_s64_params_t *p, const int16_t *in, int16_t *out)
+{
+    const int32_t n_in = p->n_in;
+    const int32_t n_out = p->n_out;
+    const int32_t chunks = n_in / NN_DENSE_CHUNK;
+    const int32_t tail = n_in % NN_DENSE_CHUNK;
+    const int64_t *const bias = p->bias;
+    const int8_t *w = p->weights;
+    const output_stage_t s = output_stage(p);
+    int32_t o;
+    for (o = 0; o + NN_DENSE_ROWS <= n_out; o += NN_DENSE_ROWS) {
+        int64_t acc[NN_DENSE_ROWS];
+        int32_t run[NN_DENSE_ROWS];
+        int32_t c;
+        int32_t r;
+        for (r = 0; r < NN_DENSE_ROWS; ++r) {
+            acc[r] = bias[o + r];
+        }
+        for (c = 0; c < chunks; c += CHUNKS_PER_RUN) {
+            const int32_t n = chunks - c < CHUNKS_PER_RUN ? chunks - c : CHUNKS_PER_RUN;
+            run[0] = run[1] = run[2] = run[3] = 0;
+            dot4_chunks(in + c * NN_DENSE_CHUNK, w, n, run);
+            w += n * (NN_DENSE_ROWS * NN_DENSE_CHUNK);
+            for (r = 0; r < NN_DENSE_ROWS; ++r) {
+                acc[r] += run[r];
+            }
+        }
+        if (tail > 0) {
+            run[0] = run[1] = run[2] = run[3] = 0;
+            dot4_tail(in + chunks * NN_DENSE_CHUNK, w, tail, run);
+            w += tail * NN_DENSE_ROWS;
+            for (r = 0; r < NN_DENSE_ROWS; ++r) {
+                acc[r] += run[r];
+            }
+        }
+        for (r = 0; r < NN_DENSE_ROWS; ++r) {
+            out[o + r] = output_one(&s, o + r, acc[r]);
+        }
+    }
+    for (; o < n_out; ++o) {
+        /* the last n_out % 4 rows, row-major */
+        int64_t a = bias[o];
+        int32_t i;
+        for (i = 0; i < n_in; ++i) {
+            a += (int32_t)in[i] * (int32_t)w[i];
+        }
+        out[o] = output_one(&s, o, a);
+        w += n_in;
+    }
+    return NN_OK;
+}
+#endif /* FAST_DSP || FAST_PLAIN */
+
+#if FAST_MVE
+NOINLINE static int dense_fast(const nn_dense_s16_s64_params_t *p, const int16_t *in, int16_t *out)
+{
+    const int32_t n_in = p->n_in;
+    const int32_t n_out = p->n_out;
+    const int32_t chunks = n_in / NN_DENSE_CHUNK;
+    const int32_t tail = n_in % NN_DENSE_CHUNK;
+    const int64_t *bias = p->bias;
+    const int8_t *w = p->weights;
+    const output_stage_t s = output_stage(p);
+    int32_t o;
+    for (o = 0; o + NN_DENSE_ROWS <= n_out; o += NN_DENSE_ROWS) {
+        int64_t a0 = bias[0];
+        int64_t a1 = bias[1];
+        int64_t a2 = bias[2];
+        int64_t a3 = bias[3];
+        const int16_t *x = in;
+        int32_t c;
+        for (c = 0; c < chunks; ++c) {
+            /* inputs 0-7 against each row's weights 0-7, then 8-15 against 8-15 */
+            int16x8_t xv = vldrhq_s16(x);
+            a0 = vmlaldavaq_s16(a0, xv, vldrbq_s16(w));
+            a1 = vmlaldavaq_s16(a1, xv, vldrbq_s16(w + NN_DENSE_CHUNK));
+            a2 = vmlaldavaq_s16(a2, xv, vldrbq_s16(w + 2 * NN_DENSE_CHUNK));
+            a3 = vmlaldavaq_s16(a3, xv, vldrbq_s16(w + 3 * NN_DENSE_CHUNK));
+            xv = vldrhq_s16(x + 8);
+            a0 = vmlaldavaq_s16(a0, xv, vldrbq_s16(w + 8));
+            a1 = vmlaldavaq_s16(a1, xv, vldrbq_s16(w + NN_DENSE_CHUNK + 8));
+            a2 = vmlaldavaq_s16(a2, xv, vldrbq_s16(w + 2 * NN_DENSE_CHUNK + 8));
+            a3 = vmlaldavaq_s16(a3, xv, vldrbq_s16(w + 3 * NN_DENSE_CHUNK + 8));
+            x += NN_DENSE_CHUNK;
+            w += NN_DENSE_ROWS * NN_DENSE_CHUNK;
+        }
+        if (tail > 0) {
+            /* the last n_in % 16 inputs, 8 at a time, predicated: lanes past the tail add nothing */
+            int32_t j;
+            for (j = 0; j < tail; j += 8) {
+                const mve_pred16_t lanes = vctp16q((uint32_t)(tail - j));
+                const int16x8_t xv = vldrhq_z_s16(x + j, lanes);
+                a0 = vmlaldavaq_p_s16(a0, xv, vldrbq_z_s16(w + j, lanes), lanes);
+                a1 = vmlaldavaq_p_s16(a1, xv, vldrbq_z_s16(w + tail + j, lanes), lanes);
+                a2 = vmlaldavaq_p_s16(a2, xv, vldrbq_z_s16(w + 2 * tail + j, lanes), lanes);
+                a3 = vmlaldavaq_p_s16(a3, xv, vldrbq_z_s16(w + 3 * tail + j, lanes), lanes);
+            }
+            w += NN_DENSE_ROWS * tail;
+        }
+        out[o] = output_one(&s, o, a0);
+        out[o + 1] = output_one(&s, o + 1, a1);
+        out[o + 2] = output_one(&s, o + 2, a2);
+        out[o + 3] = output_one(&s, o + 3, a3);
+        bias += NN_DENSE_ROWS;
+    }
+    for (; o < n_out; ++o) {
+        /* the last n_out % 4 rows, row-major, 8 inputs at a time */
+        int64_t a = *bias++;
+        int32_t i;
+        for (i = 0; i + 8 <= n_in; i += 8) {
+            a = vmlaldavaq_s16(a, vldrhq_s16(in + i), vldrbq_s16(w + i));
+        }
+        if (i < n_in) {
+            const mve_pred16_t lanes = vctp16q((uint32_t)(n_in - i));
+            a = vmlaldavaq_p_s16(a, vldrhq_z_s16(in + i, lanes), vldrbq_z_s16(w + i, lanes), lanes);
+        }
+        out[o] = output_one(&s, o, a);
+        w += n_in;
+    }
+    return NN_OK;
+}
+#endif /* FAST_MVE */
+
+int nn_dense_s16_s64(const nn_dense_s16_s64_params_t *p, const int16_t *in, int16_t *out)
+{
+    if (p == NULL || in == NULL || out == NULL || p->weights == NULL || p->bias == NULL || p->mult == NULL ||
+        p->shift == NULL || (p->neg_mult == NULL) != (p->neg_shift == NULL) || p->n_in < 1 || p->n_out < 1) {
+        return NN_ERROR_ARGUMENT;
+    }
+#if FAST_DSP
+    if (((uintptr_t)p->weights & 3u) == 0u) { /* LDRD needs 4-byte alignment */
+        return dense_fast(p, in, out);
+    }
+#elif FAST_MVE || FAST_PLAIN
+    return dense_fast(p, in, out);
+#endif
+    return dense_reference(p, in, out);
 }
