@@ -1,6 +1,6 @@
 """scikit-learn's MLPClassifier on the same task as bench/train.ts, for a throughput comparison.
 
-Usage: python3 bench/sklearn_mlp.py TRAIN.csv TEST.csv EPOCHS
+Usage: python3 bench/sklearn_mlp.py TRAIN.csv TEST.csv EPOCHS [SEED]
 Prints one JSON object: trainSeconds, samplesPerSecond, testAccuracy.
 One thread (the caller sets OMP/OPENBLAS/MKL thread counts to 1), float32 inputs, the same standardisation,
 hidden layers 32 and 16 with relu, adam lr 0.001, batch 32, no L2, no early stopping.
@@ -22,6 +22,7 @@ def load(path):
 
 def main():
     train, test, epochs = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    seed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
     x_train, y_train = load(train)
     x_test, y_test = load(test)
     mean = x_train.mean(axis=0)
@@ -37,7 +38,7 @@ def main():
         batch_size=32,
         max_iter=epochs,
         shuffle=True,
-        random_state=0,
+        random_state=seed,
         alpha=0.0,
         tol=0.0,
         n_iter_no_change=epochs + 1,

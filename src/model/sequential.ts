@@ -99,7 +99,13 @@ export class Sequential {
     this.params = [];
     for (const layer of this.layers) {
       if (layer.kind !== "dense") continue;
-      this.params.push(initDense(width, layer.units, getActivation(layer.activation).init, rng));
+      const init =
+        layer.kernelInitializer === undefined
+          ? getActivation(layer.activation).init
+          : layer.kernelInitializer === "he_uniform"
+            ? "he"
+            : "glorot";
+      this.params.push(initDense(width, layer.units, init, rng));
       width = layer.units;
     }
     this.inputWidth = inputSize;

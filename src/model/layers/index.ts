@@ -14,7 +14,11 @@ export interface DenseSpec {
   inputShape?: number[];
   /** L2 regularisation factor on the kernel */
   l2?: number;
+  /** initial kernel: default He uniform for the relu family, Glorot uniform otherwise */
+  kernelInitializer?: KernelInitializer;
 }
+
+export type KernelInitializer = "he_uniform" | "glorot_uniform";
 
 export interface ActivationSpec {
   kind: "activation";
@@ -30,6 +34,7 @@ export interface DenseOptions {
   alpha?: number;
   inputShape?: number[];
   l2?: number;
+  kernelInitializer?: KernelInitializer;
 }
 
 /** A fully connected layer, with an optional activation (default linear), as Keras' `Dense`. */
@@ -46,6 +51,14 @@ export function Dense(options: DenseOptions): DenseSpec {
   if (options.alpha !== undefined) spec.alpha = options.alpha;
   if (options.inputShape) spec.inputShape = [...options.inputShape];
   if (options.l2) spec.l2 = options.l2;
+  if (options.kernelInitializer) {
+    if (options.kernelInitializer !== "he_uniform" && options.kernelInitializer !== "glorot_uniform") {
+      throw new UsageError(
+        `Dense kernelInitializer '${options.kernelInitializer}': expected he_uniform or glorot_uniform`,
+      );
+    }
+    spec.kernelInitializer = options.kernelInitializer;
+  }
   return spec;
 }
 
