@@ -135,11 +135,17 @@ export class Network {
     return s;
   }
 
+  private paramList: Float32Array[] | null = null;
+  private gradList: Float32Array[] | null = null;
+
+  /** The trainable arrays, in layer order (the same array every call: no allocation per step). */
   params(): Float32Array[] {
-    return this.steps.flatMap((s) => s.trainable);
+    this.paramList ??= this.steps.flatMap((s) => s.trainable);
+    return this.paramList;
   }
 
   paramGrads(): Float32Array[] {
-    return this.steps.flatMap((s) => s.gradients);
+    this.gradList ??= this.steps.flatMap((s) => s.gradients);
+    return this.gradList;
   }
 }

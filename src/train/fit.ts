@@ -48,11 +48,12 @@ export function fitNetwork(
       gatherRows(T, order, r0, N, target);
       net.forward(N);
       const input = { z: net.acts[lossStart], y: net.output, target, N, width };
-      lossSum += loss.value(input) * N;
+      lossSum +=
+        (loss.valueAndGradient ? loss.valueAndGradient(input, net.grads[lossStart]) : loss.value(input)) * N;
       for (let j = 0; j < metrics.length; j++) {
         sums[j] += metrics[j].sum({ y: net.output, target, sparse: loss.sparse, N, width });
       }
-      loss.gradient(input, net.grads[lossStart]);
+      if (!loss.valueAndGradient) loss.gradient(input, net.grads[lossStart]);
       net.backward(N, lossStart);
       optimizer.step(net);
     }

@@ -27,6 +27,8 @@ export interface Loss {
   value(input: LossInput): number;
   /** writes dL/dy (or dL/dz when fused) into d */
   gradient(input: LossInput, d: Float32Array): void;
+  /** value and gradient in one pass (the training loop's hot path); same results as the two above */
+  valueAndGradient?(input: LossInput, d: Float32Array): number;
 }
 
 function logSumExp(z: Float32Array, off: number, width: number): number {
@@ -57,17 +59,23 @@ function categorical(sparse: boolean): Loss {
       }
       return s / N;
     },
-    gradient({ z, target, N, width }, d) {
+    gradient(input, d) {
+      this.valueAndGradient!(input, d);
+    },
+    valueAndGradient({ z, target, N, width }, d) {
       // d(CE(softmax(z)))/dz = (p - t) / N, with p = softmax(z) from the logits as in the value (y is p only
-      // when the loss is fused with a softmax output)
+      // when the loss is fused with a softmax output); one log-sum-exp per row serves both
+      let s = 0;
       for (let n = 0; n < N; n++) {
         const off = n * width;
         const lse = logSumExp(z, off, width);
         for (let j = 0; j < width; j++) {
           const t = sparse ? (target[n] === j ? 1 : 0) : target[off + j];
+          s += t * (lse - z[off + j]);
           d[off + j] = (Math.exp(z[off + j] - lse) - t) / N;
         }
       }
+      return s / N;
     },
   };
 }
