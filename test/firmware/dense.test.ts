@@ -77,16 +77,23 @@ describe.skipIf(host.missing.length > 0)(`dense kernels on the host${host.note}`
   );
 });
 
+/** Every kernel at -O2 on every core; nn_dense_s8 at -Os too (ARMv6-M takes another assembly path there). */
+const QEMU_RUNS = CORTEX_TARGET_NAMES.flatMap((core) => [
+  ...KERNELS.map((k) => [k, core, "-O2"] as const),
+  ["s8", core, "-Os"] as const,
+]);
+
 describe.skipIf(qemu.missing.length > 0)(`dense kernels under QEMU${qemu.note}`, () => {
-  it.each(CORTEX_TARGET_NAMES.flatMap((core) => KERNELS.map((k) => [k, core] as const)))(
-    "nn_dense_%s on %s: the core's path and the reference equal TypeScript; repeatable counts",
-    async (kernel, core) => {
-      const dir = join(work, `${core}-${kernel}`);
+  it.each(QEMU_RUNS)(
+    "nn_dense_%s on %s (%s): the core's path and the reference equal TypeScript; repeatable counts",
+    async (kernel, core, opt) => {
+      const dir = join(work, `${core}-${kernel}${opt}`);
       await execa("mkdir", ["-p", dir]);
       const target = getCortexTarget(core);
       const window = target.flash.origin + target.flash.size - WINDOW_BYTES;
       const elf = join(dir, "test.elf");
       const built = await compileArm(core, writeProgram(kernel, dir), [INCLUDE, SRC], elf, {
+        opt,
         extraFlags: [
           "-Werror",
           ...STRICT_FLAGS.filter((f) => f !== "-std=c99"),

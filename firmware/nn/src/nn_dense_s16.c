@@ -33,11 +33,14 @@
 #include <arm_mve.h>
 #endif
 
-/* Kept out of line, so that each path has its own (small) stack frame. */
+/* Kept out of line, so that each path has its own (small) stack frame; the usual branch of the
+ * requantization (a right shift: real multipliers below 1/2) laid out straight. */
 #if defined(__GNUC__) || defined(__clang__)
 #define NOINLINE __attribute__((noinline))
+#define LIKELY(x) __builtin_expect(!!(x), 1)
 #else
 #define NOINLINE
+#define LIKELY(x) (x)
 #endif
 
 /* The reference loop: slow and obvious. */
@@ -104,7 +107,7 @@ static inline int32_t high_mul(int32_t a, int32_t b, int32_t h)
  */
 static inline int32_t requantize_fast(int32_t acc, int32_t mult, int32_t shift)
 {
-    if (shift < 0) {
+    if (LIKELY(shift < 0)) {
         const int32_t t = high_mul(acc, mult, acc < 0 ? -((int32_t)1 << 30) : ((int32_t)1 << 30));
         return ((t >> (-shift - 1)) + 1) >> 1;
     }
@@ -311,15 +314,17 @@ NOINLINE static int dense_fast(const nn_dense_s16_params_t *p, const int16_t *in
 #endif /* FAST_DSP || FAST_PLAIN */
 
 #if FAST_MVE
-/* The requantization constants of the outputs, read through pointers that step 4 outputs at a time. */
+/* The requantization constants of the outputs, read through pointers that step 4 outputs at a time
+ * (the clamp and zero point as scalars: vectors kept across the loop would cost callee-saved Q
+ * registers and 64 bytes of stack). */
 typedef struct {
     const int32_t *mult;
     const int32_t *shift;
     const int32_t *neg_mult; /* NULL without leaky relu */
     const int32_t *neg_shift;
-    int32x4_t lo; /* act_min - out_zp */
-    int32x4_t hi; /* act_max - out_zp */
-    int32x4_t zp;
+    int32_t lo; /* act_min - out_zp */
+    int32_t hi; /* act_max - out_zp */
+    int32_t zp;
 } output4_t;
 
 /*
@@ -330,10 +335,9 @@ typedef struct {
  */
 static inline void output4_mve(output4_t *s, int32x4_t acc, int16_t *out)
 {
-    const int32x4_t zero = vdupq_n_s32(0);
     int32x4_t mult = vldrwq_s32(s->mult);
     int32x4_t shift = vldrwq_s32(s->shift);
-    int32x4_t right;
+    int32x4_t negative_shift;
     int32x4_t x;
     s->mult += NN_DENSE_ROWS;
     s->shift += NN_DENSE_ROWS;
@@ -344,11 +348,12 @@ static inline void output4_mve(output4_t *s, int32x4_t acc, int16_t *out)
         s->neg_mult += NN_DENSE_ROWS;
         s->neg_shift += NN_DENSE_ROWS;
     }
-    right = vminq_s32(shift, zero); /* -n */
-    x = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(shift, zero)), mult);
-    x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, right), 31)); /* x - 1 where x < 0 and n > 0 */
-    x = vrshlq_s32(x, right);
-    x = vaddq_s32(vminq_s32(vmaxq_s32(x, s->lo), s->hi), s->zp);
+    negative_shift = vshrq_n_s32(shift, 31);                                  /* -1 where shift < 0 */
+    x = vqrdmulhq_s32(vshlq_s32(acc, vbicq_s32(shift, negative_shift)), mult); /* << max(shift, 0) */
+    shift = vandq_s32(shift, negative_shift);                                 /* min(shift, 0) = -n */
+    x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, shift), 31));                  /* x - 1 where x < 0 and n > 0 */
+    x = vrshlq_s32(x, shift);
+    x = vaddq_n_s32(vminq_s32(vmaxq_s32(x, vdupq_n_s32(s->lo)), vdupq_n_s32(s->hi)), s->zp);
     vstrhq_s32(out, x);
 }
 
@@ -366,9 +371,9 @@ NOINLINE static int dense_fast(const nn_dense_s16_params_t *p, const int16_t *in
     s.shift = p->shift;
     s.neg_mult = p->neg_mult;
     s.neg_shift = p->neg_shift;
-    s.lo = vdupq_n_s32(p->act_min - p->out_zp);
-    s.hi = vdupq_n_s32(p->act_max - p->out_zp);
-    s.zp = vdupq_n_s32(p->out_zp);
+    s.lo = p->act_min - p->out_zp;
+    s.hi = p->act_max - p->out_zp;
+    s.zp = p->out_zp;
     for (o = 0; o + NN_DENSE_ROWS <= n_out; o += NN_DENSE_ROWS) {
         int32_t a0 = bias[0];
         int32_t a1 = bias[1];
@@ -384,6 +389,9 @@ NOINLINE static int dense_fast(const nn_dense_s16_params_t *p, const int16_t *in
             a1 = vmladavaq_s16(a1, xv, vldrbq_s16(w + NN_DENSE_CHUNK));
             a2 = vmladavaq_s16(a2, xv, vldrbq_s16(w + 2 * NN_DENSE_CHUNK));
             a3 = vmladavaq_s16(a3, xv, vldrbq_s16(w + 3 * NN_DENSE_CHUNK));
+            /* a barrier to scheduling: without it GCC 12 loads all 8 rows of weights first, which needs
+             * more than the 8 Q registers and spills them to the stack */
+            __asm__ volatile("" ::: "memory");
             xv = vldrhq_s16(x + 8);
             a0 = vmladavaq_s16(a0, xv, vldrbq_s16(w + 8));
             a1 = vmladavaq_s16(a1, xv, vldrbq_s16(w + NN_DENSE_CHUNK + 8));

@@ -301,6 +301,9 @@ NOINLINE static int dense_fast(const nn_dense_s16_s64_params_t *p, const int16_t
             a1 = vmlaldavaq_s16(a1, xv, vldrbq_s16(w + NN_DENSE_CHUNK));
             a2 = vmlaldavaq_s16(a2, xv, vldrbq_s16(w + 2 * NN_DENSE_CHUNK));
             a3 = vmlaldavaq_s16(a3, xv, vldrbq_s16(w + 3 * NN_DENSE_CHUNK));
+            /* a barrier to scheduling: without it GCC 12 loads all 8 rows of weights first, which needs
+             * more than the 8 Q registers and spills them to the stack */
+            __asm__ volatile("" ::: "memory");
             xv = vldrhq_s16(x + 8);
             a0 = vmlaldavaq_s16(a0, xv, vldrbq_s16(w + 8));
             a1 = vmlaldavaq_s16(a1, xv, vldrbq_s16(w + NN_DENSE_CHUNK + 8));

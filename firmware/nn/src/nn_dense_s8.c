@@ -32,11 +32,16 @@
 #include <arm_mve.h>
 #endif
 
-/* Kept out of line, so that each path has its own (small) stack frame. */
+/* Kept out of line, so that each path has its own (small) stack frame; the usual branch of the
+ * requantization (a right shift: real multipliers below 1/2) laid out straight. */
 #if defined(__GNUC__) || defined(__clang__)
 #define NOINLINE __attribute__((noinline))
+#define LIKELY(x) __builtin_expect(!!(x), 1)
+#define ALWAYS_INLINE __attribute__((always_inline))
 #else
+#define ALWAYS_INLINE
 #define NOINLINE
+#define LIKELY(x) (x)
 #endif
 
 /* The reference loop: slow and obvious. */
@@ -103,7 +108,7 @@ static inline int32_t high_mul(int32_t a, int32_t b, int32_t h)
  */
 static inline int32_t requantize_fast(int32_t acc, int32_t mult, int32_t shift)
 {
-    if (shift < 0) {
+    if (LIKELY(shift < 0)) {
         const int32_t t = high_mul(acc, mult, acc < 0 ? -((int32_t)1 << 30) : ((int32_t)1 << 30));
         return ((t >> (-shift - 1)) + 1) >> 1;
     }
@@ -138,7 +143,7 @@ static inline output_stage_t output_stage(const nn_dense_s8_params_t *p)
 
 /* Output o from its accumulator: requantization (leaky where the accumulator is negative and neg_mult
  * is set), clamp, zero point. */
-static inline int8_t output_one(const output_stage_t *s, int32_t o, int32_t acc)
+ALWAYS_INLINE static inline int8_t output_one(const output_stage_t *s, int32_t o, int32_t acc)
 {
     int32_t q;
     if (acc < 0 && s->neg_mult != NULL) {
@@ -170,80 +175,64 @@ static void dot4_tail(const int8_t *in, const int8_t *w, int32_t n, int32_t acc[
     __ARM_ARCH_ISA_THUMB == 1 && !defined(__ARM_ARCH_ISA_ARM)
 /*
  * ARMv6-M (Cortex-M0/M0+; also ARMv8-M Baseline): acc[0..3] += the 4 rows of `chunks` (>= 1) chunks of
- * 16 inputs. LDRSB only takes a register offset, so one index k (-16 up to 0) addresses the input and
- * the 4 rows, each from its own base at the end of the chunk, and the 4 accumulators live in r8-r11,
- * which ADD reaches: 13 instructions per input for 4 multiply-accumulates, plus 1/4 for the index and
- * branch. In assembly because GCC 12 cannot allocate this loop from C (it keeps the accumulators in
- * r0-r7 and moves the bases in and out of the high registers: 5 to 5.5 instructions per MAC in every
- * form of the plain loop tried), and because at -Os it reserves r8-r11 (no asm operand may use them):
- * the block saves and restores them itself.
+ * 16 inputs. LDRSB only takes a register offset, so one negative index k addresses the input and the 4
+ * rows, each from its own base, and the 4 accumulators live in high registers, which ADD reaches: per
+ * input 1 load of the input, 4 x (LDRSB, MULS, ADD) and the index step, 14 instructions for 4
+ * multiply-accumulates. In assembly because GCC 12 cannot allocate this loop from C: it keeps the
+ * accumulators in r0-r7 and moves the bases in and out of the high registers (5 to 5.5 instructions per
+ * MAC in every form of the plain loop tried).
  */
-#define M0_INPUT                                                                                        \
+#define M0_INPUT(a0, a1, a2, a3)                                                                        \
     "ldrsb %[x], [%[xe], %[k]]\n\t"                                                                     \
     "ldrsb %[t], [%[w0], %[k]]\n\t"                                                                     \
     "muls %[t], %[x], %[t]\n\t"                                                                         \
-    "add r8, %[t]\n\t"                                                                                  \
+    "add " a0 ", %[t]\n\t"                                                                              \
     "ldrsb %[t], [%[w1], %[k]]\n\t"                                                                     \
     "muls %[t], %[x], %[t]\n\t"                                                                         \
-    "add r9, %[t]\n\t"                                                                                  \
+    "add " a1 ", %[t]\n\t"                                                                              \
     "ldrsb %[t], [%[w2], %[k]]\n\t"                                                                     \
     "muls %[t], %[x], %[t]\n\t"                                                                         \
-    "add r10, %[t]\n\t"                                                                                 \
+    "add " a2 ", %[t]\n\t"                                                                              \
     "ldrsb %[t], [%[w3], %[k]]\n\t"                                                                     \
     "muls %[t], %[x], %[t]\n\t"                                                                         \
-    "add r11, %[t]\n\t"                                                                                 \
+    "add " a3 ", %[t]\n\t"                                                                              \
     "adds %[k], #1\n\t"
-#define M0_SWAP_HIGH(op)                                                                                \
-    "mov %[x], r8\n\t" "mov %[t], r9\n\t" op " {%[x]}\n\t" op " {%[t]}\n\t"                          \
-    "mov %[x], r10\n\t" "mov %[t], r11\n\t" op " {%[x]}\n\t" op " {%[t]}\n\t"
 
 #if !defined(__OPTIMIZE_SIZE__)
-#define M0_INPUT_H                                                                                      \
-    "ldrsb %[x], [%[xe], %[k]]\n\t"                                                                     \
-    "ldrsb %[t], [%[w0], %[k]]\n\t"                                                                     \
-    "muls %[t], %[x], %[t]\n\t"                                                                         \
-    "add %[a0], %[t]\n\t"                                                                               \
-    "ldrsb %[t], [%[w1], %[k]]\n\t"                                                                     \
-    "muls %[t], %[x], %[t]\n\t"                                                                         \
-    "add %[a1], %[t]\n\t"                                                                               \
-    "ldrsb %[t], [%[w2], %[k]]\n\t"                                                                     \
-    "muls %[t], %[x], %[t]\n\t"                                                                         \
-    "add %[a2], %[t]\n\t"                                                                               \
-    "ldrsb %[t], [%[w3], %[k]]\n\t"                                                                     \
-    "muls %[t], %[x], %[t]\n\t"                                                                         \
-    "add %[a3], %[t]\n\t"                                                                               \
-    "adds %[k], #1\n\t"
+#define M0_INPUT_OPERANDS M0_INPUT("%[a0]", "%[a1]", "%[a2]", "%[a3]")
+/* k runs from -16 * chunks up to 0 over every input of the group; the row bases step 48 bytes per chunk
+ * (64 bytes of weights, less the 16 that k has moved). A chunk is unrolled whole: 3.52 instructions per
+ * MAC, and 5 per chunk. */
 static void dot4_chunks(const int8_t *in, const int8_t *w, int32_t chunks, int32_t acc[4])
 {
     int32_t a0 = acc[0];
     int32_t a1 = acc[1];
     int32_t a2 = acc[2];
     int32_t a3 = acc[3];
-    const int8_t *xe = in + NN_DENSE_CHUNK; /* the ends of this chunk's inputs and of its 4 rows */
-    const int8_t *w0 = w + NN_DENSE_CHUNK;
-    const int8_t *w1 = w + 2 * NN_DENSE_CHUNK;
-    const int8_t *w2 = w + 3 * NN_DENSE_CHUNK;
-    const int8_t *w3 = w + 4 * NN_DENSE_CHUNK;
-    const int8_t *const end = xe + chunks * NN_DENSE_CHUNK;
-    int32_t k, x, t;
+    const int8_t *const xe = in + chunks * NN_DENSE_CHUNK;
+    const int8_t *w0 = w + chunks * NN_DENSE_CHUNK;
+    const int8_t *w1 = w0 + NN_DENSE_CHUNK;
+    const int8_t *w2 = w0 + 2 * NN_DENSE_CHUNK;
+    const int8_t *w3 = w0 + 3 * NN_DENSE_CHUNK;
+    int32_t k = -chunks * NN_DENSE_CHUNK;
+    int32_t x, t;
     __asm__ volatile(
-        ".syntax unified\n\t"
-        "2:\n\t"
-        "movs %[k], #16\n\t"
-        "negs %[k], %[k]\n\t"
+        ".syntax unified\n\t" /* GCC wraps Thumb-1 inline assembly in divided syntax */
         "1:\n\t"
-        M0_INPUT_H M0_INPUT_H M0_INPUT_H M0_INPUT_H
-        "bne 1b\n\t"
-        "adds %[xe], #16\n\t"
-        "adds %[w0], #64\n\t"
-        "adds %[w1], #64\n\t"
-        "adds %[w2], #64\n\t"
-        "adds %[w3], #64\n\t"
-        "cmp %[xe], %[end]\n\t"
-        "bne 2b\n\t"
-        : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [xe] "+l"(xe), [w0] "+l"(w0),
-          [w1] "+l"(w1), [w2] "+l"(w2), [w3] "+l"(w3), [k] "=&l"(k), [x] "=&l"(x), [t] "=&l"(t)
-        : [end] "h"(end)
+        M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS
+        M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS
+        M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS
+        M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS
+        "beq 2f\n\t"
+        "adds %[w0], #48\n\t"
+        "adds %[w1], #48\n\t"
+        "adds %[w2], #48\n\t"
+        "adds %[w3], #48\n\t"
+        "b 1b\n\t"
+        "2:\n\t"
+        : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [w0] "+l"(w0), [w1] "+l"(w1),
+          [w2] "+l"(w2), [w3] "+l"(w3), [k] "+l"(k), [x] "=&l"(x), [t] "=&l"(t)
+        : [xe] "l"(xe)
         : "cc", "memory");
     acc[0] = a0;
     acc[1] = a1;
@@ -251,9 +240,16 @@ static void dot4_chunks(const int8_t *in, const int8_t *w, int32_t chunks, int32
     acc[3] = a3;
 }
 #else
+/* -Os: GCC reserves r8-r11 when optimizing for size on Thumb-1 (no asm operand may use them), so the
+ * block saves them, keeps the accumulators there and restores them; each chunk is a loop of 4 times 4
+ * inputs, k from -16 up to 0, with the bases at the end of the chunk. */
+#define M0_SWAP_HIGH(op)                                                                                \
+    "mov %[x], r8\n\t" "mov %[t], r9\n\t" op " {%[x]}\n\t" op " {%[t]}\n\t"                          \
+    "mov %[x], r10\n\t" "mov %[t], r11\n\t" op " {%[x]}\n\t" op " {%[t]}\n\t"
+#define M0_INPUT_HIGH M0_INPUT("r8", "r9", "r10", "r11")
 static void dot4_chunks(const int8_t *in, const int8_t *w, int32_t chunks, int32_t acc[4])
 {
-    const int8_t *xe = in + NN_DENSE_CHUNK; /* the ends of this chunk's inputs and of its 4 rows */
+    const int8_t *xe = in + NN_DENSE_CHUNK;
     const int8_t *w0 = w + NN_DENSE_CHUNK;
     const int8_t *w1 = w + 2 * NN_DENSE_CHUNK;
     const int8_t *w2 = w + 3 * NN_DENSE_CHUNK;
@@ -262,7 +258,7 @@ static void dot4_chunks(const int8_t *in, const int8_t *w, int32_t chunks, int32
     int32_t x = chunks * NN_DENSE_CHUNK; /* then each input */
     int32_t t;
     __asm__ volatile(
-        ".syntax unified\n\t" /* GCC wraps Thumb-1 inline assembly in divided syntax */
+        ".syntax unified\n\t"
         "adds %[x], %[xe]\n\t"
         "push {%[k]}\n\t" /* sp[5]: acc */
         "push {%[x]}\n\t" /* sp[4]: the end of the last chunk's inputs */
@@ -275,7 +271,7 @@ static void dot4_chunks(const int8_t *in, const int8_t *w, int32_t chunks, int32
         "movs %[k], #16\n\t"
         "negs %[k], %[k]\n\t"
         "1:\n\t"
-        M0_INPUT M0_INPUT M0_INPUT M0_INPUT
+        M0_INPUT_HIGH M0_INPUT_HIGH M0_INPUT_HIGH M0_INPUT_HIGH
         "bne 1b\n\t"
         "adds %[xe], #16\n\t"
         "adds %[w0], #64\n\t"
@@ -438,15 +434,17 @@ NOINLINE static int dense_fast(const nn_dense_s8_params_t *p, const int8_t *in, 
 #endif /* FAST_DSP || FAST_PLAIN */
 
 #if FAST_MVE
-/* The requantization constants of the outputs, read through pointers that step 4 outputs at a time. */
+/* The requantization constants of the outputs, read through pointers that step 4 outputs at a time
+ * (the clamp and zero point as scalars: vectors kept across the loop would cost callee-saved Q
+ * registers and 64 bytes of stack). */
 typedef struct {
     const int32_t *mult;
     const int32_t *shift;
     const int32_t *neg_mult; /* NULL without leaky relu */
     const int32_t *neg_shift;
-    int32x4_t lo; /* act_min - out_zp */
-    int32x4_t hi; /* act_max - out_zp */
-    int32x4_t zp;
+    int32_t lo; /* act_min - out_zp */
+    int32_t hi; /* act_max - out_zp */
+    int32_t zp;
 } output4_t;
 
 /*
@@ -457,10 +455,9 @@ typedef struct {
  */
 static inline void output4_mve(output4_t *s, int32x4_t acc, int8_t *out)
 {
-    const int32x4_t zero = vdupq_n_s32(0);
     int32x4_t mult = vldrwq_s32(s->mult);
     int32x4_t shift = vldrwq_s32(s->shift);
-    int32x4_t right;
+    int32x4_t negative_shift;
     int32x4_t x;
     s->mult += NN_DENSE_ROWS;
     s->shift += NN_DENSE_ROWS;
@@ -471,11 +468,12 @@ static inline void output4_mve(output4_t *s, int32x4_t acc, int8_t *out)
         s->neg_mult += NN_DENSE_ROWS;
         s->neg_shift += NN_DENSE_ROWS;
     }
-    right = vminq_s32(shift, zero); /* -n */
-    x = vqrdmulhq_s32(vshlq_s32(acc, vmaxq_s32(shift, zero)), mult);
-    x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, right), 31)); /* x - 1 where x < 0 and n > 0 */
-    x = vrshlq_s32(x, right);
-    x = vaddq_s32(vminq_s32(vmaxq_s32(x, s->lo), s->hi), s->zp);
+    negative_shift = vshrq_n_s32(shift, 31);                                  /* -1 where shift < 0 */
+    x = vqrdmulhq_s32(vshlq_s32(acc, vbicq_s32(shift, negative_shift)), mult); /* << max(shift, 0) */
+    shift = vandq_s32(shift, negative_shift);                                 /* min(shift, 0) = -n */
+    x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, shift), 31));                  /* x - 1 where x < 0 and n > 0 */
+    x = vrshlq_s32(x, shift);
+    x = vaddq_n_s32(vminq_s32(vmaxq_s32(x, vdupq_n_s32(s->lo)), vdupq_n_s32(s->hi)), s->zp);
     vstrbq_s32(out, x);
 }
 
@@ -493,9 +491,9 @@ NOINLINE static int dense_fast(const nn_dense_s8_params_t *p, const int8_t *in, 
     s.shift = p->shift;
     s.neg_mult = p->neg_mult;
     s.neg_shift = p->neg_shift;
-    s.lo = vdupq_n_s32(p->act_min - p->out_zp);
-    s.hi = vdupq_n_s32(p->act_max - p->out_zp);
-    s.zp = vdupq_n_s32(p->out_zp);
+    s.lo = p->act_min - p->out_zp;
+    s.hi = p->act_max - p->out_zp;
+    s.zp = p->out_zp;
     for (o = 0; o + NN_DENSE_ROWS <= n_out; o += NN_DENSE_ROWS) {
         int32_t a0 = bias[0];
         int32_t a1 = bias[1];
