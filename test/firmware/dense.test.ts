@@ -77,6 +77,33 @@ describe.skipIf(host.missing.length > 0)(`dense kernels on the host${host.note}`
   );
 });
 
+describe.skipIf(host.missing.length > 0)(`dense kernels with clang for Cortex-M${host.note}`, () => {
+  it.each(CORTEX_TARGET_NAMES.flatMap((core) => KERNELS.map((k) => [k, core] as const)))(
+    "nn_dense_%s compiles for %s with clang at -O2, -Os and -O0 under the strict flags",
+    async (kernel, core) => {
+      const target = getCortexTarget(core);
+      for (const opt of ["-O2", "-Os", "-O0"]) {
+        const r = await execa(
+          "clang",
+          [
+            "--target=arm-none-eabi",
+            ...target.gccFlags,
+            opt,
+            ...STRICT_FLAGS,
+            `-I${INCLUDE}`,
+            "-c",
+            join(SRC, `${KERNEL_INFO[kernel].fn}.c`),
+            "-o",
+            join(work, `clang-${core}-${kernel}.o`),
+          ],
+          { reject: false, all: true },
+        );
+        expect(r.all, `${opt}`).toBe("");
+      }
+    },
+  );
+});
+
 /** Every kernel at -O2 on every core; nn_dense_s8 at -Os too (ARMv6-M takes another assembly path there). */
 const QEMU_RUNS = CORTEX_TARGET_NAMES.flatMap((core) => [
   ...KERNELS.map((k) => [k, core, "-O2"] as const),

@@ -171,8 +171,8 @@ static void dot4_tail(const int8_t *in, const int8_t *w, int32_t n, int32_t acc[
 #endif /* FAST_DSP || FAST_PLAIN */
 #endif /* FAST */
 
-#if FAST_PLAIN && defined(__GNUC__) && defined(__OPTIMIZE__) && defined(__ARM_ARCH_ISA_THUMB) && \
-    __ARM_ARCH_ISA_THUMB == 1 && !defined(__ARM_ARCH_ISA_ARM)
+#if FAST_PLAIN && defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__) && \
+    defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB == 1 && !defined(__ARM_ARCH_ISA_ARM)
 /*
  * ARMv6-M (Cortex-M0/M0+; also ARMv8-M Baseline): acc[0..3] += the 4 rows of `chunks` (>= 1) chunks of
  * 16 inputs. LDRSB only takes a register offset, so one negative index k addresses the input and the 4
@@ -180,7 +180,8 @@ static void dot4_tail(const int8_t *in, const int8_t *w, int32_t n, int32_t acc[
  * input 1 load of the input, 4 x (LDRSB, MULS, ADD) and the index step, 14 instructions for 4
  * multiply-accumulates. In assembly because GCC 12 cannot allocate this loop from C: it keeps the
  * accumulators in r0-r7 and moves the bases in and out of the high registers (5 to 5.5 instructions per
- * MAC in every form of the plain loop tried).
+ * MAC in every form of the plain loop tried). GCC only: clang cannot give an asm statement all of r0-r7
+ * (it keeps r7 for the frame), so it compiles the plain loop below.
  */
 #define M0_INPUT(a0, a1, a2, a3)                                                                        \
     "ldrsb %[x], [%[xe], %[k]]\n\t"                                                                     \
