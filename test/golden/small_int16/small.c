@@ -26,13 +26,15 @@ const char *const small_class_names[SMALL_CLASS_COUNT] = {
 };
 
 /* op 0: layers[0] dense 4 -> 5, relu fused; in s16 scale 0.000243842 zp 0, out s16 scale 0.000420681 zp 0, clamp [0, 32767] */
-/* weights: s8 [5][4], per output channel scales [0.003547, 0.006659], real values [-0.8458, 0.8278] */
-static const int8_t small_op0_weights[5][4] = {
-    { -127, -114,  124,   52 },
-    {   11,  -46,  -16, -127 },
-    {   20,   85,  -89, -127 },
-    {  111,    8, -127,  -55 },
-    {  -55,    9,  -54,  127 },
+/* weights: s8 [5][4] in the blocked layout of nn.h (groups of 4 rows, chunks of 16 inputs: nn_dense_weight_index), per output channel scales [0.003547, 0.006659], real values [-0.8458, 0.8278] */
+static const int8_t small_op0_weights[5 * 4] NN_WEIGHTS_ALIGNED = {
+    /* rows 0-3 */
+    -127, -114,  124,   52, /* row 0, inputs 0-3 */
+      11,  -46,  -16, -127, /* row 1, inputs 0-3 */
+      20,   85,  -89, -127, /* row 2, inputs 0-3 */
+     111,    8, -127,  -55, /* row 3, inputs 0-3 */
+    /* row 4, row-major */
+     -55,    9,  -54,  127, /* row 4, inputs 0-3 */
 };
 /* bias: s32 in accumulator units, input zero point 0 folded in; |accumulator| <= 13819977 */
 static const int32_t small_op0_bias[5] = {
@@ -47,7 +49,7 @@ static const int32_t small_op0_shift[5] = {
 };
 static const nn_dense_s16_params_t small_op0_params = {
     4, 5,
-    &small_op0_weights[0][0],
+    small_op0_weights,
     small_op0_bias,
     small_op0_mult,
     small_op0_shift,
@@ -57,11 +59,12 @@ static const nn_dense_s16_params_t small_op0_params = {
 };
 
 /* op 1: layers[1] dense 5 -> 3, linear; in s16 scale 0.000420681 zp 0, out s16 scale 0.000222298 zp 0, clamp [-32768, 32767] */
-/* weights: s8 [3][5], per output channel scales [0.005158, 0.005667], real values [-0.7104, 0.7197] */
-static const int8_t small_op1_weights[3][5] = {
-    {  -63,   14,   79, -127,  124 },
-    {   15,   33,   50,  127,   34 },
-    {  117,   90, -127,  -90,  -40 },
+/* weights: s8 [3][5] in the blocked layout of nn.h (groups of 4 rows, chunks of 16 inputs: nn_dense_weight_index), per output channel scales [0.005158, 0.005667], real values [-0.7104, 0.7197] */
+static const int8_t small_op1_weights[3 * 5] NN_WEIGHTS_ALIGNED = {
+    /* rows 0-2, row-major */
+     -63,   14,   79, -127,  124, /* row 0, inputs 0-4 */
+      15,   33,   50,  127,   34, /* row 1, inputs 0-4 */
+     117,   90, -127,  -90,  -40, /* row 2, inputs 0-4 */
 };
 /* bias: s32 in accumulator units, input zero point 0 folded in; |accumulator| <= 15379286 */
 static const int32_t small_op1_bias[3] = {
@@ -76,7 +79,7 @@ static const int32_t small_op1_shift[3] = {
 };
 static const nn_dense_s16_params_t small_op1_params = {
     5, 3,
-    &small_op1_weights[0][0],
+    small_op1_weights,
     small_op1_bias,
     small_op1_mult,
     small_op1_shift,
