@@ -73,7 +73,7 @@ const VALUES_PER_LINE = 16;
 
 /** Values in rows of at most 16, right-aligned to the widest. */
 function rows(values: string[], perLine = VALUES_PER_LINE): string[] {
-  const w = Math.max(...values.map((v) => v.length));
+  const w = values.reduce((m, v) => Math.max(m, v.length), 0);
   const out: string[] = [];
   for (let k = 0; k < values.length; k += perLine) {
     out.push(
@@ -89,7 +89,7 @@ function rows(values: string[], perLine = VALUES_PER_LINE): string[] {
 /** A 2-D array: one group per row, each wrapped at 16 values. */
 function matrixRows(m: number[][], fmt: (v: number) => string): string[] {
   const all = m.flat().map(fmt);
-  const w = Math.max(...all.map((v) => v.length));
+  const w = all.reduce((widest, v) => Math.max(widest, v.length), 0);
   const out: string[] = [];
   for (const row of m) {
     const vals = row.map((v) => fmt(v).padStart(w));
@@ -118,7 +118,12 @@ export function denseWeightIndex(nIn: number, nOut: number, o: number, i: number
   const row = o % DENSE_ROWS;
   const groupStart = (o - row) * nIn;
   if (i < chunkedInputs)
-    return groupStart + Math.floor(i / DENSE_CHUNK) * DENSE_ROWS * DENSE_CHUNK + row * DENSE_CHUNK + (i % DENSE_CHUNK);
+    return (
+      groupStart +
+      Math.floor(i / DENSE_CHUNK) * DENSE_ROWS * DENSE_CHUNK +
+      row * DENSE_CHUNK +
+      (i % DENSE_CHUNK)
+    );
   return groupStart + DENSE_ROWS * chunkedInputs + row * (nIn - chunkedInputs) + (i - chunkedInputs);
 }
 
@@ -146,14 +151,25 @@ function blockedWeightRows(w: number[][]): string[] {
   }
   if (groupedRows < nOut) {
     const last = nOut - 1;
-    lines.push(groupedRows === last ? `/* row ${last}, row-major */` : `/* rows ${groupedRows}-${last}, row-major */`);
+    lines.push(
+      groupedRows === last ? `/* row ${last}, row-major */` : `/* rows ${groupedRows}-${last}, row-major */`,
+    );
     for (let o = groupedRows; o < nOut; o++)
       for (let i = 0; i < nIn; i += DENSE_CHUNK) lines.push(run(o, i, Math.min(nIn, i + DENSE_CHUNK)));
   }
   return lines;
 }
 
-const range = (vs: number[]) => `[${Math.min(...vs).toPrecision(4)}, ${Math.max(...vs).toPrecision(4)}]`;
+/** "[min, max]" of any number of values (no argument spreading: weight arrays can be large). */
+const range = (vs: number[]) => {
+  let lo = Number.POSITIVE_INFINITY;
+  let hi = Number.NEGATIVE_INFINITY;
+  for (const v of vs) {
+    lo = Math.min(lo, v);
+    hi = Math.max(hi, v);
+  }
+  return `[${lo.toPrecision(4)}, ${hi.toPrecision(4)}]`;
+};
 const int = (v: number) => cInt(v);
 
 interface Common {
