@@ -148,7 +148,8 @@ export function compare(
     if (v < set.labels.length && actual.status === STATUS_OK) {
       if (predictedClass(actual.values, 0, actual.values.length) === set.labels[v]) hits++;
     }
-    if (v < set.targets.length && actual.status === STATUS_OK) squares += (actual.values[0] - set.targets[v]) ** 2;
+    if (v < set.targets.length && actual.status === STATUS_OK)
+      squares += (actual.values[0] - set.targets[v]) ** 2;
   });
   const result: VerifyResult = {
     target,
