@@ -46,6 +46,7 @@ static Event *events;
 static size_t n_events, cap_events;
 static int overflow;           /* out of memory for events: reported in the output */
 static uint64_t marker_entries; /* executions of a marker's block: one event each, or a miss */
+static int pending;             /* a marker block is executing and has not made its load yet */
 
 /* udata packs the marker kind (bit 0: 1 = end) and the marker block's length (the rest). */
 static void on_marker_load(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64_t vaddr,
@@ -55,6 +56,10 @@ static void on_marker_load(unsigned int vcpu, qemu_plugin_meminfo_t info, uint64
    * window too when code sits at the window), nor a spill to the stack at -O0. */
   if (qemu_plugin_mem_is_store(info) || qemu_plugin_mem_size_shift(info) != 0) return;
   if (vaddr < window || vaddr - window >= WINDOW_SIZE) return;
+  /* QEMU 7.2 can report other loads (MVE vector loads) to the last instrumented instruction's
+   * callback: only the first load after a marker block starts is the marker's. */
+  if (!pending) return;
+  pending = 0;
   uintptr_t packed = (uintptr_t)udata;
   int is_end = (int)(packed & 1u);
   uint64_t tb_insns = (uint64_t)(packed >> 1);
@@ -80,6 +85,7 @@ static void on_marker_entry(unsigned int vcpu, void *udata) {
   (void)vcpu;
   (void)udata;
   marker_entries++;
+  pending = 1;
 }
 
 static void on_tb_translate(qemu_plugin_id_t id, struct qemu_plugin_tb *tb) {
