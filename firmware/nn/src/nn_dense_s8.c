@@ -83,6 +83,14 @@ typedef char nn_dense_s8_arithmetic_shift_check[(-8 >> 1) == -4 ? 1 : -1];
  */
 static inline int32_t high_mul(int32_t a, int32_t b, int32_t h)
 {
+    if (LIKELY((int32_t)(int16_t)a == a)) {
+        /* a in [-2^15, 2^15) (the usual accumulator): two products suffice. With b = bh 2^16 + bl and
+         * h = hh 2^16 (hh = +-2^14), floor((a b + h) / 2^16) = a bh + hh + floor(a bl / 2^16), where
+         * |a bh| < 2^30 and |a bl| < 2^31 (bh < 2^15, bl < 2^16): nothing overflows. */
+        const int32_t sbh = (int32_t)((uint32_t)b >> 16);
+        const int32_t sbl = (int32_t)((uint32_t)b & 0xFFFFu);
+        return (a * sbh + ((a * sbl) >> 16) + (h >> 16)) >> 15;
+    }
     const int32_t ah = a >> 16;
     const uint32_t al = (uint32_t)a & 0xFFFFu;
     const uint32_t bh = (uint32_t)b >> 16;
@@ -126,6 +134,7 @@ typedef struct {
     int32_t lo; /* act_min - out_zp */
     int32_t hi; /* act_max - out_zp */
     int32_t zp;
+    int32_t negative_to_lo; /* a negative accumulator gives lo: see output_one */
 } output_stage_t;
 
 static inline output_stage_t output_stage(const nn_dense_s8_params_t *p)
@@ -138,16 +147,24 @@ static inline output_stage_t output_stage(const nn_dense_s8_params_t *p)
     s.lo = p->act_min - p->out_zp;
     s.hi = p->act_max - p->out_zp;
     s.zp = p->out_zp;
+    s.negative_to_lo = p->neg_mult == NULL && s.lo >= 0 && s.hi >= s.lo;
     return s;
 }
 
 /* Output o from its accumulator: requantization (leaky where the accumulator is negative and neg_mult
- * is set), clamp, zero point. */
+ * is set), clamp, zero point. Without neg_mult, a negative accumulator requantizes to q <= 0 (mult >= 0,
+ * and both roundings of nn_requantize keep the sign: nn_srdhm of a product <= 0 is <= 0, nn_rdbpot of
+ * a value <= 0 is <= 0), so when 0 <= lo <= hi (relu: lo = 0) the clamp gives lo whatever q is: the
+ * requantization is skipped. */
 ALWAYS_INLINE static inline int8_t output_one(const output_stage_t *s, int32_t o, int32_t acc)
 {
     int32_t q;
     if (acc < 0 && s->neg_mult != NULL) {
         q = requantize_fast(acc, s->neg_mult[o], s->neg_shift[o]);
+#if !FAST_MVE /* M55 takes this only for its last n_out % 4 rows, where the test costs more than it saves */
+    } else if (acc < 0 && s->negative_to_lo) {
+        return (int8_t)(s->lo + s->zp);
+#endif
     } else {
         q = requantize_fast(acc, s->mult[o], s->shift[o]);
     }

@@ -28,6 +28,34 @@ int nn_softmax_s8(const int8_t *in, int8_t *out, size_t len, const uint32_t exp_
     for (i = 0; i < len; ++i) {
         sum += exp_q20[max - in[i]]; /* max - in[i] in [0, 255] */
     }
+#if (defined(__ARM_ARCH) && !defined(__ARM_FEATURE_IDIV)) || defined(NN_SOFTMAX_RECIPROCAL)
+    /*
+     * Cores without a divide instruction (Cortex-M0/M0+: each '/' is a call of __aeabi_uidiv, about 45
+     * instructions): one division for r = floor((2^32 - 1) / S), then per element an estimate and an
+     * exact correction. For S >= 2^16, r < 2^16, so with nh = floor(n / 2^16) < 2^16 the product nh r
+     * fits uint32, and q0 = floor(nh r / 2^16) <= floor(n / S) = q, since r < 2^32 / S and
+     * nh 2^16 <= n. Hence n - q0 S is exact in uint32 (0 <= n - q0 S <= n < 2^32), and stepping q0 up
+     * while the remainder is >= S ends at q exactly (remainder in [0, S)). The estimate is short by at
+     * most 3 (r > 2^32 / S - 1 - 1 / S and n < (nh + 1) 2^16 give nh r / 2^16 > n / S - 2 - 2^-16),
+     * so the loop runs at most 3 times; usually once or not at all. Below 2^16 (never with
+     * exp_q20[0] = 2^20, which S includes) it divides as the other cores do.
+     */
+    if (sum >= 0x10000u) {
+        const uint32_t r = 0xFFFFFFFFu / sum;
+        const uint32_t half = sum >> 1;
+        for (i = 0; i < len; ++i) {
+            const uint32_t numerator = exp_q20[max - in[i]] * 256u + half;
+            uint32_t q = ((numerator >> 16) * r) >> 16;
+            uint32_t rem = numerator - q * sum;
+            while (rem >= sum) {
+                rem -= sum;
+                ++q;
+            }
+            out[i] = nn_clamp_s8((int32_t)q - 128);
+        }
+        return NN_OK;
+    }
+#endif
     for (i = 0; i < len; ++i) {
         /* exp_q20 <= 2^20, so the numerator stays below 2^28 + 2^31 */
         const uint32_t numerator = exp_q20[max - in[i]] * 256u + (sum >> 1);
