@@ -35,13 +35,20 @@ function runNn2c(train: Dataset, test: Dataset, seed: number): Run {
   const x = { rows: train.rows, cols: train.cols, data: standardize(train.x, train.cols, norm) };
   const xt = { rows: test.rows, cols: test.cols, data: standardize(test.x, test.cols, norm) };
   const model = new Sequential([
-    // scikit-learn initialises every layer Glorot uniform: the same here, for the same settings
-    Dense({ units: 32, activation: "relu", inputShape: [64], kernelInitializer: "glorot_uniform" }),
-    Dense({ units: 16, activation: "relu", kernelInitializer: "glorot_uniform" }),
-    Dense({ units: 10, activation: "softmax", kernelInitializer: "glorot_uniform" }),
+    // scikit-learn's settings: every layer Glorot uniform, biases uniform within the same limit,
+    // adam epsilon 1e-8
+    ...[32, 16, 10].map((units, k) =>
+      Dense({
+        units,
+        activation: k === 2 ? "softmax" : "relu",
+        inputShape: k === 0 ? [64] : undefined,
+        kernelInitializer: "glorot_uniform",
+        biasInitializer: "uniform",
+      }),
+    ),
   ]);
   model.compile({
-    optimizer: { name: "adam", lr: 0.001 },
+    optimizer: { name: "adam", lr: 0.001, epsilon: 1e-8 },
     loss: "sparse_categorical_crossentropy",
     metrics: ["accuracy"],
   });

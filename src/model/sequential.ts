@@ -105,7 +105,7 @@ export class Sequential {
           : layer.kernelInitializer === "he_uniform"
             ? "he"
             : "glorot";
-      this.params.push(initDense(width, layer.units, init, rng));
+      this.params.push(initDense(width, layer.units, init, rng, layer.biasInitializer === "uniform"));
       width = layer.units;
     }
     this.inputWidth = inputSize;

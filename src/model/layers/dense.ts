@@ -78,10 +78,21 @@ export class DenseOp {
   }
 }
 
-/** He uniform (relu family) or Glorot uniform (others); biases start at zero. */
-export function initDense(I: number, O: number, init: "he" | "glorot", rng: Rng): DenseParams {
+/**
+ * He uniform (relu family) or Glorot uniform (others); biases start at zero, or uniform within the
+ * kernel's limit (`uniformBias`, scikit-learn's choice).
+ */
+export function initDense(
+  I: number,
+  O: number,
+  init: "he" | "glorot",
+  rng: Rng,
+  uniformBias = false,
+): DenseParams {
   const limit = init === "he" ? Math.sqrt(6 / I) : Math.sqrt(6 / (I + O));
   const W = new Float32Array(I * O);
   for (let j = 0; j < W.length; j++) W[j] = rng.uniform(-limit, limit);
-  return { W, b: new Float32Array(O) };
+  const b = new Float32Array(O);
+  if (uniformBias) for (let j = 0; j < O; j++) b[j] = rng.uniform(-limit, limit);
+  return { W, b };
 }

@@ -16,7 +16,11 @@ export interface DenseSpec {
   l2?: number;
   /** initial kernel: default He uniform for the relu family, Glorot uniform otherwise */
   kernelInitializer?: KernelInitializer;
+  /** initial bias: zeros (default) or uniform within the kernel initializer's limit */
+  biasInitializer?: BiasInitializer;
 }
+
+export type BiasInitializer = "zeros" | "uniform";
 
 export type KernelInitializer = "he_uniform" | "glorot_uniform";
 
@@ -35,6 +39,7 @@ export interface DenseOptions {
   inputShape?: number[];
   l2?: number;
   kernelInitializer?: KernelInitializer;
+  biasInitializer?: BiasInitializer;
 }
 
 /** A fully connected layer, with an optional activation (default linear), as Keras' `Dense`. */
@@ -58,6 +63,12 @@ export function Dense(options: DenseOptions): DenseSpec {
       );
     }
     spec.kernelInitializer = options.kernelInitializer;
+  }
+  if (options.biasInitializer) {
+    if (options.biasInitializer !== "zeros" && options.biasInitializer !== "uniform") {
+      throw new UsageError(`Dense biasInitializer '${options.biasInitializer}': expected zeros or uniform`);
+    }
+    spec.biasInitializer = options.biasInitializer;
   }
   return spec;
 }
