@@ -125,7 +125,11 @@ export async function benchModel(
     let ramBytes = 0;
     const harness = new Set([`${BENCH_NAME}_input`, `${BENCH_NAME}_output`]);
     for (const s of await readSymbolTable(elf)) {
-      const ours = (s.name.startsWith(`${BENCH_NAME}_`) || s.name.startsWith("nn_")) && !harness.has(s.name);
+      // global symbols by name; static ones (a kernel's helpers, the model's arrays) by their source file
+      const named = s.name.startsWith(`${BENCH_NAME}_`) || s.name.startsWith("nn_");
+      const fromRuntime = s.local && s.file !== undefined && /^nn_\w+\.c$/.test(s.file);
+      const fromModel = s.local && s.file === "bench_main.c" && !s.name.startsWith("nn2c_");
+      const ours = (named || fromRuntime || fromModel) && !harness.has(s.name) && !s.name.startsWith("nn2c_");
       if (!ours) continue;
       const inRam = s.address >= t.ram.origin && s.address < t.ram.origin + t.ram.size;
       if (s.kind === "function") codeBytes += s.size;

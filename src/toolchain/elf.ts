@@ -56,18 +56,35 @@ export interface ElfSymbolEntry {
   address: number;
   size: number;
   kind: "function" | "object" | "other";
+  /** the source file of a local (static) symbol, from the symbol table's FILE entries */
+  file?: string;
+  local: boolean;
 }
 
 /** Every defined symbol with its kind (function or data object), from arm-none-eabi-readelf. */
 export async function readSymbolTable(elf: string): Promise<ElfSymbolEntry[]> {
   const { stdout } = await runTool("arm-none-eabi-readelf", ["-sW", elf], "arm-none-eabi-readelf");
   const out: ElfSymbolEntry[] = [];
+  let file: string | undefined;
   for (const line of stdout.split("\n")) {
     // "Num: Value Size Type Bind Vis Ndx Name"
-    const m = /^\s*\d+:\s+([0-9a-f]+)\s+(\d+)\s+(\w+)\s+\w+\s+\w+\s+(\w+)\s+(\S+)$/i.exec(line);
-    if (m === null || m[4] === "UND") continue;
+    const m = /^\s*\d+:\s+([0-9a-f]+)\s+(\d+)\s+(\w+)\s+(\w+)\s+\w+\s+(\w+)\s+(\S+)$/i.exec(line);
+    if (m === null) continue;
+    if (m[3] === "FILE") {
+      file = m[6];
+      continue;
+    }
+    if (m[5] === "UND") continue;
     const kind = m[3] === "FUNC" ? "function" : m[3] === "OBJECT" ? "object" : "other";
-    out.push({ name: m[5], address: Number.parseInt(m[1], 16), size: Number(m[2]), kind });
+    const local = m[4] === "LOCAL";
+    out.push({
+      name: m[6],
+      address: Number.parseInt(m[1], 16),
+      size: Number(m[2]),
+      kind,
+      local,
+      file: local ? file : undefined,
+    });
   }
   return out;
 }
