@@ -36,6 +36,8 @@ export interface BenchResult {
   codeBytes: number;
   weightBytes: number;
   ramBytes: number;
+  /** the part of ramBytes that is the activation arena (the rest is other static data) */
+  arenaBytes: number;
   stackBytes: number;
   instructions: number;
   macs: number;
@@ -123,6 +125,7 @@ export async function benchModel(
     let codeBytes = 0;
     let weightBytes = 0;
     let ramBytes = 0;
+    let arenaBytes = 0;
     const harness = new Set([`${BENCH_NAME}_input`, `${BENCH_NAME}_output`]);
     for (const s of await readSymbolTable(elf)) {
       // global symbols by name; static ones (a kernel's helpers, the model's arrays) by their source file
@@ -135,6 +138,7 @@ export async function benchModel(
       if (s.kind === "function") codeBytes += s.size;
       else if (s.kind === "object") {
         if (inRam) ramBytes += s.size;
+        if (inRam && s.name === `${BENCH_NAME}_arena`) arenaBytes += s.size;
         else weightBytes += s.size;
       }
     }
@@ -149,6 +153,7 @@ export async function benchModel(
       codeBytes,
       weightBytes,
       ramBytes,
+      arenaBytes,
       stackBytes,
       instructions,
       macs,

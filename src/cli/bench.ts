@@ -59,7 +59,7 @@ export function registerBench(program: Command): void {
     .option("--calibration <data>", "calibration CSV, to quantize a float model on the fly")
     .option(
       "--json",
-      "print one JSON object: targets: [{target, flashBytes, codeBytes, weightBytes, ramBytes, stackBytes, instructions, macs, instructionsPerMac, layers}]",
+      "print one JSON object: targets: [{target, flashBytes, codeBytes, weightBytes, ramBytes, arenaBytes, stackBytes, instructions, macs, instructionsPerMac, layers}]",
       false,
     )
     .addHelpText(
