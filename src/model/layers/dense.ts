@@ -1,9 +1,9 @@
 /**
  * Dense (fully connected) layer: y[n][o] = b[o] + sum_i x[n][i] * W[o][i].
  *
- * Dimension letters: N batch rows, I inputs, O outputs. W is row-major [O][I], the layout the generated C
- * uses too. Forward and backward sit side by side; backward accumulates dW and db and, unless this is the
- * first layer, writes dX.
+ * Dimension letters: N batch rows, I inputs, O outputs. W is row-major [O][I], as the model file and
+ * float32 exports store it (integer exports rearrange it into blocks, see nn.h). Forward and backward
+ * sit side by side; backward accumulates dW and db and, unless this is the first layer, writes dX.
  */
 import type { Rng } from "../../rng.js";
 import type { Kernels } from "../kernels/index.js";
