@@ -1,6 +1,7 @@
 /**
- * `exportModel`: renders a model into a self-contained C folder: <name>.h, <name>.c and the runtime
- * files they use, copied from firmware/nn. Outputs are written to a temporary folder and moved into
+ * `exportModel`: renders a model into a self-contained C folder: <name>.h, <name>.c, the runtime
+ * files they use (copied from firmware/nn), a CMakeLists.txt with a static library target and a
+ * Makefile fragment <name>.mk. Outputs are written to a temporary folder and moved into
  * place, so that a failure leaves nothing half-written; a folder holding files nn2c did not generate is
  * refused unless `force` is set.
  */
@@ -20,6 +21,7 @@ import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.js";
 import type { ModelFile } from "../model/schema.js";
 import type { QModel } from "../quant/schema.js";
+import { VERSION } from "../version.js";
 import { checkCName } from "./cnames.js";
 import { emitFloat, emitQuantized, type ModelView } from "./emit.js";
 import { DEFAULT_TEMPLATES, loadTemplates } from "./render.js";
@@ -57,6 +59,17 @@ export function renderModel(m: Exportable, options: ExportOptions): RenderedMode
     const src = file.endsWith(".h") ? join(RUNTIME_DIR, "include", file) : join(RUNTIME_DIR, "src", file);
     files.set(file, runtimeBanner(file, hash) + readFileSync(src, "utf8"));
   }
+  // build-system glue: a CMake static library target and a Makefile fragment
+  const build = {
+    name,
+    NAME: view.NAME,
+    version: VERSION,
+    hash,
+    cSources: [...files.keys()].filter((f) => f.endsWith(".c")).sort(),
+    needsLibm: [...files.keys()].some((f) => /^nn_(sigmoid|tanh|softmax)_f32\.c$/.test(f)),
+  };
+  files.set("CMakeLists.txt", templates.render("CMakeLists.txt", build));
+  files.set(`${name}.mk`, templates.render("model.mk", build));
   return { view, files };
 }
 

@@ -103,16 +103,17 @@ ${integer ? `        printf(" %d", (int)out[i]);` : "        put_float(out[i]);"
 const RUNTIME_LIST = "runtime-files.txt";
 
 /**
- * What test/golden/<case>/ holds: the model's own files, <name>.c and <name>.h, and the list of the
+ * What test/golden/<case>/ holds: the model's own files (<name>.c, <name>.h, CMakeLists.txt, <name>.mk)
+ * and the list of the
  * runtime files the export copies next to them (copies of firmware/nn, checked separately), so that a
  * runtime change does not churn the snapshots while a change in which kernels a model uses does show.
  */
 function goldenFiles(m: Exportable): Map<string, string> {
   const files = renderModel(m, { name: NAME }).files;
-  const runtime = [...files.keys()].filter((f) => f !== `${NAME}.c` && f !== `${NAME}.h`);
+  const own = [`${NAME}.c`, `${NAME}.h`, "CMakeLists.txt", `${NAME}.mk`];
+  const runtime = [...files.keys()].filter((f) => !own.includes(f));
   return new Map([
-    [`${NAME}.c`, files.get(`${NAME}.c`)!],
-    [`${NAME}.h`, files.get(`${NAME}.h`)!],
+    ...own.map((f): [string, string] => [f, files.get(f)!]),
     [RUNTIME_LIST, `${runtime.join("\n")}\n`],
   ]);
 }
