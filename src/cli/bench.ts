@@ -2,24 +2,9 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { type BenchResult, benchModel } from "../bench/bench.js";
-import { UsageError } from "../errors.js";
-import { CORTEX_TARGET_NAMES } from "../toolchain/targets.js";
+import { CORTEX_TARGET_NAMES, parseTargets } from "../toolchain/targets.js";
 import { action, printJson } from "./common.js";
 import { type PrecisionFlags, precisionOption, resolveExportable } from "./export.js";
-
-function targetsOf(list: string[]): string[] {
-  const out: string[] = [];
-  for (const item of list.flatMap((t) => t.split(","))) {
-    const t = item.trim();
-    if (t === "all") out.push(...CORTEX_TARGET_NAMES);
-    else if ((CORTEX_TARGET_NAMES as string[]).includes(t)) out.push(t);
-    else
-      throw new UsageError(
-        `unknown target '${t}': expected one of ${CORTEX_TARGET_NAMES.join(", ")}, or all`,
-      );
-  }
-  return [...new Set(out)];
-}
 
 /** The per-core table people read. */
 export function formatBench(results: BenchResult[]): string {
@@ -73,7 +58,7 @@ export function registerBench(program: Command): void {
           modelFile: string,
           flags: PrecisionFlags & { target: string[]; opt: "-O2" | "-Os"; json: boolean },
         ) => {
-          const targets = targetsOf(flags.target);
+          const targets = parseTargets(flags.target, { allowHost: false });
           const m = resolveExportable(modelFile, flags);
           const results: BenchResult[] = [];
           for (const t of targets) results.push(await benchModel(m, t, { opt: flags.opt }));

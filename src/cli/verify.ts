@@ -1,9 +1,9 @@
 /** `nn2c verify MODEL -t TARGET`: compiles the generated C, runs it, compares with the TypeScript reference. */
 import type { Command } from "commander";
 import { loadDataset } from "../data/dataset.js";
-import { JobError, UsageError } from "../errors.js";
+import { JobError } from "../errors.js";
 import { datasetSchema } from "../model/predict.js";
-import { CORTEX_TARGET_NAMES, TARGET_NAMES } from "../toolchain/targets.js";
+import { parseTargets, TARGET_NAMES } from "../toolchain/targets.js";
 import { type VerifyResult, verifyModel } from "../verify/verify.js";
 import { action, fmt, intArg, printJson } from "./common.js";
 import { type PrecisionFlags, precisionOption, resolveExportable } from "./export.js";
@@ -16,18 +16,6 @@ interface VerifyFlags extends PrecisionFlags {
   templates?: string;
   keep?: string;
   json: boolean;
-}
-
-/** `all` means every Cortex-M core; anything else must be a known target. */
-export function resolveTargets(target: string): string[] {
-  if (target === "all") return [...CORTEX_TARGET_NAMES];
-  const names = target.split(",").map((t) => t.trim());
-  for (const t of names) {
-    if (!(TARGET_NAMES as string[]).includes(t)) {
-      throw new UsageError(`unknown target '${t}': expected one of ${TARGET_NAMES.join(", ")}, or all`);
-    }
-  }
-  return names;
 }
 
 function describe(r: VerifyResult): string {
@@ -64,7 +52,7 @@ export function registerVerify(program: Command): void {
     .option("--json", "print one JSON object: target, vectors, mismatches, maxAbsDiff, accuracy", false)
     .action(
       action(async (modelFile: string, flags: VerifyFlags) => {
-        const targets = resolveTargets(flags.target);
+        const targets = parseTargets([flags.target], { allowHost: true });
         const m = resolveExportable(modelFile, flags);
         const data = flags.data
           ? loadDataset(flags.data, { schema: datasetSchema(m.model), labelOptional: true })

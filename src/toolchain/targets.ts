@@ -164,3 +164,19 @@ export function linkerScript(target: CortexTarget): string {
 export function boardSources(): string[] {
   return BOARD_SOURCES.map((file) => `${BOARDS_DIR}/${file}`);
 }
+
+/**
+ * Target names from the command line: comma-separated or repeated, `all` meaning every Cortex-M core;
+ * without `allowHost`, only Cortex-M cores. Duplicates are dropped; an unknown name is a UsageError.
+ */
+export function parseTargets(list: readonly string[], options: { allowHost: boolean }): TargetName[] {
+  const valid: string[] = options.allowHost ? TARGET_NAMES : CORTEX_TARGET_NAMES;
+  const out: TargetName[] = [];
+  for (const item of list.flatMap((t) => t.split(","))) {
+    const t = item.trim();
+    if (t === "all") out.push(...CORTEX_TARGET_NAMES);
+    else if (valid.includes(t)) out.push(t as TargetName);
+    else throw new UsageError(`unknown target '${t}': expected one of ${valid.join(", ")}, or all`);
+  }
+  return [...new Set(out)];
+}
