@@ -4,6 +4,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { type Exportable, renderModel, writeOutputs } from "../codegen/export.js";
 import { loadDataset } from "../data/dataset.js";
+import { loadFeatures } from "../features/definition.js";
 import { UsageError } from "../errors.js";
 import { datasetSchema } from "../model/predict.js";
 import { loadAnyModel } from "../quant/io.js";
@@ -63,6 +64,10 @@ export function registerExport(program: Command): void {
     .addOption(precisionOption())
     .option("--calibration <data>", "calibration CSV, to quantize a float model on the fly")
     .option("--templates <dir>", "render from a modified copy of the templates folder")
+    .option(
+      "--features <file>",
+      "a feature definition (nn2c features): also generate <name>_features.h/.c, window → features → model",
+    )
     .option("--force", "write into a folder that holds files nn2c did not generate", false)
     .option("--json", "print one JSON object: files, flashBytes, ramBytes", false)
     .action(
@@ -73,13 +78,15 @@ export function registerExport(program: Command): void {
             output: string;
             name: string;
             templates?: string;
+            features?: string;
             force: boolean;
             json: boolean;
           },
         ) => {
+          const features = flags.features === undefined ? undefined : loadFeatures(flags.features);
           const m = resolveExportable(modelFile, flags);
           const summary = writeOutputs(
-            renderModel(m, { name: flags.name, templates: flags.templates }),
+            renderModel(m, { name: flags.name, templates: flags.templates, features }, modelFile),
             flags.output,
             flags.force,
           );

@@ -6,6 +6,7 @@ import { registerBench } from "./bench.js";
 import { registerDemo } from "./demo.js";
 import { registerEvaluate } from "./evaluate.js";
 import { registerExport } from "./export.js";
+import { registerFeatures } from "./features.js";
 import { registerInspect } from "./inspect.js";
 import { registerQuantize } from "./quantize.js";
 import { registerTrain } from "./train.js";
@@ -29,6 +30,7 @@ program
   })
   .exitOverride();
 
+registerFeatures(program);
 registerTrain(program);
 registerEvaluate(program);
 registerQuantize(program);

@@ -21,9 +21,11 @@ import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.js";
 import type { ModelFile } from "../model/schema.js";
 import type { QModel } from "../quant/schema.js";
+import { checkModelInputs, type FeatureDefinition } from "../features/definition.js";
 import { VERSION } from "../version.js";
 import { checkCName } from "./cnames.js";
 import { emitFloat, emitQuantized, type ModelView } from "./emit.js";
+import { emitFeatures } from "./features.js";
 import { DEFAULT_TEMPLATES, loadTemplates } from "./render.js";
 
 export const RUNTIME_DIR = fileURLToPath(new URL("../../firmware/nn", import.meta.url));
@@ -36,6 +38,8 @@ export type Exportable = { kind: "float"; model: ModelFile } | { kind: "quantize
 export interface ExportOptions {
   name: string;
   templates?: string;
+  /** window features to generate with the model (<name>_features.h/.c) */
+  features?: FeatureDefinition;
 }
 
 export interface RenderedModel {
@@ -45,8 +49,9 @@ export interface RenderedModel {
 }
 
 /** Renders the C files in memory (no disk writes). */
-export function renderModel(m: Exportable, options: ExportOptions): RenderedModel {
+export function renderModel(m: Exportable, options: ExportOptions, modelFile = "the model"): RenderedModel {
   const name = checkCName(options.name);
+  if (options.features) checkModelInputs(options.features, m.model.inputs.names, modelFile);
   const hash = createHash("sha256").update(JSON.stringify(m.model)).digest("hex");
   const view = m.kind === "float" ? emitFloat(m.model, name, hash) : emitQuantized(m.model, name, hash);
   const templates = loadTemplates(options.templates ?? DEFAULT_TEMPLATES);
@@ -55,7 +60,15 @@ export function renderModel(m: Exportable, options: ExportOptions): RenderedMode
   const files = new Map<string, string>();
   files.set(`${name}.h`, templates.render("model.h", full));
   files.set(`${name}.c`, templates.render("model.c", full));
-  for (const file of runtimeFiles(view)) {
+  const runtime = runtimeFiles(view);
+  if (options.features) {
+    const features = emitFeatures(options.features, name, view.NAME, hash);
+    files.set(`${name}_features.h`, templates.render("features.h", features));
+    files.set(`${name}_features.c`, templates.render("features.c", features));
+    runtime.push("nn_features_s16.c");
+    runtime.sort();
+  }
+  for (const file of runtime) {
     const src = file.endsWith(".h") ? join(RUNTIME_DIR, "include", file) : join(RUNTIME_DIR, "src", file);
     files.set(file, runtimeBanner(file, hash) + readFileSync(src, "utf8"));
   }

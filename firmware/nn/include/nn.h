@@ -167,6 +167,35 @@ int nn_standardize_f32(const float *x, const float *mean, const float *std, size
 int nn_dequantize_s8_f32(const int8_t *q, size_t len, float scale, int32_t zero_point, float *y);
 int nn_dequantize_s16_f32(const int16_t *q, size_t len, float scale, int32_t zero_point, float *y);
 
+
+/* Window features of nn2c's feature definitions (nn2c export --features; src/features/compute.ts gives
+ * the same arithmetic in TypeScript). samples: a ring of window samples of every axis interleaved
+ * (sample i of axis a at [i * axes + a]), the oldest at index first; sample_count = window * axes.
+ * out: per axis, the statistics in their order, then the bands; out_len = axes * (statistics + bands).
+ * Returns NN_ERROR_ARGUMENT, and reads nothing, for a NULL pointer, a length that does not match, or
+ * first outside 0..window-1. */
+#define NN_FEATURES_MAX_WINDOW 1024
+enum nn_feature_statistic {
+    NN_FEATURE_MEAN = 0,
+    NN_FEATURE_RMS = 1,
+    NN_FEATURE_STD = 2,
+    NN_FEATURE_PTP = 3,
+    NN_FEATURE_MIN = 4,
+    NN_FEATURE_MAX = 5
+};
+typedef struct {
+    int32_t window;           /* samples per window, 2..NN_FEATURES_MAX_WINDOW */
+    int32_t axes;             /* values per sample */
+    const uint8_t *statistics; /* enum nn_feature_statistic codes */
+    int32_t statistic_count;
+    const int16_t *bins;      /* [band_count][2]: first and last DFT bin of each band, 1..window/2 */
+    int32_t band_count;
+    const int16_t *cos_q15;   /* [window]: round(32767 cos(2 pi j / window)) */
+    const int16_t *sin_q15;   /* [window]: round(32767 sin(2 pi j / window)) */
+} nn_features_s16_params_t;
+int nn_features_s16(const nn_features_s16_params_t *p, const int16_t *samples, size_t sample_count, int32_t first,
+    int32_t *out, size_t out_len);
+
 #ifdef __cplusplus
 }
 #endif

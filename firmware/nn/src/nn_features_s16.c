@@ -1,0 +1,134 @@
+/*
+ * nn_features_s16: the window features of nn2c's feature definitions (src/features/compute.ts holds
+ * the same arithmetic in TypeScript; the two agree bit for bit). For a window of N int16 samples x_i
+ * of one axis, with rdiv rounding half away from zero and isqrt the floor of the square root:
+ *
+ *   mean = rdiv(sum, N)   rms = isqrt(rdiv(sumsq, N))   std = isqrt(rdiv(N*sumsq - sum^2, N^2))
+ *   ptp = max - min       band [k0, k1] = rdiv(2 * isqrt(E), N),
+ *   E = sum over k0..k1 of rdiv(re_k, 2^15)^2 + rdiv(im_k, 2^15)^2,
+ *   re_k = sum_i (x_i - mean) * cos_q15[k*i mod N], im_k likewise with sin_q15.
+ *
+ * With N <= 1024: |sum| < 2^25, sumsq < 2^40, N*sumsq < 2^50, |x_i - mean| < 2^16 so each product
+ * fits int32, |re_k| < 2^41 (int64) and E < 2^53 (Parseval), so nothing overflows.
+ */
+#include "nn.h"
+
+static int64_t nn_rdiv_s64(int64_t a, int64_t b)
+{
+    return a >= 0 ? (a + b / 2) / b : -((-a + b / 2) / b);
+}
+
+static uint64_t nn_isqrt_u64(uint64_t v)
+{
+    uint64_t root = 0u;
+    uint64_t bit = (uint64_t)1 << 62;
+    while (bit > v) {
+        bit >>= 2;
+    }
+    while (bit != 0u) {
+        if (v >= root + bit) {
+            v -= root + bit;
+            root = (root >> 1) + bit;
+        } else {
+            root >>= 1;
+        }
+        bit >>= 2;
+    }
+    return root;
+}
+
+int nn_features_s16(const nn_features_s16_params_t *p, const int16_t *samples, size_t sample_count, int32_t first,
+    int32_t *out, size_t out_len)
+{
+    int32_t a;
+    int32_t n;
+    int32_t axes;
+    if (p == NULL || samples == NULL || out == NULL || p->window < 2 || p->window > NN_FEATURES_MAX_WINDOW ||
+        p->axes < 1 || first < 0 || first >= p->window) {
+        return NN_ERROR_ARGUMENT;
+    }
+    n = p->window;
+    axes = p->axes;
+    if (sample_count != (size_t)n * (size_t)axes ||
+        out_len != (size_t)axes * (size_t)(p->statistic_count + p->band_count)) {
+        return NN_ERROR_ARGUMENT;
+    }
+    for (a = 0; a < axes; ++a) {
+        int32_t sum = 0;
+        uint64_t sumsq = 0u;
+        int32_t min = INT16_MAX;
+        int32_t max = INT16_MIN;
+        int32_t mean;
+        int32_t i;
+        int32_t s;
+        int32_t b;
+        int32_t idx = first;
+        for (i = 0; i < n; ++i) {
+            const int32_t v = samples[(size_t)idx * (size_t)axes + (size_t)a];
+            sum += v;
+            sumsq += (uint64_t)(v * v);
+            min = v < min ? v : min;
+            max = v > max ? v : max;
+            idx = idx + 1 == n ? 0 : idx + 1;
+        }
+        mean = (int32_t)nn_rdiv_s64(sum, n);
+        for (s = 0; s < p->statistic_count; ++s) {
+            int32_t value;
+            switch (p->statistics[s]) {
+            case NN_FEATURE_MEAN:
+                value = mean;
+                break;
+            case NN_FEATURE_RMS:
+                value = (int32_t)nn_isqrt_u64((uint64_t)nn_rdiv_s64((int64_t)sumsq, n));
+                break;
+            case NN_FEATURE_STD: {
+                const uint64_t spread = (uint64_t)n * sumsq - (uint64_t)((int64_t)sum * sum);
+                value = (int32_t)nn_isqrt_u64((uint64_t)nn_rdiv_s64((int64_t)spread, (int64_t)n * n));
+                break;
+            }
+            case NN_FEATURE_PTP:
+                value = max - min;
+                break;
+            case NN_FEATURE_MIN:
+                value = min;
+                break;
+            case NN_FEATURE_MAX:
+                value = max;
+                break;
+            default:
+                return NN_ERROR_ARGUMENT;
+            }
+            *out++ = value;
+        }
+        for (b = 0; b < p->band_count; ++b) {
+            const int32_t k0 = p->bins[2 * b];
+            const int32_t k1 = p->bins[2 * b + 1];
+            uint64_t energy = 0u;
+            int32_t k;
+            if (k0 < 1 || k1 < k0 || k1 > n / 2) {
+                return NN_ERROR_ARGUMENT;
+            }
+            for (k = k0; k <= k1; ++k) {
+                int64_t re = 0;
+                int64_t im = 0;
+                int32_t j = 0;
+                int64_t r;
+                int64_t m;
+                idx = first;
+                for (i = 0; i < n; ++i) {
+                    const int32_t d = samples[(size_t)idx * (size_t)axes + (size_t)a] - mean;
+                    re += d * p->cos_q15[j];
+                    im += d * p->sin_q15[j];
+                    j += k;
+                    j = j >= n ? j - n : j;
+                    idx = idx + 1 == n ? 0 : idx + 1;
+                }
+                r = nn_rdiv_s64(re, 32768);
+                m = nn_rdiv_s64(im, 32768);
+                energy += (uint64_t)(r * r) + (uint64_t)(m * m);
+            }
+            *out++ = (int32_t)nn_rdiv_s64(2 * (int64_t)nn_isqrt_u64(energy), n);
+        }
+    }
+    return NN_OK;
+}

@@ -1,0 +1,56 @@
+/** `nn2c features DEF RAW.csv -o OUT.csv`: cuts raw samples into windows and writes their features. */
+import type { Command } from "commander";
+import { loadFeatures } from "../features/definition.js";
+import { featuresCsv, readRawSamples, windowFeatures } from "../features/windows.js";
+import { checkOverwrite, writeFileAtomic } from "../files.js";
+import { action, printJson } from "./common.js";
+
+export function registerFeatures(program: Command): void {
+  program
+    .command("features")
+    .description(
+      "compute window features of raw sensor samples (a CSV per sample) into a training CSV (a row per window)",
+    )
+    .argument("<definition>", "feature definition (.features.json: axes, window, stride, statistics, bands)")
+    .argument("<raw>", "CSV of raw samples: a column per axis (int16 integers), the label, optionally a group")
+    .requiredOption("-o, --output <csv>", "the features CSV to write")
+    .option(
+      "--stream",
+      "window the file as one stream, as the device does (windows may span recordings; no labels)",
+      false,
+    )
+    .option("--force", "replace an output file nn2c did not write", false)
+    .option("--json", "print one JSON object: samples, windows, featureCount, perClass, shortRecordings", false)
+    .action(
+      action(
+        (defFile: string, rawFile: string, flags: { output: string; stream: boolean; force: boolean; json: boolean }) => {
+          const def = loadFeatures(defFile);
+          // ours: a CSV whose header row is this definition's feature names
+          checkOverwrite(flags.output, flags.force, (t) => t.startsWith(`${def.names.join(",")},`) || t.startsWith(`${def.names.join(",")}\n`));
+          const raw = readRawSamples(def, rawFile);
+          const f = windowFeatures(def, raw, flags.stream);
+          if (flags.stream) f.labels.fill(undefined);
+          writeFileAtomic(flags.output, featuresCsv(def, f));
+          const perClass: Record<string, number> = {};
+          for (const l of f.labels) if (l !== undefined) perClass[l] = (perClass[l] ?? 0) + 1;
+          const summary = {
+            output: flags.output,
+            samples: raw.count,
+            windows: f.rows.length,
+            featureCount: def.names.length,
+            perClass,
+            shortRecordings: f.shortRuns,
+          };
+          if (flags.json) return printJson(summary);
+          const classes = Object.entries(perClass)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(", ");
+          process.stdout.write(
+            `${f.rows.length} windows of ${def.window} samples (stride ${def.stride}) from ${raw.count} samples → ${def.names.length} features each in ${flags.output}\n` +
+              (classes ? `per class: ${classes}\n` : "") +
+              (f.shortRuns ? `skipped ${f.shortRuns} recordings shorter than one window\n` : ""),
+          );
+        },
+      ),
+    );
+}
