@@ -12,7 +12,10 @@ export function registerFeatures(program: Command): void {
       "compute window features of raw sensor samples (a CSV per sample) into a training CSV (a row per window)",
     )
     .argument("<definition>", "feature definition (.features.json: axes, window, stride, statistics, bands)")
-    .argument("<raw>", "CSV of raw samples: a column per axis (int16 integers), the label, optionally a group")
+    .argument(
+      "<raw>",
+      "CSV of raw samples: a column per axis (int16 integers), the label, optionally a group",
+    )
     .requiredOption("-o, --output <csv>", "the features CSV to write")
     .option(
       "--stream",
@@ -20,13 +23,25 @@ export function registerFeatures(program: Command): void {
       false,
     )
     .option("--force", "replace an output file nn2c did not write", false)
-    .option("--json", "print one JSON object: samples, windows, featureCount, perClass, shortRecordings", false)
+    .option(
+      "--json",
+      "print one JSON object: samples, windows, featureCount, perClass, shortRecordings",
+      false,
+    )
     .action(
       action(
-        (defFile: string, rawFile: string, flags: { output: string; stream: boolean; force: boolean; json: boolean }) => {
+        (
+          defFile: string,
+          rawFile: string,
+          flags: { output: string; stream: boolean; force: boolean; json: boolean },
+        ) => {
           const def = loadFeatures(defFile);
           // ours: a CSV whose header row is this definition's feature names
-          checkOverwrite(flags.output, flags.force, (t) => t.startsWith(`${def.names.join(",")},`) || t.startsWith(`${def.names.join(",")}\n`));
+          checkOverwrite(
+            flags.output,
+            flags.force,
+            (t) => t.startsWith(`${def.names.join(",")},`) || t.startsWith(`${def.names.join(",")}\n`),
+          );
           const raw = readRawSamples(def, rawFile);
           const f = windowFeatures(def, raw, flags.stream);
           if (flags.stream) f.labels.fill(undefined);

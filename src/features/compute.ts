@@ -42,11 +42,7 @@ export function trigTables(n: number): { cos: Int16Array; sin: Int16Array } {
   return { cos, sin };
 }
 
-export type FeatureExtractor = (
-  samples: ArrayLike<number>,
-  first?: number,
-  out?: Int32Array,
-) => Int32Array;
+export type FeatureExtractor = (samples: ArrayLike<number>, first?: number, out?: Int32Array) => Int32Array;
 
 /**
  * Returns a function that computes the features of one window. `samples` holds N samples of every axis

@@ -57,7 +57,11 @@ export const featuresSchema = z
     if (new Set(d.statistics).size !== d.statistics.length)
       ctx.addIssue({ code: "custom", path: ["statistics"], message: "expected each statistic once" });
     if (d.stride > d.window)
-      ctx.addIssue({ code: "custom", path: ["stride"], message: `expected at most the window (${d.window})` });
+      ctx.addIssue({
+        code: "custom",
+        path: ["stride"],
+        message: `expected at most the window (${d.window})`,
+      });
     if (d.statistics.length + d.bands.length === 0)
       ctx.addIssue({ code: "custom", path: ["statistics"], message: "expected a statistic or a band" });
   });
@@ -85,7 +89,7 @@ export function resolveFeatures(d: FeatureFile, file = "<features>"): FeatureDef
     // a small slack so that a band edge written as a bin's frequency includes that bin
     const first = Math.max(1, Math.ceil(from / resolution - 1e-9));
     const last = Math.min(nyquistBin, Math.floor(to / resolution + 1e-9));
-    if (from >= to || first > last) {
+    if (from > to || first > last) {
       throw new UsageError(
         `${file}: bands[${k}]: [${from}, ${to}] Hz holds no DFT bin: expected a band within ` +
           `${fmtHz(resolution)}..${fmtHz(nyquistBin * resolution)} Hz that spans a multiple of ${fmtHz(resolution)} Hz (sampleRate / window)`,
