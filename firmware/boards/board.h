@@ -38,6 +38,15 @@ void board_put_hex(uint32_t v);
  * Returns 0..255. At end of input the host (QEMU 7.2) keeps blocking: send a terminator. */
 int board_getc(void);
 
+/* Opens a file of the host for reading (binary); path is as the host sees it (QEMU resolves a
+ * relative path against its working directory). Returns a handle, or -1. */
+int board_open(const char *path);
+
+/* Reads up to size bytes of an open host file into buf. Returns the count read, 0 at the end of the
+ * file, or -1 on an error. (Reading the console ":tt" this way loses bytes under QEMU 7.2: use
+ * board_getc for standard input.) */
+int board_read(int handle, char *buf, int size);
+
 /* Copies the command line (QEMU's -semihosting-config arg=... list, joined by spaces) into
  * buf, NUL-terminated. Returns its length, or -1 if it does not fit in size bytes. */
 int board_cmdline(char *buf, int size);

@@ -9,6 +9,8 @@
 enum {
   SYS_WRITEC = 0x03,        /* r1: pointer to one character */
   SYS_WRITE0 = 0x04,        /* r1: NUL-terminated string */
+  SYS_OPEN = 0x01,          /* r1: {name, mode, name length}; returns a handle or -1 */
+  SYS_READ = 0x06,          /* r1: {handle, buffer, size}; returns the count NOT read */
   SYS_READC = 0x07,         /* r1: 0; stores the character at SP-1 and returns it */
   SYS_GET_CMDLINE = 0x15,   /* r1: {buffer, size}; size becomes the length */
   SYS_EXIT_EXTENDED = 0x20, /* r1: {reason, status}; QEMU exits with status & 0xFF */
@@ -42,6 +44,28 @@ int board_getc(void) {
       : "r"(r1)
       : "memory");
   return *(volatile const uint8_t *)(sp - 1u);
+}
+
+int board_open(const char *path) {
+  int32_t block[3];
+  int32_t len = 0;
+  if (path == 0) return -1;
+  while (path[len] != '\0') ++len;
+  block[0] = (int32_t)(uintptr_t)path;
+  block[1] = 1; /* "rb" */
+  block[2] = len;
+  return semihost(SYS_OPEN, block);
+}
+
+int board_read(int handle, char *buf, int size) {
+  int32_t block[3];
+  int32_t left;
+  if (handle < 0 || buf == 0 || size <= 0) return -1;
+  block[0] = handle;
+  block[1] = (int32_t)(uintptr_t)buf;
+  block[2] = size;
+  left = semihost(SYS_READ, block);
+  return left < 0 || left > size ? -1 : size - left;
 }
 
 int board_cmdline(char *buf, int size) {

@@ -1,0 +1,48 @@
+/**
+ * Continuous classification of a sample stream, as a device runs it (examples/motion/firmware): a
+ * window every `stride` samples once `window` have arrived, its features, the model, and the class
+ * with the largest output (the first on a tie) with its confidence in per mille, truncated from the
+ * float32 output as the C's `(int32_t)(p * 1000.0f)` does. For an integer model every number equals
+ * the device's bit for bit.
+ */
+import type { Exportable } from "../codegen/export.js";
+import { predictInteger } from "../quant/intref.js";
+import { predictFloat32 } from "../verify/floatref.js";
+import type { FeatureDefinition } from "./definition.js";
+import { type RawSamples, windowFeatures } from "./windows.js";
+
+export interface WindowPrediction {
+  window: number;
+  /** first and last sample of the window */
+  first: number;
+  last: number;
+  classIndex: number;
+  className: string;
+  /** the class's output × 1000, truncated (float32 arithmetic) */
+  permille: number;
+}
+
+export function classifyStream(def: FeatureDefinition, m: Exportable, raw: RawSamples): WindowPrediction[] {
+  const classes = m.model.output.classes ?? [];
+  const f = windowFeatures(def, raw, true);
+  return f.rows.map((row, window) => {
+    const x = Float32Array.from(row);
+    const out = m.kind === "quantized" ? predictInteger(m.model, x, 1).values : predictFloat32(m.model, x);
+    let best = 0;
+    for (let c = 1; c < out.length; c++) if (out[c] > out[best]) best = c;
+    const first = f.starts[window];
+    return {
+      window,
+      first,
+      last: first + def.window - 1,
+      classIndex: best,
+      className: classes[best] ?? String(best),
+      permille: Math.trunc(Math.fround(out[best] * 1000)),
+    };
+  });
+}
+
+/** The line examples/motion/firmware prints for a window. */
+export function predictionLine(p: WindowPrediction): string {
+  return `window ${p.window} samples ${p.first}..${p.last}: ${p.className} ${p.permille}`;
+}
