@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { type Exportable, renderModel } from "../codegen/export.js";
 import { loadTemplates } from "../codegen/render.js";
 import { JobError } from "../errors.js";
+import type { FeatureDefinition } from "../features/definition.js";
 import { CODE_RANGE } from "../quant/schema.js";
 import { Rng } from "../rng.js";
 import { compileArm } from "../toolchain/compile.js";
@@ -43,6 +44,8 @@ export interface BenchResult {
   macs: number;
   instructionsPerMac: number;
   layers: LayerCost[];
+  /** with a feature definition: one window's features, and the whole window (features + model) */
+  window?: { featureInstructions: number; instructions: number; stackBytes: number };
 }
 
 /** MACs and a short name of every op, in order. */
@@ -79,14 +82,29 @@ function benchInput(m: Exportable, n: number): string[] {
   return Array.from({ length: n }, () => `${Math.fround(rng.normal()).toPrecision(9)}f,`);
 }
 
+/** A window of samples that moves: a few sinusoids around ±2000 plus noise, seeded. */
+function benchWindow(def: FeatureDefinition): string[] {
+  const rng = new Rng(8);
+  const axes = def.axes.length;
+  const lines: string[] = [];
+  for (let i = 0; i < def.window; i++) {
+    const row = Array.from({ length: axes }, (_, a) =>
+      Math.round(1000 * Math.sin((2 * Math.PI * (a + 1) * i) / def.window) + 200 * rng.normal()),
+    );
+    lines.push(`${row.join(", ")},`);
+  }
+  return lines;
+}
+
 export async function benchModel(
   m: Exportable,
   target: string,
-  options: { opt?: "-O2" | "-Os" } = {},
+  options: { opt?: "-O2" | "-Os"; features?: FeatureDefinition } = {},
 ): Promise<BenchResult> {
   const t = getCortexTarget(target);
   const opt = options.opt ?? "-O2";
-  const rendered = renderModel(m, { name: BENCH_NAME });
+  const features = options.features;
+  const rendered = renderModel(m, { name: BENCH_NAME, features });
   const dir = mkdtempSync(join(tmpdir(), "nn2c-bench-"));
   try {
     for (const [file, content] of rendered.files) writeFileSync(join(dir, file), content);
@@ -99,6 +117,8 @@ export async function benchModel(
         input: benchInput(m, v.inputSize),
         tensors: v.tensors,
         steps: v.steps,
+        features: features !== undefined,
+        window: features === undefined ? [] : benchWindow(features),
       }),
     );
     // the model's .c is included by the harness; the runtime files are compiled on their own
@@ -127,11 +147,13 @@ export async function benchModel(
     let ramBytes = 0;
     let arenaBytes = 0;
     const harness = new Set([`${BENCH_NAME}_input`, `${BENCH_NAME}_output`]);
+    const modelFiles = new Set(["bench_main.c", `${BENCH_NAME}_features.c`]);
     for (const s of await readSymbolTable(elf)) {
       // global symbols by name; static ones (a kernel's helpers, the model's arrays) by their source file
       const named = s.name.startsWith(`${BENCH_NAME}_`) || s.name.startsWith("nn_");
       const fromRuntime = s.local && s.file !== undefined && /^nn_\w+\.c$/.test(s.file);
-      const fromModel = s.local && s.file === "bench_main.c" && !s.name.startsWith("nn2c_");
+      const fromModel =
+        s.local && s.file !== undefined && modelFiles.has(s.file) && !s.name.startsWith("nn2c_");
       const ours = (named || fromRuntime || fromModel) && !harness.has(s.name) && !s.name.startsWith("nn2c_");
       if (!ours) continue;
       const inRam = s.address >= t.ram.origin && s.address < t.ram.origin + t.ram.size;
@@ -159,6 +181,15 @@ export async function benchModel(
       macs,
       instructionsPerMac: macs > 0 ? instructions / macs : 0,
       layers,
+      ...(features === undefined
+        ? {}
+        : {
+            window: {
+              featureInstructions: region(1000),
+              instructions: region(1001),
+              stackBytes: Number(/window_stack (\d+)/.exec(out)?.[1]),
+            },
+          }),
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -2,6 +2,7 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { type BenchResult, benchModel } from "../bench/bench.js";
+import { checkModelInputs, loadFeatures } from "../features/definition.js";
 import { CORTEX_TARGET_NAMES, parseTargets } from "../toolchain/targets.js";
 import { action, printJson } from "./common.js";
 import { type PrecisionFlags, precisionOption, resolveExportable } from "./export.js";
@@ -30,7 +31,14 @@ export function formatBench(results: BenchResult[]): string {
         `${r.target}: ${r.layers.map((l) => `${l.name} ${l.instructions}${l.macs ? ` (${(l.instructions / l.macs).toFixed(2)}/MAC)` : ""}`).join(", ")}`,
     )
     .join("\n");
-  return `${[line(head), ...rows.map(line)].join("\n")}\n\nper op, instructions:\n${split}\n`;
+  const windows = results
+    .filter((r) => r.window !== undefined)
+    .map(
+      (r) =>
+        `${r.target}: ${r.window?.instructions} instructions per window (features ${r.window?.featureInstructions}, model and conversions ${(r.window?.instructions ?? 0) - (r.window?.featureInstructions ?? 0)}), stack ${r.window?.stackBytes} bytes`,
+    );
+  const perWindow = windows.length ? `\nper window (features + model):\n${windows.join("\n")}\n` : "";
+  return `${[line(head), ...rows.map(line)].join("\n")}\n\nper op, instructions:\n${split}\n${perWindow}`;
 }
 
 export function registerBench(program: Command): void {
@@ -42,9 +50,10 @@ export function registerBench(program: Command): void {
     .addOption(new Option("--opt <level>", "compiler optimisation").choices(["-O2", "-Os"]).default("-O2"))
     .addOption(precisionOption())
     .option("--calibration <data>", "calibration CSV, to quantize a float model on the fly")
+    .option("--features <file>", "a feature definition: also measure one window (features, then the model)")
     .option(
       "--json",
-      "print one JSON object: targets: [{target, flashBytes, codeBytes, weightBytes, ramBytes, arenaBytes, stackBytes, instructions, macs, instructionsPerMac, layers}]",
+      "print one JSON object: targets: [{target, flashBytes, codeBytes, weightBytes, ramBytes, arenaBytes, stackBytes, instructions, macs, instructionsPerMac, layers, window?: {featureInstructions, instructions, stackBytes}}]",
       false,
     )
     .addHelpText(
@@ -56,12 +65,14 @@ export function registerBench(program: Command): void {
       action(
         async (
           modelFile: string,
-          flags: PrecisionFlags & { target: string[]; opt: "-O2" | "-Os"; json: boolean },
+          flags: PrecisionFlags & { target: string[]; opt: "-O2" | "-Os"; features?: string; json: boolean },
         ) => {
           const targets = parseTargets(flags.target, { allowHost: false });
+          const features = flags.features === undefined ? undefined : loadFeatures(flags.features);
           const m = resolveExportable(modelFile, flags);
+          if (features) checkModelInputs(features, m.model.inputs.names, modelFile);
           const results: BenchResult[] = [];
-          for (const t of targets) results.push(await benchModel(m, t, { opt: flags.opt }));
+          for (const t of targets) results.push(await benchModel(m, t, { opt: flags.opt, features }));
           if (flags.json) return printJson({ model: modelFile, targets: results });
           process.stdout.write(formatBench(results));
           process.stdout.write("instructions are executed instructions (exact, from QEMU), not cycles\n");

@@ -12,11 +12,13 @@ export function emitFeatures(def: FeatureDefinition, name: string, NAME: string,
   const { cos, sin } = trigTables(def.window);
   const resolution = def.sampleRate / def.window;
   const hz = (v: number) => String(Number(v.toPrecision(6)));
-  const perLine = (values: Int16Array) => {
-    const lines: string[] = [];
-    for (let j = 0; j < values.length; j += 16) lines.push(`${[...values.subarray(j, j + 16)].join(", ")},`);
-    return lines;
-  };
+  // eight {cos, sin} pairs per line
+  const trig: string[] = [];
+  for (let j = 0; j < def.window; j += 8) {
+    const pairs: string[] = [];
+    for (let i = j; i < Math.min(def.window, j + 8); i++) pairs.push(`{ ${cos[i]}, ${sin[i]} }`);
+    trig.push(`${pairs.join(", ")},`);
+  }
   return {
     name,
     NAME,
@@ -46,7 +48,6 @@ export function emitFeatures(def: FeatureDefinition, name: string, NAME: string,
         `band${k}: [${def.bands[k][0]}, ${def.bands[k][1]}] Hz -> ${hz(first * resolution)}..${hz(last * resolution)} Hz`,
       ),
     })),
-    cos: perLine(cos),
-    sin: perLine(sin),
+    trig,
   };
 }

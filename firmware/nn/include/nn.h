@@ -190,8 +190,7 @@ typedef struct {
     int32_t statistic_count;
     const int16_t *bins;      /* [band_count][2]: first and last DFT bin of each band, 1..window/2 */
     int32_t band_count;
-    const int16_t *cos_q15;   /* [window]: round(32767 cos(2 pi j / window)) */
-    const int16_t *sin_q15;   /* [window]: round(32767 sin(2 pi j / window)) */
+    const int16_t *trig_q15;  /* [window][2]: round(32767 cos(2 pi j / window)), round(32767 sin(...)) */
 } nn_features_s16_params_t;
 int nn_features_s16(const nn_features_s16_params_t *p, const int16_t *samples, size_t sample_count, int32_t first,
     int32_t *out, size_t out_len);

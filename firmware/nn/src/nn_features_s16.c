@@ -37,6 +37,37 @@ static uint64_t nn_isqrt_u64(uint64_t v)
     return root;
 }
 
+/* Adds sum_i (x_i - mean) * cos_q15[j] to *re and the same with sin_q15 to *im (the two interleaved in
+ * trig_q15) over count samples of one axis (x_i at p[i * axes]), the phase j advancing by k modulo n
+ * from *phase. */
+#if defined(__GNUC__) || defined(__clang__)
+__attribute__((noinline)) /* a call of its own keeps the loop's registers free of the caller's */
+#endif
+static void nn_dft_run(const int16_t *p, int32_t count, int32_t axes, int32_t mean, const int16_t *trig_q15,
+    int32_t n, int32_t k, int32_t *phase, int64_t *re, int64_t *im)
+{
+    int64_t r = *re;
+    int64_t m = *im;
+    int32_t j = *phase;
+    const int16_t *const end = p + (ptrdiff_t)count * axes;
+    for (; p != end; p += axes) {
+        const int32_t d = (int32_t)*p - mean;
+#if defined(__ARM_ARCH_6M__)
+        /* no 32x32->64 multiply on ARMv6-M: the product fits int32 (|d| < 2^16, |trig| < 2^15) */
+        r += (int32_t)(d * trig_q15[2 * j]);
+        m += (int32_t)(d * trig_q15[2 * j + 1]);
+#else
+        r += (int64_t)d * trig_q15[2 * j]; /* one SMLAL on ARMv7-M */
+        m += (int64_t)d * trig_q15[2 * j + 1];
+#endif
+        j += k;
+        j = j >= n ? j - n : j;
+    }
+    *re = r;
+    *im = m;
+    *phase = j;
+}
+
 int nn_features_s16(const nn_features_s16_params_t *p, const int16_t *samples, size_t sample_count, int32_t first,
     int32_t *out, size_t out_len)
 {
@@ -114,15 +145,10 @@ int nn_features_s16(const nn_features_s16_params_t *p, const int16_t *samples, s
                 int32_t j = 0;
                 int64_t r;
                 int64_t m;
-                idx = first;
-                for (i = 0; i < n; ++i) {
-                    const int32_t d = samples[(size_t)idx * (size_t)axes + (size_t)a] - mean;
-                    re += d * p->cos_q15[j];
-                    im += d * p->sin_q15[j];
-                    j += k;
-                    j = j >= n ? j - n : j;
-                    idx = idx + 1 == n ? 0 : idx + 1;
-                }
+                /* the ring in two straight runs: from first to the end, then from the start */
+                nn_dft_run(&samples[(size_t)first * (size_t)axes + (size_t)a], n - first, axes, mean, p->trig_q15, n,
+                    k, &j, &re, &im);
+                nn_dft_run(&samples[a], first, axes, mean, p->trig_q15, n, k, &j, &re, &im);
                 r = nn_rdiv_s64(re, 32768);
                 m = nn_rdiv_s64(im, 32768);
                 energy += (uint64_t)(r * r) + (uint64_t)(m * m);
