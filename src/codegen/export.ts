@@ -19,9 +19,9 @@ import {
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { UsageError } from "../errors.js";
+import { checkModelInputs, type FeatureDefinition } from "../features/definition.js";
 import type { ModelFile } from "../model/schema.js";
 import type { QModel } from "../quant/schema.js";
-import { checkModelInputs, type FeatureDefinition } from "../features/definition.js";
 import { VERSION } from "../version.js";
 import { checkCName } from "./cnames.js";
 import { emitFloat, emitQuantized, type ModelView } from "./emit.js";
