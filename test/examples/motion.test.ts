@@ -1,0 +1,256 @@
+/**
+ * examples/motion end to end, as its README runs it: features of the raw recordings, training,
+ * int8 quantization, export with the features, then the firmware of examples/motion/firmware built
+ * with CMake (and the arm-none-eabi toolchain file) and with plain make, run under QEMU on a stream of
+ * the test recordings: every window it prints equals the TypeScript pipeline's on the same stream.
+ * Bad input on the host (nn2c) and on the device (the firmware's exit statuses) included.
+ */
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadFeatures } from "../../src/features/definition.js";
+import { classifyStream, predictionLine } from "../../src/features/stream.js";
+import { type RawSamples, readRawSamples } from "../../src/features/windows.js";
+import { loadAnyModel } from "../../src/quant/io.js";
+import { runQemu } from "../../src/toolchain/qemu.js";
+import { ensureBuilt, expectUsageError, json, nn2c, ROOT } from "../cli/run.js";
+import { tempDir } from "../codegen/helpers.js";
+import { QEMU, requireTools } from "../toolchain/available.js";
+
+const EXAMPLE = join(ROOT, "examples/motion");
+const FIRMWARE = join(EXAMPLE, "firmware");
+const DEF = join(EXAMPLE, "motion.features.json");
+/** 5100 samples: 201 windows of 100 at stride 25, across 13 recordings of the four classes */
+const STREAM_SAMPLES = 5100;
+
+const dir = tempDir("motion");
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const out = (f: string) => join(dir, f);
+
+const tools = await requireTools("motion firmware", QEMU);
+const cmake = (await execa("cmake", ["--version"], { reject: false })).exitCode === 0;
+
+interface Counts {
+  windows: number;
+  perClass: Record<string, number>;
+}
+
+let trainCounts: Counts;
+let testAccuracy: { float: number; int8: number };
+
+beforeAll(async () => {
+  await ensureBuilt();
+  trainCounts = json<Counts>(
+    await nn2c(["features", DEF, join(EXAMPLE, "train.csv"), "-o", out("train.csv"), "--json"]),
+  );
+  json(await nn2c(["features", DEF, join(EXAMPLE, "test.csv"), "-o", out("test.csv"), "--json"]));
+  json(
+    await nn2c(["train", out("train.csv"), "--test", out("test.csv"), "-o", out("motion.json"), "--json"]),
+  );
+  const q = json<{ test: { float: { accuracy: number }; integer: { accuracy: number } } }>(
+    await nn2c([
+      ...["quantize", out("motion.json"), "--calibration", out("train.csv"), "--precision", "int8"],
+      ...["-o", out("motion.int8.json"), "--test", out("test.csv"), "--json"],
+    ]),
+  );
+  testAccuracy = { float: q.test.float.accuracy, int8: q.test.integer.accuracy };
+  json(
+    await nn2c([
+      ...["export", out("motion.int8.json"), "-o", out("model"), "--name", "motion"],
+      ...["--features", DEF, "--json"],
+    ]),
+  );
+}, 120_000);
+
+describe("examples › motion: features and model", () => {
+  it("cuts 13 windows from each 400-sample recording, evenly over the classes", () => {
+    expect(trainCounts.windows).toBe(120 * 13);
+    expect(trainCounts.perClass).toEqual({ circle: 390, idle: 390, updown: 390, wave: 390 });
+  });
+
+  it("classifies held-out windows well in float32 and int8", () => {
+    expect(testAccuracy.float).toBeGreaterThan(0.9);
+    expect(testAccuracy.int8).toBeGreaterThan(0.9);
+  });
+
+  it("exports the features with the model", () => {
+    for (const f of [
+      "motion_features.h",
+      "motion_features.c",
+      "nn_features_s16.c",
+      "CMakeLists.txt",
+      "motion.mk",
+    ])
+      expect(existsSync(out(`model/${f}`)), f).toBe(true);
+    expect(readFileSync(out("model/motion.mk"), "utf8")).toMatch(/motion_features\.c/);
+  });
+});
+
+/** The first `count` samples of the test recordings, as the device's input and as TypeScript sees them. */
+function stream(count: number): { text: string; raw: RawSamples } {
+  const def = loadFeatures(DEF);
+  const all = readRawSamples(def, join(EXAMPLE, "test.csv"));
+  const samples = all.samples.subarray(0, count * 3);
+  const lines: string[] = [];
+  for (let i = 0; i < count; i++) lines.push(`${samples[3 * i]},${samples[3 * i + 1]},${samples[3 * i + 2]}`);
+  const raw = { ...all, samples, count, labels: all.labels?.slice(0, count), runs: [] };
+  return { text: `${lines.join("\n")}\n`, raw };
+}
+
+function expectedLines(raw: RawSamples): string[] {
+  const def = loadFeatures(DEF);
+  const m = loadAnyModel(out("motion.int8.json"));
+  const predictions = classifyStream(def, m, raw);
+  return [...predictions.map(predictionLine), `windows ${predictions.length}`];
+}
+
+async function run(elf: string, options: { file?: string; stdin?: string }) {
+  return runQemu("cortex-m4", elf, {
+    args: options.file === undefined ? [] : [options.file],
+    stdin: options.stdin,
+    timeoutSeconds: 60,
+  });
+}
+
+describe.skipIf(tools.missing.length > 0 || !cmake)(
+  `examples › motion: the firmware on the Cortex-M4 (QEMU mps2-an386)${tools.note}${cmake ? "" : " (skipped: install cmake)"}`,
+  () => {
+    const cmakeElf = out("build-cmake/motion.elf");
+    const makeElf = out("build-make/motion.elf");
+
+    beforeAll(async () => {
+      const configure = await execa(
+        "cmake",
+        [
+          ...["-S", FIRMWARE, "-B", out("build-cmake")],
+          `-DCMAKE_TOOLCHAIN_FILE=${join(FIRMWARE, "arm-none-eabi.cmake")}`,
+          `-DMOTION_MODEL_DIR=${out("model")}`,
+        ],
+        { reject: false, all: true },
+      );
+      expect(configure.exitCode, configure.all).toBe(0);
+      const build = await execa("cmake", ["--build", out("build-cmake")], { reject: false, all: true });
+      expect(build.exitCode, build.all).toBe(0);
+      expect(build.all).not.toMatch(/warning:/);
+      const make = await execa("make", [`MODEL_DIR=${out("model")}`, `BUILD=${out("build-make")}`], {
+        cwd: FIRMWARE,
+        reject: false,
+        all: true,
+      });
+      expect(make.exitCode, make.all).toBe(0);
+      expect(make.all).not.toMatch(/warning:/);
+    }, 120_000);
+
+    it(`prints every window's class and confidence as TypeScript computes them (${STREAM_SAMPLES} samples, CMake build)`, async () => {
+      const { text, raw } = stream(STREAM_SAMPLES);
+      writeFileSync(out("stream.txt"), text);
+      const expected = expectedLines(raw);
+      expect(expected.length - 1).toBeGreaterThanOrEqual(200);
+      const r = await run(cmakeElf, { file: out("stream.txt") });
+      expect(r.status, r.stdout).toBe(0);
+      expect(r.stdout.trimEnd().split("\n")).toEqual(expected);
+      // and the predictions mean something: windows inside one recording mostly get its label
+      const def = loadFeatures(DEF);
+      const labels = raw.labels ?? [];
+      const inside = classifyStream(def, loadAnyModel(out("motion.int8.json")), raw).filter(
+        (p) => labels[p.first] === labels[p.last],
+      );
+      const right = inside.filter((p) => p.className === labels[p.first]).length;
+      expect(right / inside.length).toBeGreaterThan(0.9);
+    }, 120_000);
+
+    it("reads standard input too (make build), up to a line 'end'", async () => {
+      const { text, raw } = stream(150);
+      const r = await run(makeElf, { stdin: `${text}end\n` });
+      expect(r.status, r.stdout).toBe(0);
+      expect(r.stdout.trimEnd().split("\n")).toEqual(expectedLines(raw));
+    }, 60_000);
+
+    it("the make and CMake builds print the same on the same stream", async () => {
+      const { text } = stream(600);
+      writeFileSync(out("short.txt"), text);
+      const a = await run(cmakeElf, { file: out("short.txt") });
+      const b = await run(makeElf, { file: out("short.txt") });
+      expect(b.stdout).toBe(a.stdout);
+      expect(a.stdout).toMatch(/^windows 21$/m);
+    }, 60_000);
+
+    it("exits 2 naming the line of a sample that is not three int16 integers", async () => {
+      for (const bad of ["4,x,5", "4,5", "4,5,6,7", "40000,0,0", "-", `${"1".repeat(120)},0,0`]) {
+        const r = await run(makeElf, { stdin: `1,2,3\n${bad}\nend\n` });
+        expect(r.status, bad).toBe(2);
+        expect(r.stdout, bad).toBe(
+          "error: line 2: expected 3 integers from -32768 to 32767 separated by commas\n",
+        );
+      }
+    }, 60_000);
+
+    it("exits 3 when the stream ends before one window", async () => {
+      writeFileSync(out("tiny.txt"), stream(99).text);
+      const r = await run(cmakeElf, { file: out("tiny.txt") });
+      expect(r.status).toBe(3);
+      expect(r.stdout).toBe("error: the stream ended after 99 samples, fewer than one window of 100\n");
+    }, 60_000);
+  },
+);
+
+describe("examples › motion: bad input on the host", () => {
+  it("a sample that is not an int16 integer: the file, line and column", async () => {
+    const raw = out("bad.csv");
+    writeFileSync(raw, "recording,ax,ay,az,label\n0,1,2,3,idle\n0,1,abc,3,idle\n");
+    expectUsageError(
+      await nn2c(["features", DEF, raw, "-o", out("bad-features.csv")]),
+      "bad.csv: line 3, column 'ay': expected an integer sample from -32768 to 32767, got 'abc'",
+    );
+    writeFileSync(raw, "recording,ax,ay,az,label\n0,1,2,3.5,idle\n");
+    expectUsageError(
+      await nn2c(["features", DEF, raw, "-o", out("bad-features.csv")]),
+      "line 2, column 'az'",
+    );
+    expect(existsSync(out("bad-features.csv"))).toBe(false);
+  });
+
+  it("a stream shorter than one window", async () => {
+    const raw = out("short.csv");
+    writeFileSync(raw, `recording,ax,ay,az,label\n${"0,1,2,3,idle\n".repeat(60)}`);
+    expectUsageError(
+      await nn2c(["features", DEF, raw, "-o", out("short-features.csv")]),
+      "short.csv: 60 samples, fewer than one window of 100",
+    );
+  });
+
+  it("a definition whose features are not the model's inputs", async () => {
+    const def = JSON.parse(readFileSync(DEF, "utf8"));
+    const other = out("other.features.json");
+    writeFileSync(other, JSON.stringify({ ...def, statistics: ["mean", "std"] }));
+    expectUsageError(
+      await nn2c([
+        "export",
+        out("motion.int8.json"),
+        "-o",
+        out("other-c"),
+        "--name",
+        "motion",
+        "--features",
+        other,
+      ]),
+      "other.features.json: does not match the inputs of",
+      "it gives 18 features",
+      "the model takes 24 inputs",
+    );
+    expect(existsSync(out("other-c"))).toBe(false);
+  });
+
+  it("a malformed definition names the field", async () => {
+    const def = JSON.parse(readFileSync(DEF, "utf8"));
+    const bad = out("bad.features.json");
+    writeFileSync(bad, JSON.stringify({ ...def, window: 100, stride: 200 }));
+    expectUsageError(await nn2c(["features", bad, join(EXAMPLE, "test.csv"), "-o", out("x.csv")]), "stride");
+    writeFileSync(bad, JSON.stringify({ ...def, axes: ["ax", "gx"] }));
+    expectUsageError(
+      await nn2c(["features", bad, join(EXAMPLE, "test.csv"), "-o", out("x.csv")]),
+      "test.csv: line 1: no column 'gx'",
+    );
+  });
+});
