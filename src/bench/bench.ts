@@ -131,7 +131,7 @@ export async function benchModel(
     const counted = await countInstructions(t, elf, { timeoutSeconds: 120 });
     const out = counted.run.stdout;
     const status = Number(/status (-?\d+)/.exec(out)?.[1]);
-    const stackBytes = Number(/stack (\d+)/.exec(out)?.[1]);
+    const stackBytes = Number(/^stack (\d+)/m.exec(out)?.[1]);
     if (status !== 0 || !Number.isFinite(stackBytes)) {
       throw new JobError(`the benchmark on ${t.name} failed (status ${status}):\n${out.slice(0, 500)}`);
     }
@@ -146,7 +146,9 @@ export async function benchModel(
     let weightBytes = 0;
     let ramBytes = 0;
     let arenaBytes = 0;
-    const harness = new Set([`${BENCH_NAME}_input`, `${BENCH_NAME}_output`]);
+    const harness = new Set(
+      ["input", "output", "window", "features_out", "window_output"].map((n) => `${BENCH_NAME}_${n}`),
+    );
     const modelFiles = new Set(["bench_main.c", `${BENCH_NAME}_features.c`]);
     for (const s of await readSymbolTable(elf)) {
       // global symbols by name; static ones (a kernel's helpers, the model's arrays) by their source file
@@ -187,7 +189,7 @@ export async function benchModel(
             window: {
               featureInstructions: region(1000),
               instructions: region(1001),
-              stackBytes: Number(/window_stack (\d+)/.exec(out)?.[1]),
+              stackBytes: Number(/^window_stack (\d+)/m.exec(out)?.[1]),
             },
           }),
     };

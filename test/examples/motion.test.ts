@@ -16,7 +16,7 @@ import { loadAnyModel } from "../../src/quant/io.js";
 import { runQemu } from "../../src/toolchain/qemu.js";
 import { ensureBuilt, expectUsageError, json, nn2c, ROOT } from "../cli/run.js";
 import { tempDir } from "../codegen/helpers.js";
-import { QEMU, requireTools } from "../toolchain/available.js";
+import { ICOUNT, QEMU, requireTools } from "../toolchain/available.js";
 
 const EXAMPLE = join(ROOT, "examples/motion");
 const FIRMWARE = join(EXAMPLE, "firmware");
@@ -29,6 +29,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const out = (f: string) => join(dir, f);
 
 const tools = await requireTools("motion firmware", QEMU);
+const icount = await requireTools("motion bench", ICOUNT);
 const cmake = (await execa("cmake", ["--version"], { reject: false })).exitCode === 0;
 
 interface Counts {
@@ -194,6 +195,38 @@ describe.skipIf(tools.missing.length > 0 || !cmake)(
     }, 60_000);
   },
 );
+
+interface Bench {
+  targets: {
+    instructions: number;
+    weightBytes: number;
+    codeBytes: number;
+    stackBytes: number;
+    window?: { featureInstructions: number; instructions: number; stackBytes: number };
+  }[];
+}
+
+describe.skipIf(icount.missing.length > 0)(`examples › motion: nn2c bench --features${icount.note}`, () => {
+  it("measures a window: the features, then the model, with their tables and code", async () => {
+    const model = out("motion.int8.json");
+    const plain = json<Bench>(await nn2c(["bench", model, "-t", "cortex-m4", "--json"])).targets[0];
+    const withFeatures = json<Bench>(
+      await nn2c(["bench", model, "-t", "cortex-m4", "--features", DEF, "--json"]),
+    ).targets[0];
+    const w = withFeatures.window;
+    expect(plain.window).toBeUndefined();
+    expect(w).toBeDefined();
+    if (!w) return;
+    expect(withFeatures.instructions).toBe(plain.instructions); // the model alone is unchanged
+    // a window's features cost at least one multiply-accumulate per sample, bin and axis (16 bins)
+    expect(w.featureInstructions).toBeGreaterThan(100 * 16 * 3);
+    expect(w.instructions - w.featureInstructions).toBeGreaterThan(plain.instructions);
+    expect(w.stackBytes).toBeGreaterThan(plain.stackBytes);
+    // the {cos, sin} table of 100 pairs and the band bins are constant data; the kernel is code
+    expect(withFeatures.weightBytes - plain.weightBytes).toBeGreaterThanOrEqual(100 * 4 + 4 * 4);
+    expect(withFeatures.codeBytes).toBeGreaterThan(plain.codeBytes);
+  }, 120_000);
+});
 
 describe("examples › motion: bad input on the host", () => {
   it("a sample that is not an int16 integer: the file, line and column", async () => {
