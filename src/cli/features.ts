@@ -46,8 +46,9 @@ export function registerFeatures(program: Command): void {
           const f = windowFeatures(def, raw, flags.stream);
           if (flags.stream) f.labels.fill(undefined);
           writeFileAtomic(flags.output, featuresCsv(def, f));
-          const perClass: Record<string, number> = {};
-          for (const l of f.labels) if (l !== undefined) perClass[l] = (perClass[l] ?? 0) + 1;
+          const counts = new Map<string, number>();
+          for (const l of f.labels) if (l !== undefined) counts.set(l, (counts.get(l) ?? 0) + 1);
+          const perClass = Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
           const summary = {
             output: flags.output,
             samples: raw.count,

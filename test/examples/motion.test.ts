@@ -228,6 +228,30 @@ describe.skipIf(icount.missing.length > 0)(`examples › motion: nn2c bench --fe
   }, 120_000);
 });
 
+describe("examples › motion: nn2c features", () => {
+  it("--stream windows the whole file as the device does, across recordings, without labels", async () => {
+    const r = json<Counts>(
+      await nn2c(["features", DEF, join(EXAMPLE, "test.csv"), "-o", out("stream.csv"), "--stream", "--json"]),
+    );
+    expect(r.windows).toBe((16000 - 100) / 25 + 1);
+    const lines = readFileSync(out("stream.csv"), "utf8").trimEnd().split("\n");
+    expect(lines).toHaveLength(r.windows + 1);
+    expect(lines[0].split(",")).toHaveLength(24);
+    expect(lines[0]).not.toMatch(/label/);
+  });
+
+  it("replaces its own output but not a file it did not write, unless --force", async () => {
+    const target = out("foreign.csv");
+    writeFileSync(target, "my,own,data\n1,2,3\n");
+    const args = ["features", DEF, join(EXAMPLE, "test.csv"), "-o", target];
+    expectUsageError(await nn2c(args), "foreign.csv: exists and was not written by nn2c; use --force");
+    expect(readFileSync(target, "utf8")).toBe("my,own,data\n1,2,3\n");
+    expect((await nn2c([...args, "--force"])).exitCode).toBe(0);
+    expect((await nn2c(args)).exitCode).toBe(0); // now it is ours
+    expect(readFileSync(target, "utf8")).toMatch(/^ax_mean,ax_rms,/);
+  });
+});
+
 describe("examples › motion: bad input on the host", () => {
   it("a sample that is not an int16 integer: the file, line and column", async () => {
     const raw = out("bad.csv");
