@@ -2,8 +2,22 @@
  * nn2c's public API: everything a program can import from "nn2c". Stages are plain functions over
  * serialisable data; the trainer has a Keras-like `Sequential`.
  */
+
+export { type BenchResult, benchModel } from "./bench/bench.js";
+// export, verify, bench
+export { type Exportable, type ExportSummary, renderModel, writeOutputs } from "./codegen/export.js";
 export { computeStandardization, type Dataset, loadDataset, standardize, type Task } from "./data/dataset.js";
 export { JobError, UsageError } from "./errors.js";
+// window features of sensor streams
+export { featureExtractor } from "./features/compute.js";
+export {
+  checkModelInputs,
+  type FeatureDefinition,
+  loadFeatures,
+  resolveFeatures,
+} from "./features/definition.js";
+export { classifyStream, type WindowPrediction } from "./features/stream.js";
+export { type RawSamples, readRawSamples, windowFeatures } from "./features/windows.js";
 export {
   type Activation as ActivationDefinition,
   activationNames,
@@ -18,6 +32,12 @@ export type { Matrix } from "./model/matrix.js";
 export { evaluateModel, predictModel } from "./model/predict.js";
 export { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "./model/schema.js";
 export { type CompileOptions, type FitOptions, type History, Sequential } from "./model/sequential.js";
+export { compareWithFloat, evaluateQModel, type Fidelity } from "./quant/evaluate.js";
+export { type IntegerPrediction, predictInteger } from "./quant/intref.js";
+// quantize and the integer reference
+export { type AnyModel, loadAnyModel, loadQModel, parseQModel, serializeQModel } from "./quant/io.js";
+export { type QuantizeOptions, quantizeModel } from "./quant/quantize.js";
+export { type Precision, QMODEL_FORMAT, QMODEL_VERSION, type QModel } from "./quant/schema.js";
 export {
   type Callback,
   EarlyStopping,
@@ -28,4 +48,5 @@ export { LOSS_NAMES } from "./train/losses.js";
 export { METRIC_NAMES } from "./train/metrics.js";
 export { OPTIMIZER_NAMES, type OptimizerSpec } from "./train/optimizers.js";
 export { type TrainOptions, type TrainResult, trainFromCsv } from "./train/pipeline.js";
+export { type VerifyOptions, type VerifyResult, verifyModel } from "./verify/verify.js";
 export { VERSION } from "./version.js";

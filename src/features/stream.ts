@@ -1,8 +1,9 @@
 /**
  * Continuous classification of a sample stream, as a device runs it (examples/motion/firmware): a
  * window every `stride` samples once `window` have arrived, its features, the model, and the class
- * with the largest output (the first on a tie) with its confidence in per mille, truncated from the
- * float32 output as the C's `(int32_t)(p * 1000.0f)` does. For an integer model every number equals
+ * with the largest output (the first on a tie; for one sigmoid output, class 1 when p >= 0.5) with
+ * its confidence in per mille, truncated from the float32 output as the C's `(int32_t)(p * 1000.0f)`
+ * does. For an integer model every number equals
  * the device's bit for bit.
  */
 import type { Exportable } from "../codegen/export.js";
@@ -28,8 +29,11 @@ export function classifyStream(def: FeatureDefinition, m: Exportable, raw: RawSa
   return f.rows.map((row, window) => {
     const x = Float32Array.from(row);
     const out = m.kind === "quantized" ? predictInteger(m.model, x, 1).values : predictFloat32(m.model, x);
+    // one sigmoid output: class 1 when p >= 0.5, with confidence p, else class 0 with 1 - p
+    const scores = out.length === 1 ? [Math.fround(1 - out[0]), out[0]] : out;
     let best = 0;
-    for (let c = 1; c < out.length; c++) if (out[c] > out[best]) best = c;
+    if (out.length === 1) best = out[0] >= 0.5 ? 1 : 0;
+    else for (let c = 1; c < out.length; c++) if (out[c] > out[best]) best = c;
     const first = f.starts[window];
     return {
       window,
@@ -37,7 +41,7 @@ export function classifyStream(def: FeatureDefinition, m: Exportable, raw: RawSa
       last: first + def.window - 1,
       classIndex: best,
       className: classes[best] ?? String(best),
-      permille: Math.trunc(Math.fround(out[best] * 1000)),
+      permille: Math.trunc(Math.fround(scores[best] * 1000)),
     };
   });
 }

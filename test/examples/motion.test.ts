@@ -99,9 +99,9 @@ function stream(count: number): { text: string; raw: RawSamples } {
   return { text: `${lines.join("\n")}\n`, raw };
 }
 
-function expectedLines(raw: RawSamples): string[] {
+function expectedLines(raw: RawSamples, model = out("motion.int8.json")): string[] {
   const def = loadFeatures(DEF);
-  const m = loadAnyModel(out("motion.int8.json"));
+  const m = loadAnyModel(model);
   const predictions = classifyStream(def, m, raw);
   return [...predictions.map(predictionLine), `windows ${predictions.length}`];
 }
@@ -176,6 +176,42 @@ describe.skipIf(tools.missing.length > 0 || !cmake)(
       expect(b.stdout).toBe(a.stdout);
       expect(a.stdout).toMatch(/^windows 21$/m);
     }, 60_000);
+
+    it("runs a two-class model (one sigmoid output) too: idle or moving", async () => {
+      for (const split of ["train", "test"]) {
+        const text = readFileSync(out(`${split}.csv`), "utf8").replace(/,(wave|circle|updown)$/gm, ",moving");
+        writeFileSync(out(`${split}2.csv`), text);
+      }
+      json(await nn2c(["train", out("train2.csv"), "-o", out("motion2.json"), "--json"]));
+      json(
+        await nn2c([
+          ...["quantize", out("motion2.json"), "--calibration", out("train2.csv"), "--precision", "int8"],
+          ...["-o", out("motion2.int8.json"), "--json"],
+        ]),
+      );
+      const q = loadAnyModel(out("motion2.int8.json"));
+      expect(q.model.output.classes).toEqual(["idle", "moving"]);
+      json(
+        await nn2c([
+          ...["export", out("motion2.int8.json"), "-o", out("model2"), "--name", "motion"],
+          ...["--features", DEF, "--json"],
+        ]),
+      );
+      const make = await execa("make", [`MODEL_DIR=${out("model2")}`, `BUILD=${out("build-make2")}`], {
+        cwd: FIRMWARE,
+        reject: false,
+        all: true,
+      });
+      expect(make.exitCode, make.all).toBe(0);
+      const { text, raw } = stream(1000);
+      writeFileSync(out("binary.txt"), text);
+      const r = await run(out("build-make2/motion.elf"), { file: out("binary.txt") });
+      expect(r.status, r.stdout).toBe(0);
+      const expected = expectedLines(raw, out("motion2.int8.json"));
+      expect(r.stdout.trimEnd().split("\n")).toEqual(expected);
+      expect(expected.join("\n")).toMatch(/: idle \d+$/m);
+      expect(expected.join("\n")).toMatch(/: moving \d+$/m);
+    }, 120_000);
 
     it("exits 2 naming the line of a sample that is not three int16 integers", async () => {
       for (const bad of ["4,x,5", "4,5", "4,5,6,7", "40000,0,0", "-", `${"1".repeat(120)},0,0`]) {

@@ -181,15 +181,25 @@ int main(void)
         if (count >= MOTION_WINDOW && (count - MOTION_WINDOW) % MOTION_STRIDE == 0) {
             float probabilities[MOTION_OUTPUT_SIZE];
             int32_t best = 0;
-            int32_t c;
+            float confidence;
             /* the oldest of the last MOTION_WINDOW samples is sample count - MOTION_WINDOW */
             if (motion_predict_window(ring, count % MOTION_WINDOW, probabilities) != 0) {
                 board_puts("error: the model returned an error\n");
                 board_exit(EXIT_MODEL_ERROR);
             }
-            for (c = 1; c < MOTION_OUTPUT_SIZE; ++c) {
-                best = probabilities[c] > probabilities[best] ? c : best;
+#if MOTION_OUTPUT_SIZE == 1
+            /* one sigmoid output: the probability of class 1 */
+            best = probabilities[0] >= 0.5f ? 1 : 0;
+            confidence = best == 1 ? probabilities[0] : 1.0f - probabilities[0];
+#else
+            {
+                int32_t c;
+                for (c = 1; c < MOTION_OUTPUT_SIZE; ++c) {
+                    best = probabilities[c] > probabilities[best] ? c : best;
+                }
             }
+            confidence = probabilities[best];
+#endif
             board_puts("window ");
             board_put_int(windows);
             board_puts(" samples ");
@@ -199,7 +209,7 @@ int main(void)
             board_puts(": ");
             board_puts(motion_class_names[best]);
             board_puts(" ");
-            board_put_int((int32_t)(probabilities[best] * 1000.0f));
+            board_put_int((int32_t)(confidence * 1000.0f));
             board_puts("\n");
             ++windows;
         }
