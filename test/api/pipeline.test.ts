@@ -12,7 +12,7 @@ import { Rng } from "../../src/rng.js";
 import { tempDir } from "../codegen/helpers.js";
 
 const dir = tempDir("api");
-afterAll(() => { if (!process.env.KEEP) rmSync(dir, { recursive: true, force: true }); });
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Two classes of one-axis streams: a slow and a fast sinusoid with noise, 10 recordings each. */
 function rawCsv(seed: number): string {
