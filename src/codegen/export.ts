@@ -44,6 +44,8 @@ export interface ExportOptions {
 
 export interface RenderedModel {
   view: ModelView;
+  /** constant data of the features (0 without --features), besides the model's view.flashBytes */
+  featureFlashBytes: number;
   /** file name → content */
   files: Map<string, string>;
 }
@@ -61,8 +63,10 @@ export function renderModel(m: Exportable, options: ExportOptions, modelFile = "
   files.set(`${name}.h`, templates.render("model.h", full));
   files.set(`${name}.c`, templates.render("model.c", full));
   const runtime = runtimeFiles(view);
+  let featureFlashBytes = 0;
   if (options.features) {
     const features = emitFeatures(options.features, name, view.NAME, hash);
+    featureFlashBytes = features.flashBytes;
     files.set(`${name}_features.h`, templates.render("features.h", features));
     files.set(`${name}_features.c`, templates.render("features.c", features));
     runtime.push("nn_features_s16.c");
@@ -83,7 +87,7 @@ export function renderModel(m: Exportable, options: ExportOptions, modelFile = "
   };
   files.set("CMakeLists.txt", templates.render("CMakeLists.txt", build));
   files.set(`${name}.mk`, templates.render("model.mk", build));
-  return { view, files };
+  return { view, files, featureFlashBytes };
 }
 
 function runtimeFiles(view: ModelView): string[] {
@@ -135,7 +139,7 @@ export function writeOutputs(rendered: RenderedModel, dir: string, force: boolea
   return {
     dir,
     files: [...rendered.files.keys()],
-    flashBytes: rendered.view.flashBytes,
+    flashBytes: rendered.view.flashBytes + rendered.featureFlashBytes,
     ramBytes: rendered.view.arenaBytes,
     precision: rendered.view.precision,
   };

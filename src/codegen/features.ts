@@ -49,5 +49,8 @@ export function emitFeatures(def: FeatureDefinition, name: string, NAME: string,
       ),
     })),
     trig,
+    // constant data: the {cos, sin} table, the bins, the statistic codes and the parameter block
+    flashBytes:
+      (def.bins.length ? 4 * def.window + 4 * def.bins.length : 0) + Math.max(1, def.statistics.length) + 28,
   };
 }
