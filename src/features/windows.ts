@@ -46,8 +46,8 @@ export function rawFromTable(def: FeatureDefinition, table: CsvTable): RawSample
   }
   const labels = labelCol < 0 ? undefined : table.rows.map((row) => row[labelCol]);
   const runs: RawSamples["runs"] = [];
+  const key = (i: number) => `${groupCol < 0 ? "" : table.rows[i][groupCol]}\u0000${labels?.[i] ?? ""}`;
   for (let r = 0; r < count; r++) {
-    const key = (i: number) => `${groupCol < 0 ? "" : table.rows[i][groupCol]}\u0000${labels?.[i] ?? ""}`;
     if (r === 0 || key(r) !== key(r - 1)) runs.push({ start: r, end: r + 1, label: labels?.[r] });
     else runs[runs.length - 1].end = r + 1;
   }
