@@ -4,14 +4,13 @@
  * TypeScript features use).
  */
 import { trigTables } from "../features/compute.js";
-import { type FeatureDefinition, STATISTICS } from "../features/definition.js";
+import { type FeatureDefinition, fmtHz as hz, STATISTICS } from "../features/definition.js";
 import { cComment } from "./cnames.js";
 import { banner } from "./emit.js";
 
 export function emitFeatures(def: FeatureDefinition, name: string, NAME: string, hash: string) {
   const { cos, sin } = trigTables(def.window);
   const resolution = def.sampleRate / def.window;
-  const hz = (v: number) => String(Number(v.toPrecision(6)));
   // eight {cos, sin} pairs per line
   const trig: string[] = [];
   for (let j = 0; j < def.window; j += 8) {

@@ -104,7 +104,8 @@ export function resolveFeatures(d: FeatureFile, file = "<features>"): FeatureDef
   return { ...d, file, bins, names };
 }
 
-function fmtHz(v: number): string {
+/** A frequency in Hz for messages and comments: six significant digits, no trailing zeros. */
+export function fmtHz(v: number): string {
   return String(Number(v.toPrecision(6)));
 }
 
