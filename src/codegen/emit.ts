@@ -302,6 +302,7 @@ function emitOp(
     const s64 = op.accumulator === "s64";
     const kernel = q.precision === "int8" ? "nn_dense_s8" : s64 ? "nn_dense_s16_s64" : "nn_dense_s16";
     files.add(`${kernel}.c`);
+    files.add("nn_dense_internal.h");
     const realW = op.weights.flatMap((row, o) => row.map((w) => w * op.weightScales[o]));
     const arrays: ArrayView[] = [
       {

@@ -10,7 +10,7 @@
  * The quantizer bounds |acc| for every possible input at generation time, so the sum cannot overflow.
  *
  * One path is compiled, chosen by nn_config.h; each equals the reference loop bit for bit (integer sums
- * are the same in any order, and requantize_fast is nn_requantize computed another way):
+ * are the same in any order, and nn_dense_requantize_fast is nn_requantize computed another way):
  *   - the reference: one output at a time through nn_dense_weight_index (alone with NN_DENSE_REFERENCE=1);
  *   - plain C, for cores without DSP or MVE (Cortex-M0, M3) and hosts: 4 rows per pass share each input;
  *   - NN_HAVE_DSP (Cortex-M4, M7, M33): 4 rows per pass, 8 inputs per step in inline assembly: the
@@ -21,30 +21,11 @@
  * The fast paths cover every shape: a group's last n_in % 16 inputs and the last n_out % 4 rows go
  * through short plain loops.
  */
-#include "nn.h"
-#include "nn_support.h"
-
-#define FAST (!NN_DENSE_REFERENCE)
-#define FAST_MVE (FAST && NN_HAVE_MVE)
-#define FAST_DSP (FAST && NN_HAVE_DSP && !NN_HAVE_MVE)
-#define FAST_PLAIN (FAST && !NN_HAVE_DSP && !NN_HAVE_MVE)
-
-#if FAST_MVE
-#include <arm_mve.h>
-#endif
-
-/* Kept out of line, so that each path has its own (small) stack frame; the usual branch of the
- * requantization (a right shift: real multipliers below 1/2) laid out straight. */
-#if defined(__GNUC__) || defined(__clang__)
-#define NOINLINE __attribute__((noinline))
-#define LIKELY(x) __builtin_expect(!!(x), 1)
-#else
-#define NOINLINE
-#define LIKELY(x) (x)
-#endif
+#define NN_DENSE_S16_INPUTS /* nn_dense_internal.h: the 4-row loops over 16-bit inputs */
+#include "nn_dense_internal.h"
 
 /* The reference loop: slow and obvious. */
-NOINLINE static int dense_reference(const nn_dense_s16_params_t *p, const int16_t *in, int16_t *out)
+NN_DENSE_NOINLINE static int dense_reference(const nn_dense_s16_params_t *p, const int16_t *in, int16_t *out)
 {
     int32_t o;
     for (o = 0; o < p->n_out; ++o) {
@@ -66,211 +47,8 @@ NOINLINE static int dense_reference(const nn_dense_s16_params_t *p, const int16_
     return NN_OK;
 }
 
-#if FAST
-/* The fast paths shift negative values right and expect the sign to be copied in, as every compiler
- * nn2c supports does (C99 leaves it implementation-defined): checked here at compile time. */
-typedef char nn_dense_s16_arithmetic_shift_check[(-8 >> 1) == -4 ? 1 : -1];
-
-#if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB == 1 && !defined(__ARM_ARCH_ISA_ARM)
-/*
- * floor((a * b + h) / 2^31) for b in [0, 2^31) and h = 2^30 (or -2^30 when a < 0), on cores without a
- * 32x32 -> 64-bit multiply (ARMv6-M: GCC would call __aeabi_lmul, about 50 instructions), from four
- * 16x16 products: with a = ah 2^16 + al (ah signed) and b = bh 2^16 + bl, the result is
- * 2 ah bh + floor(m / 2^15), m = al bh + ah bl + floor(al bl / 2^16) + h / 2^16. m wraps modulo 2^32
- * but is in [0, 2^32) when a >= 0 (then h > 0) and in the int32 range when a < 0, so it is read back
- * unsigned or signed by the sign of a.
- */
-static inline int32_t high_mul(int32_t a, int32_t b, int32_t h)
-{
-    const int32_t ah = a >> 16;
-    const uint32_t al = (uint32_t)a & 0xFFFFu;
-    const uint32_t bh = (uint32_t)b >> 16;
-    const uint32_t bl = (uint32_t)b & 0xFFFFu;
-    const uint32_t m = al * bh + (uint32_t)(ah * (int32_t)bl) + ((al * bl) >> 16) + (uint32_t)(h >> 16);
-    return 2 * ah * (int32_t)bh + (a >= 0 ? (int32_t)(m >> 15) : (int32_t)m >> 15);
-}
-#else
-/* floor((a * b + h) / 2^31): one SMULL (or SMLAL) on Cortex-M3 and later. */
-static inline int32_t high_mul(int32_t a, int32_t b, int32_t h)
-{
-    return (int32_t)(((int64_t)a * b + h) >> 31);
-}
-#endif
-
-/*
- * nn_requantize(acc, mult, shift) bit for bit, with one high multiply. With P = acc * 2^max(shift, 0) *
- * mult, nn_srdhm is S = floor((P + 2^30) / 2^31) (mult < 2^31, so it never saturates; its ties go up).
- * For shift < 0, with n = -shift, nn_rdbpot(S, n) = floor((S + 2^(n-1) - [S < 0]) / 2^n)
- * = floor((floor(T / 2^(n-1)) + 1) / 2) with T = S - [acc < 0] = floor((P + 2^30 - [acc < 0] 2^31) / 2^31):
- * [S < 0] may be replaced by [acc < 0] since they differ only where S = 0, and there both give 0.
- * T >= -2^31 and T + 1 <= 2^31 - 1, so nothing overflows.
- */
-static inline int32_t requantize_fast(int32_t acc, int32_t mult, int32_t shift)
-{
-    if (LIKELY(shift < 0)) {
-        const int32_t t = high_mul(acc, mult, acc < 0 ? -((int32_t)1 << 30) : ((int32_t)1 << 30));
-        return ((t >> (-shift - 1)) + 1) >> 1;
-    }
-    /* acc * 2^shift fits int32: nn_requantize's precondition */
-    return high_mul(acc * ((int32_t)1 << shift), mult, (int32_t)1 << 30);
-}
-
-/* What the outputs need besides their accumulators, read from the parameters once per call (a store
- * through out could alias them, and the compiler would reload them after each). */
-typedef struct {
-    const int32_t *mult;
-    const int32_t *shift;
-    const int32_t *neg_mult; /* NULL without leaky relu */
-    const int32_t *neg_shift;
-    int32_t lo; /* act_min - out_zp */
-    int32_t hi; /* act_max - out_zp */
-    int32_t zp;
-} output_stage_t;
-
-static inline output_stage_t output_stage(const nn_dense_s16_params_t *p)
-{
-    output_stage_t s;
-    s.mult = p->mult;
-    s.shift = p->shift;
-    s.neg_mult = p->neg_mult;
-    s.neg_shift = p->neg_shift;
-    s.lo = p->act_min - p->out_zp;
-    s.hi = p->act_max - p->out_zp;
-    s.zp = p->out_zp;
-    return s;
-}
-
-/* Output o from its accumulator: requantization (leaky where the accumulator is negative and neg_mult
- * is set), clamp, zero point. */
-static inline int16_t output_one(const output_stage_t *s, int32_t o, int32_t acc)
-{
-    int32_t q;
-    if (acc < 0 && s->neg_mult != NULL) {
-        q = requantize_fast(acc, s->neg_mult[o], s->neg_shift[o]);
-    } else {
-        q = requantize_fast(acc, s->mult[o], s->shift[o]);
-    }
-    return (int16_t)(nn_clamp(q, s->lo, s->hi) + s->zp);
-}
-
-#if FAST_DSP || FAST_PLAIN
-/* acc[r] += sum of in[j] * w[r * n + j] over j < n, for the 4 rows of a group's last n inputs. */
-static void dot4_tail(const int16_t *in, const int8_t *w, int32_t n, int32_t acc[4])
-{
-    int32_t r;
-    int32_t j;
-    for (r = 0; r < NN_DENSE_ROWS; ++r) {
-        int32_t a = acc[r];
-        for (j = 0; j < n; ++j) {
-            a += (int32_t)in[j] * (int32_t)w[r * n + j];
-        }
-        acc[r] = a;
-    }
-}
-#endif /* FAST_DSP || FAST_PLAIN */
-#endif /* FAST */
-
-#if FAST_PLAIN
-/* acc[0..3] += the 4 rows of `chunks` chunks of 16 inputs: each input is loaded once for the 4 rows. */
-static void dot4_chunks(const int16_t *in, const int8_t *w, int32_t chunks, int32_t acc[4])
-{
-    int32_t a0 = acc[0];
-    int32_t a1 = acc[1];
-    int32_t a2 = acc[2];
-    int32_t a3 = acc[3];
-    int32_t c;
-    int32_t j;
-    for (c = 0; c < chunks; ++c) {
-        for (j = 0; j < NN_DENSE_CHUNK; ++j) {
-            const int32_t x = in[j];
-            a0 += x * w[j];
-            a1 += x * w[NN_DENSE_CHUNK + j];
-            a2 += x * w[2 * NN_DENSE_CHUNK + j];
-            a3 += x * w[3 * NN_DENSE_CHUNK + j];
-        }
-        in += NN_DENSE_CHUNK;
-        w += NN_DENSE_ROWS * NN_DENSE_CHUNK;
-    }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
-}
-#endif /* FAST_PLAIN */
-
-#if FAST_DSP
-/*
- * acc[0..3] += the 4 rows of `chunks` (>= 1) chunks of 16 inputs. w: 4-byte aligned. Per 8 inputs: four
- * LDR of input pairs (any alignment), regrouped as (x0, x2), (x1, x3), (x4, x6), (x5, x7) by PKHBT and
- * PKHTB; per row one LDRD of 8 weights, sign-extended in pairs by SXTB16 and SXTB16 ROR #8 (in assembly:
- * GCC 12 does not fold the rotate of the ACLE __sxtb16), four SMLAD: 44 instructions per 32
- * multiply-accumulates. Inputs 8-15 of a chunk go first, so that the last load of inputs 0-7 and the
- * last weight load step the pointers.
- */
-#define DSP_ROW(acc, ldrd)                                                                              \
-    ldrd                                                                                                \
-    "sxtb16 %[t], %[wa], ror #8\n\t"                                                                    \
-    "sxtb16 %[wa], %[wa]\n\t"                                                                           \
-    "smlad %[" acc "], %[wa], %[xe0], %[" acc "]\n\t"                                                   \
-    "smlad %[" acc "], %[t], %[xo0], %[" acc "]\n\t"                                                    \
-    "sxtb16 %[t], %[wb], ror #8\n\t"                                                                    \
-    "sxtb16 %[wb], %[wb]\n\t"                                                                           \
-    "smlad %[" acc "], %[wb], %[xe1], %[" acc "]\n\t"                                                   \
-    "smlad %[" acc "], %[t], %[xo1], %[" acc "]\n\t"
-#define DSP_LDRD(offset) "ldrd %[wa], %[wb], [%[w], #" #offset "]\n\t"
-/* (x0, x1), (x2, x3) in xe and t -> xe = (x0, x2), xo = (x1, x3) */
-#define DSP_PAIRS(xe, xo)                                                                               \
-    "pkhtb %[" xo "], %[t], %[" xe "], asr #16\n\t"                                                     \
-    "pkhbt %[" xe "], %[" xe "], %[t], lsl #16\n\t"
-
-static void dot4_chunks(const int16_t *in, const int8_t *w, int32_t chunks, int32_t acc[4])
-{
-    int32_t a0 = acc[0];
-    int32_t a1 = acc[1];
-    int32_t a2 = acc[2];
-    int32_t a3 = acc[3];
-    const int16_t *const end = in + chunks * NN_DENSE_CHUNK;
-    do {
-        uint32_t xe0, xo0, xe1, xo1, wa, wb, t;
-        __asm__ volatile(
-            /* inputs 8-15 (bytes 16-31) against weights 8-15 of rows 0-3 (offsets 8, 24, 40, 56) */
-            "ldr %[xe0], [%[in], #16]\n\t"
-            "ldr %[t], [%[in], #20]\n\t"
-            DSP_PAIRS("xe0", "xo0")
-            "ldr %[xe1], [%[in], #24]\n\t"
-            "ldr %[t], [%[in], #28]\n\t"
-            DSP_PAIRS("xe1", "xo1")
-            DSP_ROW("a0", DSP_LDRD(8))
-            DSP_ROW("a1", DSP_LDRD(24))
-            DSP_ROW("a2", DSP_LDRD(40))
-            DSP_ROW("a3", DSP_LDRD(56))
-            /* inputs 0-7 (in steps to the next chunk) against weights 0-7 (offsets 16, 32, 48, then 0
-             * with w stepping 64 bytes) */
-            "ldr %[xe1], [%[in], #8]\n\t"
-            "ldr %[t], [%[in], #12]\n\t"
-            DSP_PAIRS("xe1", "xo1")
-            "ldr %[t], [%[in], #4]\n\t"
-            "ldr %[xe0], [%[in]], #32\n\t"
-            DSP_PAIRS("xe0", "xo0")
-            DSP_ROW("a1", DSP_LDRD(16))
-            DSP_ROW("a2", DSP_LDRD(32))
-            DSP_ROW("a3", DSP_LDRD(48))
-            DSP_ROW("a0", "ldrd %[wa], %[wb], [%[w]], #64\n\t")
-            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in), [w] "+r"(w),
-              [xe0] "=&r"(xe0), [xo0] "=&r"(xo0), [xe1] "=&r"(xe1), [xo1] "=&r"(xo1), [wa] "=&r"(wa),
-              [wb] "=&r"(wb), [t] "=&r"(t)
-            :
-            : "memory");
-    } while (in != end);
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
-}
-#endif /* FAST_DSP */
-
-#if FAST_DSP || FAST_PLAIN
-NOINLINE static int dense_fast(const nn_dense_s16_params_t *p, const int16_t *in, int16_t *out)
+#if NN_DENSE_FAST_DSP || NN_DENSE_FAST_PLAIN
+NN_DENSE_NOINLINE static int dense_fast(const nn_dense_s16_params_t *p, const int16_t *in, int16_t *out)
 {
     const int32_t n_in = p->n_in;
     const int32_t n_out = p->n_out;
@@ -278,7 +56,7 @@ NOINLINE static int dense_fast(const nn_dense_s16_params_t *p, const int16_t *in
     const int32_t tail = n_in % NN_DENSE_CHUNK;
     const int32_t *const bias = p->bias;
     const int8_t *w = p->weights;
-    const output_stage_t s = output_stage(p);
+    const nn_dense_output_t s = NN_DENSE_OUTPUT(p);
     int32_t acc[NN_DENSE_ROWS];
     int32_t o;
     for (o = 0; o + NN_DENSE_ROWS <= n_out; o += NN_DENSE_ROWS) {
@@ -287,17 +65,17 @@ NOINLINE static int dense_fast(const nn_dense_s16_params_t *p, const int16_t *in
         acc[2] = bias[o + 2];
         acc[3] = bias[o + 3];
         if (chunks > 0) {
-            dot4_chunks(in, w, chunks, acc);
+            nn_dense_dot4_chunks_s16(in, w, chunks, acc);
             w += chunks * (NN_DENSE_ROWS * NN_DENSE_CHUNK);
         }
         if (tail > 0) {
-            dot4_tail(in + chunks * NN_DENSE_CHUNK, w, tail, acc);
+            nn_dense_dot4_tail_s16(in + chunks * NN_DENSE_CHUNK, w, tail, acc);
             w += tail * NN_DENSE_ROWS;
         }
-        out[o] = output_one(&s, o, acc[0]);
-        out[o + 1] = output_one(&s, o + 1, acc[1]);
-        out[o + 2] = output_one(&s, o + 2, acc[2]);
-        out[o + 3] = output_one(&s, o + 3, acc[3]);
+        out[o] = (int16_t)nn_dense_output_one(&s, o, acc[0]);
+        out[o + 1] = (int16_t)nn_dense_output_one(&s, o + 1, acc[1]);
+        out[o + 2] = (int16_t)nn_dense_output_one(&s, o + 2, acc[2]);
+        out[o + 3] = (int16_t)nn_dense_output_one(&s, o + 3, acc[3]);
     }
     for (; o < n_out; ++o) {
         /* the last n_out % 4 rows, row-major */
@@ -306,58 +84,15 @@ NOINLINE static int dense_fast(const nn_dense_s16_params_t *p, const int16_t *in
         for (i = 0; i < n_in; ++i) {
             a += (int32_t)in[i] * (int32_t)w[i];
         }
-        out[o] = output_one(&s, o, a);
+        out[o] = (int16_t)nn_dense_output_one(&s, o, a);
         w += n_in;
     }
     return NN_OK;
 }
-#endif /* FAST_DSP || FAST_PLAIN */
+#endif /* NN_DENSE_FAST_DSP || NN_DENSE_FAST_PLAIN */
 
-#if FAST_MVE
-/* The requantization constants of the outputs, read through pointers that step 4 outputs at a time
- * (the clamp and zero point as scalars: vectors kept across the loop would cost callee-saved Q
- * registers and 64 bytes of stack). */
-typedef struct {
-    const int32_t *mult;
-    const int32_t *shift;
-    const int32_t *neg_mult; /* NULL without leaky relu */
-    const int32_t *neg_shift;
-    int32_t lo; /* act_min - out_zp */
-    int32_t hi; /* act_max - out_zp */
-    int32_t zp;
-} output4_t;
-
-/*
- * 4 outputs from their accumulators, as nn_requantize and the clamp do it, lane by lane: VQRDMULH is
- * nn_srdhm (it saturates only for INT32_MIN * INT32_MIN, as nn_srdhm does); nn_rdbpot(x, n) =
- * (x - [x < 0 and n > 0] + 2^(n-1)) >> n is a saturating add of the fix-up (only x = INT32_MIN
- * saturates, and there the result is the same) and VRSHL by -n, which rounds half up and computes wide.
- */
-static inline void output4_mve(output4_t *s, int32x4_t acc, int16_t *out)
-{
-    int32x4_t mult = vldrwq_s32(s->mult);
-    int32x4_t shift = vldrwq_s32(s->shift);
-    int32x4_t negative_shift;
-    int32x4_t x;
-    s->mult += NN_DENSE_ROWS;
-    s->shift += NN_DENSE_ROWS;
-    if (s->neg_mult != NULL) {
-        const mve_pred16_t negative = vcmpltq_n_s32(acc, 0);
-        mult = vpselq_s32(vldrwq_s32(s->neg_mult), mult, negative);
-        shift = vpselq_s32(vldrwq_s32(s->neg_shift), shift, negative);
-        s->neg_mult += NN_DENSE_ROWS;
-        s->neg_shift += NN_DENSE_ROWS;
-    }
-    negative_shift = vshrq_n_s32(shift, 31);                                  /* -1 where shift < 0 */
-    x = vqrdmulhq_s32(vshlq_s32(acc, vbicq_s32(shift, negative_shift)), mult); /* << max(shift, 0) */
-    shift = vandq_s32(shift, negative_shift);                                 /* min(shift, 0) = -n */
-    x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, shift), 31));                  /* x - 1 where x < 0 and n > 0 */
-    x = vrshlq_s32(x, shift);
-    x = vaddq_n_s32(vminq_s32(vmaxq_s32(x, vdupq_n_s32(s->lo)), vdupq_n_s32(s->hi)), s->zp);
-    vstrhq_s32(out, x);
-}
-
-NOINLINE static int dense_fast(const nn_dense_s16_params_t *p, const int16_t *in, int16_t *out)
+#if NN_DENSE_FAST_MVE
+NN_DENSE_NOINLINE static int dense_fast(const nn_dense_s16_params_t *p, const int16_t *in, int16_t *out)
 {
     const int32_t n_in = p->n_in;
     const int32_t n_out = p->n_out;
@@ -365,15 +100,8 @@ NOINLINE static int dense_fast(const nn_dense_s16_params_t *p, const int16_t *in
     const int32_t tail = n_in % NN_DENSE_CHUNK;
     const int32_t *bias = p->bias;
     const int8_t *w = p->weights;
-    output4_t s;
+    nn_dense_output_t s = NN_DENSE_OUTPUT(p); /* its pointers step 4 outputs at a time */
     int32_t o;
-    s.mult = p->mult;
-    s.shift = p->shift;
-    s.neg_mult = p->neg_mult;
-    s.neg_shift = p->neg_shift;
-    s.lo = p->act_min - p->out_zp;
-    s.hi = p->act_max - p->out_zp;
-    s.zp = p->out_zp;
     for (o = 0; o + NN_DENSE_ROWS <= n_out; o += NN_DENSE_ROWS) {
         int32_t a0 = bias[0];
         int32_t a1 = bias[1];
@@ -381,7 +109,6 @@ NOINLINE static int dense_fast(const nn_dense_s16_params_t *p, const int16_t *in
         int32_t a3 = bias[3];
         const int16_t *x = in;
         int32_t c;
-        int32x4_t acc;
         for (c = 0; c < chunks; ++c) {
             /* inputs 0-7 against each row's weights 0-7, then 8-15 against 8-15 */
             int16x8_t xv = vldrhq_s16(x);
@@ -413,16 +140,12 @@ NOINLINE static int dense_fast(const nn_dense_s16_params_t *p, const int16_t *in
             }
             w += NN_DENSE_ROWS * tail;
         }
-        acc = vsetq_lane_s32(a0, vuninitializedq_s32(), 0);
-        acc = vsetq_lane_s32(a1, acc, 1);
-        acc = vsetq_lane_s32(a2, acc, 2);
-        acc = vsetq_lane_s32(a3, acc, 3);
-        output4_mve(&s, acc, out + o);
+        vstrhq_s32(out + o, nn_dense_output4_mve(&s, a0, a1, a2, a3));
         bias += NN_DENSE_ROWS;
     }
     if (o < n_out) {
         /* the last n_out % 4 rows, row-major, 8 inputs at a time */
-        const output_stage_t rows = output_stage(p);
+        const nn_dense_output_t rows = NN_DENSE_OUTPUT(p);
         for (; o < n_out; ++o) {
             int32_t a = *bias++;
             int32_t i;
@@ -433,13 +156,13 @@ NOINLINE static int dense_fast(const nn_dense_s16_params_t *p, const int16_t *in
                 const mve_pred16_t lanes = vctp16q((uint32_t)(n_in - i));
                 a = vmladavaq_p_s16(a, vldrhq_z_s16(in + i, lanes), vldrbq_z_s16(w + i, lanes), lanes);
             }
-            out[o] = output_one(&rows, o, a);
+            out[o] = (int16_t)nn_dense_output_one(&rows, o, a);
             w += n_in;
         }
     }
     return NN_OK;
 }
-#endif /* FAST_MVE */
+#endif /* NN_DENSE_FAST_MVE */
 
 int nn_dense_s16(const nn_dense_s16_params_t *p, const int16_t *in, int16_t *out)
 {
@@ -447,11 +170,11 @@ int nn_dense_s16(const nn_dense_s16_params_t *p, const int16_t *in, int16_t *out
         p->shift == NULL || (p->neg_mult == NULL) != (p->neg_shift == NULL) || p->n_in < 1 || p->n_out < 1) {
         return NN_ERROR_ARGUMENT;
     }
-#if FAST_DSP
+#if NN_DENSE_FAST_DSP
     if (((uintptr_t)p->weights & 3u) == 0u) { /* LDRD needs 4-byte alignment */
         return dense_fast(p, in, out);
     }
-#elif FAST_MVE || FAST_PLAIN
+#elif NN_DENSE_FAST_MVE || NN_DENSE_FAST_PLAIN
     return dense_fast(p, in, out);
 #endif
     return dense_reference(p, in, out);

@@ -22,27 +22,11 @@
  * The fast paths cover every shape: a group's last n_in % 16 inputs and the last n_out % 4 rows go
  * through short plain loops.
  */
-#include "nn.h"
-#include "nn_support.h"
-
-#define FAST (!NN_DENSE_REFERENCE)
-#define FAST_MVE (FAST && NN_HAVE_MVE)
-#define FAST_DSP (FAST && NN_HAVE_DSP && !NN_HAVE_MVE)
-#define FAST_PLAIN (FAST && !NN_HAVE_DSP && !NN_HAVE_MVE)
-
-#if FAST_MVE
-#include <arm_mve.h>
-#endif
-
-/* Kept out of line, so that each path has its own (small) stack frame. */
-#if defined(__GNUC__) || defined(__clang__)
-#define NOINLINE __attribute__((noinline))
-#else
-#define NOINLINE
-#endif
+#define NN_DENSE_S16_INPUTS /* nn_dense_internal.h: the 4-row loops over 16-bit inputs */
+#include "nn_dense_internal.h"
 
 /* The reference loop: slow and obvious. */
-NOINLINE static int dense_reference(const nn_dense_s16_s64_params_t *p, const int16_t *in, int16_t *out)
+NN_DENSE_NOINLINE static int dense_reference(const nn_dense_s16_s64_params_t *p, const int16_t *in, int16_t *out)
 {
     int32_t o;
     for (o = 0; o < p->n_out; ++o) {
@@ -64,38 +48,13 @@ NOINLINE static int dense_reference(const nn_dense_s16_s64_params_t *p, const in
     return NN_OK;
 }
 
-#if FAST
+#if NN_DENSE_FAST
 /* Runs of at most this many chunks (512 inputs) are summed in 32 bits. */
 #define CHUNKS_PER_RUN 32
 
-/* What the outputs need besides their accumulators, read from the parameters once per call (a store
- * through out could alias them, and the compiler would reload them after each). */
-typedef struct {
-    const int32_t *mult;
-    const int32_t *shift;
-    const int32_t *neg_mult; /* NULL without leaky relu */
-    const int32_t *neg_shift;
-    int32_t lo; /* act_min - out_zp */
-    int32_t hi; /* act_max - out_zp */
-    int32_t zp;
-} output_stage_t;
-
-static inline output_stage_t output_stage(const nn_dense_s16_s64_params_t *p)
-{
-    output_stage_t s;
-    s.mult = p->mult;
-    s.shift = p->shift;
-    s.neg_mult = p->neg_mult;
-    s.neg_shift = p->neg_shift;
-    s.lo = p->act_min - p->out_zp;
-    s.hi = p->act_max - p->out_zp;
-    s.zp = p->out_zp;
-    return s;
-}
-
 /* Output o from its accumulator: requantization (leaky where the accumulator is negative and neg_mult
  * is set), clamp, zero point. */
-static inline int16_t output_one(const output_stage_t *s, int32_t o, int64_t acc)
+static inline int16_t output_one(const nn_dense_output_t *s, int32_t o, int64_t acc)
 {
     int32_t q;
     if (acc < 0 && s->neg_mult != NULL) {
@@ -105,125 +64,10 @@ static inline int16_t output_one(const output_stage_t *s, int32_t o, int64_t acc
     }
     return (int16_t)(nn_clamp(q, s->lo, s->hi) + s->zp);
 }
+#endif /* NN_DENSE_FAST */
 
-#if FAST_DSP || FAST_PLAIN
-/* acc[r] += sum of in[j] * w[r * n + j] over j < n, for the 4 rows of a group's last n inputs. */
-static void dot4_tail(const int16_t *in, const int8_t *w, int32_t n, int32_t acc[4])
-{
-    int32_t r;
-    int32_t j;
-    for (r = 0; r < NN_DENSE_ROWS; ++r) {
-        int32_t a = acc[r];
-        for (j = 0; j < n; ++j) {
-            a += (int32_t)in[j] * (int32_t)w[r * n + j];
-        }
-        acc[r] = a;
-    }
-}
-#endif /* FAST_DSP || FAST_PLAIN */
-#endif /* FAST */
-
-#if FAST_PLAIN
-/* acc[0..3] += the 4 rows of `chunks` chunks of 16 inputs: each input is loaded once for the 4 rows. */
-static void dot4_chunks(const int16_t *in, const int8_t *w, int32_t chunks, int32_t acc[4])
-{
-    int32_t a0 = acc[0];
-    int32_t a1 = acc[1];
-    int32_t a2 = acc[2];
-    int32_t a3 = acc[3];
-    int32_t c;
-    int32_t j;
-    for (c = 0; c < chunks; ++c) {
-        for (j = 0; j < NN_DENSE_CHUNK; ++j) {
-            const int32_t x = in[j];
-            a0 += x * w[j];
-            a1 += x * w[NN_DENSE_CHUNK + j];
-            a2 += x * w[2 * NN_DENSE_CHUNK + j];
-            a3 += x * w[3 * NN_DENSE_CHUNK + j];
-        }
-        in += NN_DENSE_CHUNK;
-        w += NN_DENSE_ROWS * NN_DENSE_CHUNK;
-    }
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
-}
-#endif /* FAST_PLAIN */
-
-#if FAST_DSP
-/*
- * acc[0..3] += the 4 rows of `chunks` (>= 1) chunks of 16 inputs. w: 4-byte aligned. Per 8 inputs: four
- * LDR of input pairs (any alignment), regrouped as (x0, x2), (x1, x3), (x4, x6), (x5, x7) by PKHBT and
- * PKHTB; per row one LDRD of 8 weights, sign-extended in pairs by SXTB16 and SXTB16 ROR #8 (in assembly:
- * GCC 12 does not fold the rotate of the ACLE __sxtb16), four SMLAD: 44 instructions per 32
- * multiply-accumulates. Inputs 8-15 of a chunk go first, so that the last load of inputs 0-7 and the
- * last weight load step the pointers.
- */
-#define DSP_ROW(acc, ldrd)                                                                              \
-    ldrd                                                                                                \
-    "sxtb16 %[t], %[wa], ror #8\n\t"                                                                    \
-    "sxtb16 %[wa], %[wa]\n\t"                                                                           \
-    "smlad %[" acc "], %[wa], %[xe0], %[" acc "]\n\t"                                                   \
-    "smlad %[" acc "], %[t], %[xo0], %[" acc "]\n\t"                                                    \
-    "sxtb16 %[t], %[wb], ror #8\n\t"                                                                    \
-    "sxtb16 %[wb], %[wb]\n\t"                                                                           \
-    "smlad %[" acc "], %[wb], %[xe1], %[" acc "]\n\t"                                                   \
-    "smlad %[" acc "], %[t], %[xo1], %[" acc "]\n\t"
-#define DSP_LDRD(offset) "ldrd %[wa], %[wb], [%[w], #" #offset "]\n\t"
-/* (x0, x1), (x2, x3) in xe and t -> xe = (x0, x2), xo = (x1, x3) */
-#define DSP_PAIRS(xe, xo)                                                                               \
-    "pkhtb %[" xo "], %[t], %[" xe "], asr #16\n\t"                                                     \
-    "pkhbt %[" xe "], %[" xe "], %[t], lsl #16\n\t"
-
-static void dot4_chunks(const int16_t *in, const int8_t *w, int32_t chunks, int32_t acc[4])
-{
-    int32_t a0 = acc[0];
-    int32_t a1 = acc[1];
-    int32_t a2 = acc[2];
-    int32_t a3 = acc[3];
-    const int16_t *const end = in + chunks * NN_DENSE_CHUNK;
-    do {
-        uint32_t xe0, xo0, xe1, xo1, wa, wb, t;
-        __asm__ volatile(
-            /* inputs 8-15 (bytes 16-31) against weights 8-15 of rows 0-3 (offsets 8, 24, 40, 56) */
-            "ldr %[xe0], [%[in], #16]\n\t"
-            "ldr %[t], [%[in], #20]\n\t"
-            DSP_PAIRS("xe0", "xo0")
-            "ldr %[xe1], [%[in], #24]\n\t"
-            "ldr %[t], [%[in], #28]\n\t"
-            DSP_PAIRS("xe1", "xo1")
-            DSP_ROW("a0", DSP_LDRD(8))
-            DSP_ROW("a1", DSP_LDRD(24))
-            DSP_ROW("a2", DSP_LDRD(40))
-            DSP_ROW("a3", DSP_LDRD(56))
-            /* inputs 0-7 (in steps to the next chunk) against weights 0-7 (offsets 16, 32, 48, then 0
-             * with w stepping 64 bytes) */
-            "ldr %[xe1], [%[in], #8]\n\t"
-            "ldr %[t], [%[in], #12]\n\t"
-            DSP_PAIRS("xe1", "xo1")
-            "ldr %[t], [%[in], #4]\n\t"
-            "ldr %[xe0], [%[in]], #32\n\t"
-            DSP_PAIRS("xe0", "xo0")
-            DSP_ROW("a1", DSP_LDRD(16))
-            DSP_ROW("a2", DSP_LDRD(32))
-            DSP_ROW("a3", DSP_LDRD(48))
-            DSP_ROW("a0", "ldrd %[wa], %[wb], [%[w]], #64\n\t")
-            : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [in] "+r"(in), [w] "+r"(w),
-              [xe0] "=&r"(xe0), [xo0] "=&r"(xo0), [xe1] "=&r"(xe1), [xo1] "=&r"(xo1), [wa] "=&r"(wa),
-              [wb] "=&r"(wb), [t] "=&r"(t)
-            :
-            : "memory");
-    } while (in != end);
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
-}
-#endif /* FAST_DSP */
-
-#if FAST_DSP || FAST_PLAIN
-NOINLINE static int dense_fast(const nn_dense_s16_s64_params_t *p, const int16_t *in, int16_t *out)
+#if NN_DENSE_FAST_DSP || NN_DENSE_FAST_PLAIN
+NN_DENSE_NOINLINE static int dense_fast(const nn_dense_s16_s64_params_t *p, const int16_t *in, int16_t *out)
 {
     const int32_t n_in = p->n_in;
     const int32_t n_out = p->n_out;
@@ -231,7 +75,7 @@ NOINLINE static int dense_fast(const nn_dense_s16_s64_params_t *p, const int16_t
     const int32_t tail = n_in % NN_DENSE_CHUNK;
     const int64_t *const bias = p->bias;
     const int8_t *w = p->weights;
-    const output_stage_t s = output_stage(p);
+    const nn_dense_output_t s = NN_DENSE_OUTPUT(p);
     int32_t o;
     for (o = 0; o + NN_DENSE_ROWS <= n_out; o += NN_DENSE_ROWS) {
         int64_t acc[NN_DENSE_ROWS];
@@ -244,7 +88,7 @@ NOINLINE static int dense_fast(const nn_dense_s16_s64_params_t *p, const int16_t
         for (c = 0; c < chunks; c += CHUNKS_PER_RUN) {
             const int32_t n = chunks - c < CHUNKS_PER_RUN ? chunks - c : CHUNKS_PER_RUN;
             run[0] = run[1] = run[2] = run[3] = 0;
-            dot4_chunks(in + c * NN_DENSE_CHUNK, w, n, run);
+            nn_dense_dot4_chunks_s16(in + c * NN_DENSE_CHUNK, w, n, run);
             w += n * (NN_DENSE_ROWS * NN_DENSE_CHUNK);
             for (r = 0; r < NN_DENSE_ROWS; ++r) {
                 acc[r] += run[r];
@@ -252,7 +96,7 @@ NOINLINE static int dense_fast(const nn_dense_s16_s64_params_t *p, const int16_t
         }
         if (tail > 0) {
             run[0] = run[1] = run[2] = run[3] = 0;
-            dot4_tail(in + chunks * NN_DENSE_CHUNK, w, tail, run);
+            nn_dense_dot4_tail_s16(in + chunks * NN_DENSE_CHUNK, w, tail, run);
             w += tail * NN_DENSE_ROWS;
             for (r = 0; r < NN_DENSE_ROWS; ++r) {
                 acc[r] += run[r];
@@ -274,10 +118,10 @@ NOINLINE static int dense_fast(const nn_dense_s16_s64_params_t *p, const int16_t
     }
     return NN_OK;
 }
-#endif /* FAST_DSP || FAST_PLAIN */
+#endif /* NN_DENSE_FAST_DSP || NN_DENSE_FAST_PLAIN */
 
-#if FAST_MVE
-NOINLINE static int dense_fast(const nn_dense_s16_s64_params_t *p, const int16_t *in, int16_t *out)
+#if NN_DENSE_FAST_MVE
+NN_DENSE_NOINLINE static int dense_fast(const nn_dense_s16_s64_params_t *p, const int16_t *in, int16_t *out)
 {
     const int32_t n_in = p->n_in;
     const int32_t n_out = p->n_out;
@@ -285,7 +129,7 @@ NOINLINE static int dense_fast(const nn_dense_s16_s64_params_t *p, const int16_t
     const int32_t tail = n_in % NN_DENSE_CHUNK;
     const int64_t *bias = p->bias;
     const int8_t *w = p->weights;
-    const output_stage_t s = output_stage(p);
+    const nn_dense_output_t s = NN_DENSE_OUTPUT(p);
     int32_t o;
     for (o = 0; o + NN_DENSE_ROWS <= n_out; o += NN_DENSE_ROWS) {
         int64_t a0 = bias[0];
@@ -347,7 +191,7 @@ NOINLINE static int dense_fast(const nn_dense_s16_s64_params_t *p, const int16_t
     }
     return NN_OK;
 }
-#endif /* FAST_MVE */
+#endif /* NN_DENSE_FAST_MVE */
 
 int nn_dense_s16_s64(const nn_dense_s16_s64_params_t *p, const int16_t *in, int16_t *out)
 {
@@ -355,11 +199,11 @@ int nn_dense_s16_s64(const nn_dense_s16_s64_params_t *p, const int16_t *in, int1
         p->shift == NULL || (p->neg_mult == NULL) != (p->neg_shift == NULL) || p->n_in < 1 || p->n_out < 1) {
         return NN_ERROR_ARGUMENT;
     }
-#if FAST_DSP
+#if NN_DENSE_FAST_DSP
     if (((uintptr_t)p->weights & 3u) == 0u) { /* LDRD needs 4-byte alignment */
         return dense_fast(p, in, out);
     }
-#elif FAST_MVE || FAST_PLAIN
+#elif NN_DENSE_FAST_MVE || NN_DENSE_FAST_PLAIN
     return dense_fast(p, in, out);
 #endif
     return dense_reference(p, in, out);
