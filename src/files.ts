@@ -20,7 +20,8 @@ export function readJsonFile(file: string, what: string): unknown {
   try {
     return JSON.parse(text.replace(/^\uFEFF/, ""));
   } catch (e) {
-    throw new UsageError(`${file}: not a valid JSON ${what} (${(e as Error).message})`);
+    // V8's message may quote the text around the error, line breaks included: keep it on one line
+    throw new UsageError(`${file}: not a valid JSON ${what} (${(e as Error).message.replace(/\s+/g, " ")})`);
   }
 }
 

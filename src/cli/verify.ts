@@ -2,6 +2,8 @@
 import type { Command } from "commander";
 import { loadDataset } from "../data/dataset.js";
 import { JobError } from "../errors.js";
+import { checkModelInputs, loadFeatures } from "../features/definition.js";
+import { readRawSamples } from "../features/windows.js";
 import { datasetSchema } from "../model/predict.js";
 import { parseTargets, TARGET_NAMES } from "../toolchain/targets.js";
 import { type VerifyResult, verifyModel } from "../verify/verify.js";
@@ -15,13 +17,16 @@ interface VerifyFlags extends PrecisionFlags {
   sanitize: boolean;
   templates?: string;
   keep?: string;
+  features?: string;
   json: boolean;
 }
 
 function describe(r: VerifyResult): string {
   return (
-    `${r.precision} on ${r.target}: ${r.vectors} vectors, ${r.mismatches} mismatches, max |difference| ${r.maxAbsDiff}` +
-    (r.accuracy !== undefined ? `, accuracy ${fmt(r.accuracy)} on ${r.samples} labelled rows` : "") +
+    `${r.precision} on ${r.target}: ${r.vectors} vectors${r.windows !== undefined ? ` (${r.windows} windows through the features)` : ""}, ${r.mismatches} mismatches, max |difference| ${r.maxAbsDiff}` +
+    (r.accuracy !== undefined
+      ? `, accuracy ${fmt(r.accuracy)} on ${r.samples} labelled ${r.windows !== undefined ? "windows" : "rows"}`
+      : "") +
     (r.rmse !== undefined ? `, rmse ${r.rmse.toPrecision(4)} on ${r.samples} labelled rows` : "")
   );
 }
@@ -38,7 +43,14 @@ export function registerVerify(program: Command): void {
       `where to run: ${TARGET_NAMES.join(", ")}, a comma-separated list, or all`,
       "host",
     )
-    .option("--data <file>", "CSV rows to run (labelled: accuracy is reported too)")
+    .option(
+      "--data <file>",
+      "CSV rows to run (labelled: accuracy is reported too); with --features, raw samples to cut windows from",
+    )
+    .option(
+      "--features <file>",
+      "a feature definition: also verify <name>_features and <name>_predict_window on windows of samples",
+    )
     .option(
       "--random <n>",
       "random vectors of each kind besides the extremes (default 100 on host, 20 on Cortex-M)",
@@ -49,14 +61,22 @@ export function registerVerify(program: Command): void {
     .option("--no-sanitize", "compile the host harness without AddressSanitizer and UBSan")
     .option("--templates <dir>", "render from a modified copy of the templates folder")
     .option("--keep <dir>", "keep the generated C and harness in this folder")
-    .option("--json", "print one JSON object: target, vectors, mismatches, maxAbsDiff, accuracy", false)
+    .option(
+      "--json",
+      "print one JSON object: target, vectors, mismatches, maxAbsDiff, accuracy (and windows with --features)",
+      false,
+    )
     .action(
       action(async (modelFile: string, flags: VerifyFlags) => {
         const targets = parseTargets([flags.target], { allowHost: true });
+        const features = flags.features === undefined ? undefined : loadFeatures(flags.features);
         const m = resolveExportable(modelFile, flags);
-        const data = flags.data
-          ? loadDataset(flags.data, { schema: datasetSchema(m.model), labelOptional: true })
-          : undefined;
+        if (features) checkModelInputs(features, m.model.inputs.names, modelFile);
+        const raw = features && flags.data ? readRawSamples(features, flags.data) : undefined;
+        const data =
+          flags.data && !features
+            ? loadDataset(flags.data, { schema: datasetSchema(m.model), labelOptional: true })
+            : undefined;
         const results: VerifyResult[] = [];
         for (const target of targets) {
           const r = await verifyModel(m, {
@@ -66,6 +86,8 @@ export function registerVerify(program: Command): void {
             sanitize: flags.sanitize,
             templates: flags.templates,
             keepDir: flags.keep,
+            features,
+            raw,
           });
           results.push(r);
           if (!flags.json) process.stdout.write(`${describe(r)}\n`);

@@ -11,9 +11,12 @@ import { cFloat } from "../codegen/cnames.js";
 import { type Exportable, renderModel } from "../codegen/export.js";
 import { loadTemplates } from "../codegen/render.js";
 import type { Dataset } from "../data/dataset.js";
+import type { FeatureDefinition } from "../features/definition.js";
+import type { RawSamples } from "../features/windows.js";
 import { predictedClass } from "../train/metrics.js";
 import { runCortexHarness, runHostHarness } from "./host.js";
 import { type Expected, makeVectors, STATUS_OK, type VectorSet } from "./vectors.js";
+import { makeWindowVectors, type WindowSet } from "./windows.js";
 
 export const FLOAT_TOLERANCE = 1e-5;
 
@@ -27,10 +30,14 @@ export interface VerifyOptions {
   templates?: string;
   /** keep the generated files in this folder instead of a temporary one */
   keepDir?: string;
+  /** also verify the window features of this definition (and <name>_predict_window) */
+  features?: FeatureDefinition;
+  /** with features: raw samples to cut windows from (labelled: accuracy is over these windows) */
+  raw?: RawSamples;
 }
 
 export interface Mismatch {
-  kind: "predict" | "predict_float";
+  kind: "predict" | "predict_float" | "features" | "predict_window";
   vector: number;
   expected: Expected;
   actual: Expected;
@@ -46,6 +53,8 @@ export interface VerifyResult {
   /** regression: root mean square error of the C's outputs against the labels */
   rmse?: number;
   samples?: number;
+  /** with features: the windows run through <name>_features and <name>_predict_window */
+  windows?: number;
   first: Mismatch[];
   compileCommand: string;
 }
@@ -66,7 +75,9 @@ function bitsToFloat(hex: string): number {
   return b.readFloatBE(0);
 }
 
-export function harnessSource(set: VectorSet, board: boolean): string {
+const windowRows = (w: WindowSet | undefined) => (w ? w.rings.map((r) => [...r].join(", ")) : []);
+
+export function harnessSource(set: VectorSet, board: boolean, windows?: WindowSet): string {
   const t = loadTemplates();
   return t.render("harness/main.c", {
     name: HARNESS_NAME,
@@ -78,23 +89,33 @@ export function harnessSource(set: VectorSet, board: boolean): string {
     rawCount: set.raw.length,
     codes: set.codes.map((c) => c.map((v) => (set.integer ? String(v) : cValue(v))).join(", ")),
     raw: set.raw.map((x) => x.map(cValue).join(", ")),
+    windowCount: windows?.rings.length ?? 0,
+    windowFirsts: windows?.firsts.join(", ") ?? "",
+    windows: windowRows(windows),
   });
 }
 
 export async function verifyModel(m: Exportable, options: VerifyOptions): Promise<VerifyResult> {
   const set = makeVectors(m, { data: options.data, random: options.random, seed: options.seed });
-  const rendered = renderModel(m, { name: HARNESS_NAME, templates: options.templates });
+  const rendered = renderModel(m, {
+    name: HARNESS_NAME,
+    templates: options.templates,
+    features: options.features,
+  });
+  const windows = options.features
+    ? makeWindowVectors(m, options.features, { raw: options.raw, random: options.random, seed: options.seed })
+    : undefined;
   const dir = options.keepDir ?? mkdtempSync(join(tmpdir(), "nn2c-verify-"));
   if (options.keepDir) mkdirSync(options.keepDir, { recursive: true });
   try {
     for (const [file, content] of rendered.files) writeFileSync(join(dir, file), content);
-    writeFileSync(join(dir, "harness.c"), harnessSource(set, options.target !== "host"));
+    writeFileSync(join(dir, "harness.c"), harnessSource(set, options.target !== "host", windows));
     const sources = [...rendered.files.keys()].filter((f) => f.endsWith(".c")).concat("harness.c");
     const run =
       options.target === "host"
         ? await runHostHarness(dir, sources, { sanitize: options.sanitize ?? true })
         : await runCortexHarness(options.target, dir, sources);
-    return compare(set, run.stdout, options.target, rendered.view.precision, run.command);
+    return compare(set, run.stdout, options.target, rendered.view.precision, run.command, windows);
   } finally {
     if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
   }
@@ -107,6 +128,7 @@ export function compare(
   target: string,
   precision: string,
   command: string,
+  windows?: WindowSet,
 ): VerifyResult {
   const lines = stdout.split("\n").filter((l) => l.length > 0);
   const mismatches: Mismatch[] = [];
@@ -115,12 +137,14 @@ export function compare(
   let squares = 0;
   const check = (kind: Mismatch["kind"], vector: number, expected: Expected, line: string | undefined) => {
     const parts = (line ?? "").trim().split(/\s+/);
-    const tag = kind === "predict" ? "P" : "F";
+    const tag = { predict: "P", predict_float: "F", features: "W", predict_window: "X" }[kind];
     const status = parts[0] === tag ? Number(parts[1]) : Number.NaN;
     const raw = parts.slice(2);
-    // integer exports are compared bit for bit, codes and floats alike; float32 exports within tolerance
-    const exact = set.integer;
-    const values = raw.map((v) => (kind === "predict" && set.integer ? Number(v) : bitsToFloat(v)));
+    // integer exports are compared bit for bit, codes and floats alike; float32 exports within tolerance;
+    // features (integers on every path) exactly
+    const exact = set.integer || kind === "features";
+    const integers = kind === "features" || (kind === "predict" && set.integer);
+    const values = raw.map((v) => (integers ? Number(v) : bitsToFloat(v)));
     const actual: Expected = { status, values };
     let ok = status === expected.status;
     if (ok && status === STATUS_OK) {
@@ -151,10 +175,19 @@ export function compare(
     if (v < set.targets.length && actual.status === STATUS_OK)
       squares += (actual.values[0] - set.targets[v]) ** 2;
   });
+  const base = set.codes.length + set.raw.length;
+  let windowHits = 0;
+  windows?.rings.forEach((_, v) => {
+    check("features", v, windows.expectedFeatures[v], lines[base + 2 * v]);
+    const actual = check("predict_window", v, windows.expectedOutputs[v], lines[base + 2 * v + 1]);
+    if (v < windows.labels.length && actual.status === STATUS_OK) {
+      if (predictedClass(actual.values, 0, actual.values.length) === windows.labels[v]) windowHits++;
+    }
+  });
   const result: VerifyResult = {
     target,
     precision,
-    vectors: set.codes.length + set.raw.length,
+    vectors: base + 2 * (windows?.rings.length ?? 0),
     mismatches: mismatches.length,
     maxAbsDiff,
     first: mismatches.slice(0, 5),
@@ -167,6 +200,13 @@ export function compare(
   if (set.labels.length) {
     result.accuracy = hits / set.labels.length;
     result.samples = set.labels.length;
+  }
+  if (windows) {
+    result.windows = windows.rings.length;
+    if (windows.labels.length) {
+      result.accuracy = windowHits / windows.labels.length;
+      result.samples = windows.labels.length;
+    }
   }
   return result;
 }

@@ -5,7 +5,7 @@
  * the test recordings: every window it prints equals the TypeScript pipeline's on the same stream.
  * Bad input on the host (nn2c) and on the device (the firmware's exit statuses) included.
  */
-import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -264,6 +264,52 @@ describe.skipIf(icount.missing.length > 0)(`examples › motion: nn2c bench --fe
   }, 120_000);
 });
 
+interface Verified {
+  vectors: number;
+  windows: number;
+  mismatches: number;
+  accuracy: number;
+  samples: number;
+}
+
+describe("examples › motion: nn2c verify --features", () => {
+  const args = ["verify", out("motion.int8.json"), "--features", DEF, "--data", join(EXAMPLE, "test.csv")];
+
+  it("runs windows of the raw test file, the extremes and random windows through the C: bit-exact", async () => {
+    const r = json<Verified>(await nn2c([...args, "-t", "host", "--json"]));
+    expect(r.mismatches).toBe(0);
+    expect(r.windows).toBe(128 + 4 + 100); // from the file, the extremes, random (host default)
+    expect(r.samples).toBe(128);
+    expect(r.accuracy).toBeGreaterThan(0.9);
+  }, 60_000);
+
+  it("fails, exit 1, when the generated window code is changed", async () => {
+    const templates = out("templates");
+    cpSync(join(ROOT, "templates"), templates, { recursive: true });
+    const file = join(templates, "features.c.hbs");
+    const text = readFileSync(file, "utf8");
+    expect(text).toContain("input[i] = (float)features[i];");
+    writeFileSync(
+      file,
+      text.replace("input[i] = (float)features[i];", "input[i] = (float)(features[i] + 1);"),
+    );
+    const r = await nn2c([...args, "-t", "host", "--templates", templates]);
+    expect(r.exitCode).toBe(1);
+    expect(String(r.stderr)).toMatch(/outputs differ from the TypeScript reference/);
+    expect(String(r.stderr)).toMatch(/predict_window vector/);
+  }, 60_000);
+
+  it.skipIf(tools.missing.length > 0)(
+    "on the Cortex-M0, where the features run without an FPU or 64-bit multiply",
+    async () => {
+      const r = json<Verified>(await nn2c([...args, "-t", "cortex-m0", "--json"]));
+      expect(r.mismatches).toBe(0);
+      expect(r.windows).toBe(128 + 4 + 20);
+    },
+    120_000,
+  );
+});
+
 describe("examples › motion: nn2c features", () => {
   it("--stream windows the whole file as the device does, across recordings, without labels", async () => {
     const r = json<Counts>(
@@ -333,6 +379,13 @@ describe("examples › motion: bad input on the host", () => {
       "the model takes 24 inputs",
     );
     expect(existsSync(out("other-c"))).toBe(false);
+  });
+
+  it("a definition that is not JSON: one line", async () => {
+    expectUsageError(
+      await nn2c(["features", join(EXAMPLE, "test.csv"), join(EXAMPLE, "test.csv"), "-o", out("y.csv")]),
+      "test.csv: not a valid JSON feature definition",
+    );
   });
 
   it("a malformed definition names the field", async () => {
