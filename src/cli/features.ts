@@ -1,6 +1,6 @@
 /** `nn2c features DEF RAW.csv -o OUT.csv`: cuts raw samples into windows and writes their features. */
 import type { Command } from "commander";
-import { loadFeatures } from "../features/definition.js";
+import { loadFeatures, STATISTICS } from "../features/definition.js";
 import { featuresCsv, readRawSamples, windowFeatures } from "../features/windows.js";
 import { checkOverwrite, writeFileAtomic } from "../files.js";
 import { action, printJson } from "./common.js";
@@ -9,7 +9,7 @@ export function registerFeatures(program: Command): void {
   program
     .command("features")
     .description(
-      "compute window features of raw sensor samples (a CSV per sample) into a training CSV (a row per window)",
+      "compute window features of raw sensor samples (a CSV row per sample) into a training CSV (a row per window)",
     )
     .argument("<definition>", "feature definition (.features.json: axes, window, stride, statistics, bands)")
     .argument(
@@ -23,6 +23,15 @@ export function registerFeatures(program: Command): void {
       false,
     )
     .option("--force", "replace an output file nn2c did not write", false)
+    .addHelpText(
+      "after",
+      "\nA definition (examples/motion/motion.features.json):\n" +
+        '  {"format": "nn2c-features", "version": 1, "axes": ["ax", "ay", "az"], "group": "recording",\n' +
+        '   "sampleRate": 50, "window": 100, "stride": 25, "statistics": ["mean", "rms", "std", "ptp"],\n' +
+        '   "bands": [[0.5, 1], [1.5, 2.5], [3, 4], [4.5, 8]]}\n' +
+        `statistics: ${STATISTICS.join(", ")}; bands in Hz. Samples are int16 integers. The same\n` +
+        "integer code runs on the device: nn2c export MODEL --features DEF adds <name>_features.h/.c.",
+    )
     .option(
       "--json",
       "print one JSON object: samples, windows, featureCount, perClass, shortRecordings",
