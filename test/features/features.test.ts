@@ -152,8 +152,10 @@ function harnessFolder(def: FeatureDefinition, cases: { samples: Int16Array; fir
   const rows = cases.map((c) => `    { ${c.first}, { ${[...c.samples].join(", ")} } },`);
   writeFileSync(
     join(dir, "harness.c"),
-    `#include <stdint.h>
+    `#include <stddef.h>
+#include <stdint.h>
 #include "f_features.h"
+#include "nn.h"
 #if defined(__arm__)
 #include "board.h"
 #define PUT_INT(v) board_put_int(v)
@@ -186,6 +188,34 @@ int main(void)
     PUT_STR(" ");
     PUT_INT(f_features(0, 0, out));
     PUT_STR("\\n");
+    {
+        /* the kernel itself refuses parameters that do not fit, before reading a sample */
+        static const uint8_t mean[1] = { 0 };
+        static const uint8_t unknown[1] = { 9 };
+        static const int16_t beyond_nyquist[2] = { 1, F_WINDOW / 2 + 1 };
+        const int32_t w = F_WINDOW;
+        const int32_t a = F_AXES;
+        const size_t n = (size_t)F_WINDOW * F_AXES;
+        nn_features_s16_params_t p = { F_WINDOW, F_AXES, mean, 1, 0, 0, 0 };
+        PUT_INT(nn_features_s16(&p, cases[0].samples, n - 1u, 0, out, (size_t)a));
+        PUT_STR(" ");
+        PUT_INT(nn_features_s16(&p, cases[0].samples, n, 0, out, (size_t)a + 1u));
+        p.window = 1025;
+        PUT_STR(" ");
+        PUT_INT(nn_features_s16(&p, cases[0].samples, n, 0, out, (size_t)a));
+        p.window = w;
+        p.statistics = unknown;
+        PUT_STR(" ");
+        PUT_INT(nn_features_s16(&p, cases[0].samples, n, 0, out, (size_t)a));
+        p.statistic_count = 0;
+        p.bins = beyond_nyquist;
+        p.band_count = 1;
+        PUT_STR(" ");
+        PUT_INT(nn_features_s16(&p, cases[0].samples, n, 0, out, (size_t)a));
+        PUT_STR(" ");
+        PUT_INT(nn_features_s16(0, cases[0].samples, n, 0, out, (size_t)a));
+        PUT_STR("\\n");
+    }
     return 0;
 }
 `,
@@ -195,7 +225,7 @@ int main(void)
 
 function expected(def: FeatureDefinition, cases: { samples: Int16Array; first: number }[]): string[] {
   const extract = featureExtractor(def);
-  return [...cases.map((c) => `0 ${[...extract(c.samples, c.first)].join(" ")}`), "1 1 1"];
+  return [...cases.map((c) => `0 ${[...extract(c.samples, c.first)].join(" ")}`), "1 1 1", "1 1 1 1 1 1"];
 }
 
 const sources = (dir: string) =>

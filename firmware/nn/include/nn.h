@@ -172,8 +172,8 @@ int nn_dequantize_s16_f32(const int16_t *q, size_t len, float scale, int32_t zer
  * the same arithmetic in TypeScript). samples: a ring of window samples of every axis interleaved
  * (sample i of axis a at [i * axes + a]), the oldest at index first; sample_count = window * axes.
  * out: per axis, the statistics in their order, then the bands; out_len = axes * (statistics + bands).
- * Returns NN_ERROR_ARGUMENT, and reads nothing, for a NULL pointer, a length that does not match, or
- * first outside 0..window-1. */
+ * Returns NN_ERROR_ARGUMENT, and reads no sample, for a NULL pointer, a length that does not match,
+ * first outside 0..window-1, an unknown statistic or a band outside bins 1..window/2. */
 #define NN_FEATURES_MAX_WINDOW 1024
 enum nn_feature_statistic {
     NN_FEATURE_MEAN = 0,

@@ -80,9 +80,21 @@ int nn_features_s16(const nn_features_s16_params_t *p, const int16_t *samples, s
     }
     n = p->window;
     axes = p->axes;
-    if (sample_count != (size_t)n * (size_t)axes ||
+    if (p->statistic_count < 0 || p->band_count < 0 || (p->statistic_count > 0 && p->statistics == NULL) ||
+        (p->band_count > 0 && (p->bins == NULL || p->trig_q15 == NULL)) || sample_count != (size_t)n * (size_t)axes ||
         out_len != (size_t)axes * (size_t)(p->statistic_count + p->band_count)) {
         return NN_ERROR_ARGUMENT;
+    }
+    /* every statistic code and band checked before any sample is read */
+    for (a = 0; a < p->statistic_count; ++a) {
+        if (p->statistics[a] > NN_FEATURE_MAX) {
+            return NN_ERROR_ARGUMENT;
+        }
+    }
+    for (a = 0; a < p->band_count; ++a) {
+        if (p->bins[2 * a] < 1 || p->bins[2 * a + 1] < p->bins[2 * a] || p->bins[2 * a + 1] > n / 2) {
+            return NN_ERROR_ARGUMENT;
+        }
     }
     for (a = 0; a < axes; ++a) {
         int32_t sum = 0;
@@ -126,7 +138,7 @@ int nn_features_s16(const nn_features_s16_params_t *p, const int16_t *samples, s
             case NN_FEATURE_MAX:
                 value = max;
                 break;
-            default:
+            default: /* unreachable: the codes were checked above */
                 return NN_ERROR_ARGUMENT;
             }
             *out++ = value;
@@ -136,9 +148,6 @@ int nn_features_s16(const nn_features_s16_params_t *p, const int16_t *samples, s
             const int32_t k1 = p->bins[2 * b + 1];
             uint64_t energy = 0u;
             int32_t k;
-            if (k0 < 1 || k1 < k0 || k1 > n / 2) {
-                return NN_ERROR_ARGUMENT;
-            }
             for (k = k0; k <= k1; ++k) {
                 int64_t re = 0;
                 int64_t im = 0;
