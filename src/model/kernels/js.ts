@@ -79,8 +79,41 @@ export function matmulAtB(
   Q: number,
   N: number,
 ): void {
-  let p = 0;
-  for (; p + 1 < P; p += 2) {
+  // row p of the result reads column p of A: A[n][p] = A[p * 1 + n * P]
+  matmulStrided(A, 1, P, B, C, P, Q, N);
+}
+
+/** C[n][q] = sum_p A[n][p] B[p][q]   (A: [N][P], B: [P][Q], C: [N][Q]) */
+export function matmulAB(
+  A: Float32Array,
+  B: Float32Array,
+  C: Float32Array,
+  N: number,
+  Q: number,
+  P: number,
+): void {
+  // row n of the result reads row n of A: A[n][p] = A[n * P + p * 1]
+  matmulStrided(A, P, 1, B, C, N, Q, P);
+}
+
+/**
+ * C[r][q] = sum_k A(r, k) B[k][q] with A(r, k) = A[r * rs + k * ks]   (B: [K][Q], C: [R][Q]): the
+ * two products above, whose A is read along a row or down a column.
+ */
+function matmulStrided(
+  A: Float32Array,
+  rs: number,
+  ks: number,
+  B: Float32Array,
+  C: Float32Array,
+  R: number,
+  Q: number,
+  K: number,
+): void {
+  let r = 0;
+  for (; r + 1 < R; r += 2) {
+    const a0 = r * rs;
+    const a1 = a0 + rs;
     let q = 0;
     for (; q + 3 < Q; q += 4) {
       let s00 = 0,
@@ -91,10 +124,10 @@ export function matmulAtB(
         s11 = 0,
         s12 = 0,
         s13 = 0;
-      for (let n = 0; n < N; n++) {
-        const g0 = A[n * P + p];
-        const g1 = A[n * P + p + 1];
-        const b = n * Q + q;
+      for (let k = 0; k < K; k++) {
+        const g0 = A[a0 + k * ks];
+        const g1 = A[a1 + k * ks];
+        const b = k * Q + q;
         const x0 = B[b];
         const x1 = B[b + 1];
         const x2 = B[b + 2];
@@ -108,7 +141,7 @@ export function matmulAtB(
         s12 += g1 * x2;
         s13 += g1 * x3;
       }
-      const c0 = p * Q + q;
+      const c0 = r * Q + q;
       const c1 = c0 + Q;
       C[c0] = s00;
       C[c0 + 1] = s01;
@@ -120,68 +153,11 @@ export function matmulAtB(
       C[c1 + 3] = s13;
     }
     for (; q < Q; q++) {
-      C[p * Q + q] = column(A, P, p, B, Q, q, N);
-      C[(p + 1) * Q + q] = column(A, P, p + 1, B, Q, q, N);
+      C[r * Q + q] = stridedDot(A, a0, ks, B, Q, q, K);
+      C[(r + 1) * Q + q] = stridedDot(A, a1, ks, B, Q, q, K);
     }
   }
-  for (; p < P; p++) for (let q = 0; q < Q; q++) C[p * Q + q] = column(A, P, p, B, Q, q, N);
-}
-
-/** C[n][q] = sum_p A[n][p] B[p][q]   (A: [N][P], B: [P][Q], C: [N][Q]) */
-export function matmulAB(
-  A: Float32Array,
-  B: Float32Array,
-  C: Float32Array,
-  N: number,
-  Q: number,
-  P: number,
-): void {
-  let n = 0;
-  for (; n + 1 < N; n += 2) {
-    let q = 0;
-    for (; q + 3 < Q; q += 4) {
-      let s00 = 0,
-        s01 = 0,
-        s02 = 0,
-        s03 = 0,
-        s10 = 0,
-        s11 = 0,
-        s12 = 0,
-        s13 = 0;
-      for (let p = 0; p < P; p++) {
-        const g0 = A[n * P + p];
-        const g1 = A[(n + 1) * P + p];
-        const b = p * Q + q;
-        const w0 = B[b];
-        const w1 = B[b + 1];
-        const w2 = B[b + 2];
-        const w3 = B[b + 3];
-        s00 += g0 * w0;
-        s01 += g0 * w1;
-        s02 += g0 * w2;
-        s03 += g0 * w3;
-        s10 += g1 * w0;
-        s11 += g1 * w1;
-        s12 += g1 * w2;
-        s13 += g1 * w3;
-      }
-      const c0 = n * Q + q;
-      const c1 = c0 + Q;
-      C[c0] = s00;
-      C[c0 + 1] = s01;
-      C[c0 + 2] = s02;
-      C[c0 + 3] = s03;
-      C[c1] = s10;
-      C[c1 + 1] = s11;
-      C[c1 + 2] = s12;
-      C[c1 + 3] = s13;
-    }
-    for (; q < Q; q++) {
-      C[n * Q + q] = rowTimesColumn(A, n * P, B, Q, q, P);
-      C[(n + 1) * Q + q] = rowTimesColumn(A, (n + 1) * P, B, Q, q, P);
-    }
-  }
-  for (; n < N; n++) for (let q = 0; q < Q; q++) C[n * Q + q] = rowTimesColumn(A, n * P, B, Q, q, P);
+  for (; r < R; r++) for (let q = 0; q < Q; q++) C[r * Q + q] = stridedDot(A, r * rs, ks, B, Q, q, K);
 }
 
 /** sum_k a[ao + k] * b[bo + k] */
@@ -191,32 +167,18 @@ export function dot(a: Float32Array, ao: number, b: Float32Array, bo: number, n:
   return s;
 }
 
-/** sum_p a[ao + p] * B[p][q] for B's row stride Q */
-function rowTimesColumn(
-  a: Float32Array,
-  ao: number,
-  B: Float32Array,
-  Q: number,
-  q: number,
-  P: number,
-): number {
-  let s = 0;
-  for (let p = 0; p < P; p++) s += a[ao + p] * B[p * Q + q];
-  return s;
-}
-
-/** sum_n A[n][p] * B[n][q] for row strides P and Q */
-function column(
+/** sum_k A[ao + k * ks] * B[k][q] for B's row stride Q */
+function stridedDot(
   A: Float32Array,
-  P: number,
-  p: number,
+  ao: number,
+  ks: number,
   B: Float32Array,
   Q: number,
   q: number,
-  N: number,
+  K: number,
 ): number {
   let s = 0;
-  for (let n = 0; n < N; n++) s += A[n * P + p] * B[n * Q + q];
+  for (let k = 0; k < K; k++) s += A[ao + k * ks] * B[k * Q + q];
   return s;
 }
 
