@@ -16,8 +16,16 @@ import { Sequential } from "../src/model/sequential.js";
 import { quantizeModel } from "../src/quant/quantize.js";
 import type { QModel } from "../src/quant/schema.js";
 import { Rng } from "../src/rng.js";
+import { icountUnavailable } from "../src/toolchain/icount.js";
 import { CORTEX_TARGET_NAMES } from "../src/toolchain/targets.js";
 import { trainFromCsv } from "../src/train/pipeline.js";
+
+// this benchmark is instruction counts: without the plugin there is nothing to report
+const unavailable = icountUnavailable();
+if (unavailable !== undefined) {
+  console.error(`bench:mcu: ${unavailable}`);
+  process.exit(2);
+}
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
@@ -108,7 +116,7 @@ if (process.argv.includes("--json")) {
   console.log(`|---|${results.map(() => "---").join("|")}|`);
   CORTEX_TARGET_NAMES.forEach((t, i) => {
     console.log(
-      `| ${t} | ${results.map((r) => `${r.targets[i].instructionsPerMac.toFixed(2)} instr/MAC`).join(" | ")} |`,
+      `| ${t} | ${results.map((r) => `${r.targets[i].instructionsPerMac?.toFixed(2)} instr/MAC`).join(" | ")} |`,
     );
   });
   for (const r of results) {
@@ -117,7 +125,7 @@ if (process.argv.includes("--json")) {
     console.log("|---|---|---|---|---|---|---|---|---|");
     for (const b of r.targets) {
       console.log(
-        `| ${b.target} | ${b.flashBytes} | ${b.codeBytes} | ${b.weightBytes} | ${b.ramBytes} | ${b.stackBytes} | ${b.instructions} | ${b.macs} | ${b.instructionsPerMac.toFixed(2)} |`,
+        `| ${b.target} | ${b.flashBytes} | ${b.codeBytes} | ${b.weightBytes} | ${b.ramBytes} | ${b.stackBytes} | ${b.instructions} | ${b.macs} | ${b.instructionsPerMac?.toFixed(2)} |`,
       );
     }
   }

@@ -7,7 +7,9 @@ import { CORTEX_TARGET_NAMES, parseTargets } from "../toolchain/targets.js";
 import { action, printJson } from "./common.js";
 import { type PrecisionFlags, precisionOption, resolveExportable } from "./export.js";
 
-/** The per-core table people read. */
+const count = (v: number | null) => (v === null ? "-" : String(v));
+
+/** The per-core table people read; a dash where instructions could not be counted. */
 export function formatBench(results: BenchResult[]): string {
   const head = ["core", "flash", "code", "weights", "RAM", "stack", "instructions", "MACs", "instr/MAC"];
   const rows = results.map((r) => [
@@ -17,28 +19,32 @@ export function formatBench(results: BenchResult[]): string {
     String(r.weightBytes),
     String(r.ramBytes),
     String(r.stackBytes),
-    String(r.instructions),
+    count(r.instructions),
     String(r.macs),
-    r.instructionsPerMac.toFixed(2),
+    r.instructionsPerMac === null ? "-" : r.instructionsPerMac.toFixed(2),
   ]);
   const all = [head, ...rows];
   const w = head.map((_, c) => Math.max(...all.map((r) => r[c].length)));
   const line = (r: string[]) =>
     r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join("  ");
-  const split = results
+  const table = `${[line(head), ...rows.map(line)].join("\n")}\n`;
+  const counted = results.filter((r) => r.instructions !== null);
+  if (counted.length === 0) return table;
+  const split = counted
     .map(
       (r) =>
-        `${r.target}: ${r.layers.map((l) => `${l.name} ${l.instructions}${l.macs ? ` (${(l.instructions / l.macs).toFixed(2)}/MAC)` : ""}`).join(", ")}`,
+        `${r.target}: ${r.layers.map((l) => `${l.name} ${count(l.instructions)}${l.macs && l.instructions !== null ? ` (${(l.instructions / l.macs).toFixed(2)}/MAC)` : ""}`).join(", ")}`,
     )
     .join("\n");
-  const windows = results
-    .filter((r) => r.window !== undefined)
-    .map(
-      (r) =>
-        `${r.target}: ${r.window?.instructions} instructions per window (features ${r.window?.featureInstructions}, model and conversions ${(r.window?.instructions ?? 0) - (r.window?.featureInstructions ?? 0)}), stack ${r.window?.stackBytes} bytes`,
-    );
+  const windows = counted.flatMap((r) =>
+    r.window?.instructions != null && r.window.featureInstructions !== null
+      ? [
+          `${r.target}: ${r.window.instructions} instructions per window (features ${r.window.featureInstructions}, model and conversions ${r.window.instructions - r.window.featureInstructions}), stack ${r.window.stackBytes} bytes`,
+        ]
+      : [],
+  );
   const perWindow = windows.length ? `\nper window (features + model):\n${windows.join("\n")}\n` : "";
-  return `${[line(head), ...rows.map(line)].join("\n")}\n\nper op, instructions:\n${split}\n${perWindow}`;
+  return `${table}\nper op, instructions:\n${split}\n${perWindow}`;
 }
 
 export function registerBench(program: Command): void {
@@ -53,7 +59,7 @@ export function registerBench(program: Command): void {
     .option("--features <file>", "a feature definition: also measure one window (features, then the model)")
     .option(
       "--json",
-      "print one JSON object: targets: [{target, flashBytes, codeBytes, weightBytes, ramBytes, arenaBytes, stackBytes, instructions, macs, instructionsPerMac, layers, window?: {featureInstructions, instructions, stackBytes}}]",
+      "print one JSON object: targets: [{target, flashBytes, codeBytes, weightBytes, ramBytes, arenaBytes, stackBytes, instructions, macs, instructionsPerMac, layers, window?: {featureInstructions, instructions, stackBytes}}], and notice when instructions (then null) could not be counted",
       false,
     )
     .addHelpText(
@@ -73,9 +79,13 @@ export function registerBench(program: Command): void {
           if (features) checkModelInputs(features, m.model.inputs.names, modelFile);
           const results: BenchResult[] = [];
           for (const t of targets) results.push(await benchModel(m, t, { opt: flags.opt, features }));
-          if (flags.json) return printJson({ model: modelFile, targets: results });
+          const notice = results.find((r) => r.notice !== undefined)?.notice;
+          if (flags.json)
+            return printJson({ model: modelFile, targets: results, ...(notice ? { notice } : {}) });
           process.stdout.write(formatBench(results));
-          process.stdout.write("instructions are executed instructions (exact, from QEMU), not cycles\n");
+          if (notice) process.stdout.write(`instructions not counted: ${notice}\n`);
+          else
+            process.stdout.write("instructions are executed instructions (exact, from QEMU), not cycles\n");
         },
       ),
     );

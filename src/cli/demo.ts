@@ -2,7 +2,6 @@
  * `nn2c demo`: the main job on bundled data, end to end: train the digits model, then each later stage
  * of the pipeline on it. Outputs go to out/demo (or --out).
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -19,21 +18,13 @@ import { evaluateQModel } from "../quant/evaluate.js";
 import { serializeQModel } from "../quant/io.js";
 import { quantizeModel } from "../quant/quantize.js";
 import { asciiCurves, svgCurves } from "../report/curves.js";
+import { toolRuns } from "../toolchain/tools.js";
 import { trainFromCsv } from "../train/pipeline.js";
 import { verifyModel } from "../verify/verify.js";
 import { action, fmt, printJson } from "./common.js";
 import { epochProgress } from "./progress.js";
 
 const DEMO_TARGETS = ["cortex-m0", "cortex-m4", "cortex-m55"];
-
-function haveTool(tool: string): boolean {
-  try {
-    execFileSync(tool, ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 export const DIGITS_TRAIN = fileURLToPath(new URL("../../examples/digits/train.csv", import.meta.url));
 export const DIGITS_TEST = fileURLToPath(new URL("../../examples/digits/test.csv", import.meta.url));
@@ -114,7 +105,7 @@ export function registerDemo(program: Command): void {
         const mcu: { target: string; mismatches: number; vectors: number }[] = [];
         let cost: BenchResult | null = null;
         const m = { kind: "quantized" as const, model: q };
-        if (haveTool("arm-none-eabi-gcc") && haveTool("qemu-system-arm")) {
+        if ((await toolRuns("arm-none-eabi-gcc")) && (await toolRuns("qemu-system-arm"))) {
           for (const target of DEMO_TARGETS) {
             const r = await verifyModel(m, { target, data: test, random: 20 });
             mcu.push({ target, mismatches: r.mismatches, vectors: r.vectors });
@@ -158,10 +149,15 @@ export function registerDemo(program: Command): void {
             `flash about ${exported.flashBytes} bytes of weights and constants (plus the code), RAM ${exported.ramBytes} bytes of arena`,
           );
         } else {
+          const instructions =
+            cost.instructions === null || cost.instructionsPerMac === null
+              ? "instructions not counted"
+              : `${cost.instructions} instructions per inference (${cost.instructionsPerMac.toFixed(2)} per MAC)`;
           say(
             `on a Cortex-M4 (gcc -O2): ${cost.codeBytes} B code + ${cost.weightBytes} B weights in flash, ${cost.ramBytes} B RAM, ` +
-              `${cost.stackBytes} B stack, ${cost.instructions} instructions per inference (${cost.instructionsPerMac.toFixed(2)} per MAC)`,
+              `${cost.stackBytes} B stack, ${instructions}`,
           );
+          if (cost.notice) say(`note: ${cost.notice}`);
         }
         say(`C files: ${cDir}/ (digits.h declares digits_predict_float and digits_classify)`);
         const mismatches = verified.mismatches + mcu.reduce((n, r) => n + r.mismatches, 0);

@@ -68,11 +68,20 @@ export interface InstructionCount {
 
 export type CountOptions = Omit<RunOptions, "plugin"> & { markers?: Markers };
 
-/** The folder holding qemu-plugin.h, or undefined. */
+/**
+ * The folder holding qemu-plugin.h, or undefined: $NN2C_QEMU_PLUGIN_INCLUDE when it is set (and only
+ * there, so that a run can be made as on a machine without the header), else the usual folders.
+ */
 export function findPluginHeader(): string | undefined {
   const env = process.env.NN2C_QEMU_PLUGIN_INCLUDE;
-  const dirs = env === undefined || env === "" ? HEADER_DIRS : [env, ...HEADER_DIRS];
+  const dirs = env === undefined || env === "" ? HEADER_DIRS : [env];
   return dirs.find((dir) => existsSync(join(dir, "qemu-plugin.h")));
+}
+
+/** Why instructions cannot be counted on this machine (one line), or undefined when they can. */
+export function icountUnavailable(): string | undefined {
+  if (findPluginHeader() !== undefined) return undefined;
+  return `instruction counts need QEMU's qemu-plugin.h: run '${FETCH_SCRIPT}' as root (it installs it from Debian's qemu source package) or set NN2C_QEMU_PLUGIN_INCLUDE to a folder holding it`;
 }
 
 /**
@@ -81,12 +90,7 @@ export function findPluginHeader(): string | undefined {
  */
 export async function buildIcountPlugin(): Promise<string> {
   const includeDir = findPluginHeader();
-  if (includeDir === undefined) {
-    throw new UsageError(
-      `qemu-plugin.h not found (needed to build the instruction-count plugin): run '${FETCH_SCRIPT}' as root, ` +
-        "which installs it from Debian's qemu source package, or set NN2C_QEMU_PLUGIN_INCLUDE to a folder holding it",
-    );
-  }
+  if (includeDir === undefined) throw new UsageError(icountUnavailable() ?? "qemu-plugin.h not found");
   const header = join(includeDir, "qemu-plugin.h");
   const key = hashOf(await readFile(ICOUNT_SOURCE), await readFile(header));
   const dir = await cachedFolder(`qemu-icount-${key}`, async (partial) => {

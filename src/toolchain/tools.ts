@@ -14,6 +14,8 @@ export const TOOL_PACKAGES: Readonly<Record<string, string>> = {
   "arm-none-eabi-size": "gcc-arm-none-eabi",
   "arm-none-eabi-nm": "gcc-arm-none-eabi",
   "qemu-system-arm": "qemu-system-arm",
+  cmake: "cmake",
+  make: "make",
 };
 
 /** A tool that ran and failed. The message is one line; `stderr` has the tool's full message. */
@@ -36,6 +38,12 @@ export class ToolError extends JobError {
 
 export function formatCommand(argv: readonly string[]): string {
   return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replaceAll("'", "'\\''")}'`)).join(" ");
+}
+
+/** True when `tool args` runs and exits 0 (by default `tool --version`: the tool is installed). */
+export async function toolRuns(tool: string, args: readonly string[] = ["--version"]): Promise<boolean> {
+  const result = await execa(tool, args, { reject: false, stdin: "ignore" });
+  return !result.failed;
 }
 
 export function missingTool(tool: string): UsageError {

@@ -59,12 +59,12 @@ export async function ensureBuilt(): Promise<void> {
 
 export type Run = Result<{ reject: false }>;
 
-/** Runs `nn2c args...`; never throws on a non-zero exit. */
-export function nn2c(args: string[], cwd = ROOT): Promise<Run> {
-  return execa("node", [MAIN, ...args], {
+/** Runs `nn2c args...` (with `env` added to the environment); never throws on a non-zero exit. */
+export function nn2c(args: string[], cwd = ROOT, env: Record<string, string> = {}): Promise<Run> {
+  return execa(process.execPath, [MAIN, ...args], {
     cwd,
     reject: false,
-    env: { NO_COLOR: "1", FORCE_COLOR: "0" },
+    env: { NO_COLOR: "1", FORCE_COLOR: "0", ...env },
   }) as Promise<Run>;
 }
 

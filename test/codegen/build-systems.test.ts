@@ -3,7 +3,6 @@
  * its library target, and a Makefile that includes <name>.mk, both build a program calling the model;
  * the program's answers equal the TypeScript reference.
  */
-import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
@@ -11,18 +10,10 @@ import { describe, expect, it } from "vitest";
 import { renderModel } from "../../src/codegen/export.js";
 import { predictModel } from "../../src/model/predict.js";
 import { predictInteger } from "../../src/quant/intref.js";
+import { requireTools } from "../toolchain/available.js";
 import { exportable, makeModel, type Precision, rowsFor, tempDir } from "./helpers.js";
 
-function present(tool: string): boolean {
-  try {
-    execFileSync(tool, ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const missing = ["cmake", "make", "gcc"].filter((t) => !present(t));
-if (missing.length) console.warn(`skipping the build-system tests: install ${missing.join(", ")}`);
+const tools = await requireTools("build-system output of nn2c export", ["cmake", "make", "gcc"]);
 
 const ROWS = 5;
 
@@ -94,7 +85,7 @@ function expectOutputs(precision: Precision, stdout: string, expected: string): 
   });
 }
 
-describe.skipIf(missing.length > 0)("build-system output of nn2c export", () => {
+describe.skipIf(tools.missing.length > 0)(`build-system output of nn2c export${tools.note}`, () => {
   for (const precision of ["int8", "float32"] as Precision[]) {
     it(`${precision}: a CMake project links the model's library target`, async () => {
       const { dir, expected } = project(precision);

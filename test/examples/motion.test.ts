@@ -29,8 +29,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const out = (f: string) => join(dir, f);
 
 const tools = await requireTools("motion firmware", QEMU);
+const builds = await requireTools("motion firmware builds", [...QEMU, "cmake", "make"]);
 const icount = await requireTools("motion bench", ICOUNT);
-const cmake = (await execa("cmake", ["--version"], { reject: false })).exitCode === 0;
 
 interface Counts {
   windows: number;
@@ -114,8 +114,8 @@ async function run(elf: string, options: { file?: string; stdin?: string }) {
   });
 }
 
-describe.skipIf(tools.missing.length > 0 || !cmake)(
-  `examples › motion: the firmware on the Cortex-M4 (QEMU mps2-an386)${tools.note}${cmake ? "" : " (skipped: install cmake)"}`,
+describe.skipIf(builds.missing.length > 0)(
+  `examples › motion: the firmware on the Cortex-M4 (QEMU mps2-an386)${builds.note}`,
   () => {
     const cmakeElf = out("build-cmake/motion.elf");
     const makeElf = out("build-make/motion.elf");

@@ -19,6 +19,7 @@ import {
   type TableS16,
 } from "../../src/quant/lut.js";
 import { buildSoftmaxTable, runSoftmax, type SoftmaxTable } from "../../src/quant/softmax.js";
+import { requireTools } from "../toolchain/available.js";
 import { ACTIVATIONS, Q15_OUT } from "./functions.js";
 
 const FIRMWARE = resolve(import.meta.dirname, "../../firmware/nn");
@@ -305,59 +306,59 @@ function compare(name: string, got: number[] | undefined, want: number[]): void 
   expect(count, `${name}: ${count} mismatches of ${want.length}; first: ${diffs.join(", ")}`).toBe(0);
 }
 
-async function available(command: string): Promise<boolean> {
-  const result = await execa(command, ["--version"], { reject: false });
-  return result.exitCode === 0;
-}
-
 const work = mkdtempSync(join(tmpdir(), "nn2c-quant-"));
 const sources = KERNELS.map((k) => join(FIRMWARE, "src", `${k}.c`));
 const include = `-I${join(FIRMWARE, "include")}`;
 
-describe("C kernels", async () => {
-  const compilers = [];
-  for (const cc of ["gcc", "clang"]) if (await available(cc)) compilers.push(cc);
-  if (!compilers.includes("gcc")) {
-    console.warn("c_kernels.test.ts: gcc not found, the C differential test is skipped");
-  }
-  const armGcc = await available("arm-none-eabi-gcc");
+const gcc = await requireTools("C kernels with gcc", ["gcc"]);
+const clang = await requireTools("C kernels with clang", ["clang"]);
+const arm = await requireTools("C kernels for Cortex-M", ["gcc-arm-none-eabi"]);
 
+describe("C kernels", () => {
   beforeAll(() => writeFileSync(join(work, "harness.c"), harnessSource()));
   afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-  it.skipIf(!compilers.includes("gcc")).each(compilers)(
-    "equal the TypeScript reference bit for bit (%s, strict warnings, ASan + UBSan)",
-    async (cc) => {
-      const exe = join(work, `harness-${cc}`);
-      await execa(cc, [...STRICT, ...SANITIZE, include, join(work, "harness.c"), ...sources, "-o", exe]);
-      const run = await execa(exe, [], {
-        env: { ASAN_OPTIONS: "detect_leaks=0", UBSAN_OPTIONS: "halt_on_error=1" },
-        maxBuffer: 256 * 1024 * 1024,
-      });
-      const got = new Map<string, number[]>();
-      for (const line of run.stdout.split("\n").filter(Boolean)) {
-        const [name, ...values] = line.trim().split(" ");
-        got.set(name, values.map(Number));
+  for (const [cc, tools] of [
+    ["gcc", gcc],
+    ["clang", clang],
+  ] as const) {
+    it.skipIf(tools.missing.length > 0)(
+      `equal the TypeScript reference bit for bit (${cc}, strict warnings, ASan + UBSan)${tools.note}`,
+      async () => {
+        const exe = join(work, `harness-${cc}`);
+        await execa(cc, [...STRICT, ...SANITIZE, include, join(work, "harness.c"), ...sources, "-o", exe]);
+        const run = await execa(exe, [], {
+          env: { ASAN_OPTIONS: "detect_leaks=0", UBSAN_OPTIONS: "halt_on_error=1" },
+          maxBuffer: 256 * 1024 * 1024,
+        });
+        const got = new Map<string, number[]>();
+        for (const line of run.stdout.split("\n").filter(Boolean)) {
+          const [name, ...values] = line.trim().split(" ");
+          got.set(name, values.map(Number));
+        }
+        for (const [name, want] of expectedLines()) compare(name, got.get(name), want);
+      },
+    );
+  }
+
+  it.skipIf(arm.missing.length > 0)(
+    `compile warning-free for Cortex-M0 and Cortex-M4 (arm-none-eabi-gcc -O2)${arm.note}`,
+    async () => {
+      for (const cpu of ["cortex-m0", "cortex-m4"]) {
+        for (const source of sources) {
+          await execa("arm-none-eabi-gcc", [
+            ...STRICT,
+            `-mcpu=${cpu}`,
+            "-mthumb",
+            "-O2",
+            include,
+            "-c",
+            source,
+            "-o",
+            join(work, "k.o"),
+          ]);
+        }
       }
-      for (const [name, want] of expectedLines()) compare(name, got.get(name), want);
     },
   );
-
-  it.skipIf(!armGcc)("compile warning-free for Cortex-M0 and Cortex-M4 (arm-none-eabi-gcc -O2)", async () => {
-    for (const cpu of ["cortex-m0", "cortex-m4"]) {
-      for (const source of sources) {
-        await execa("arm-none-eabi-gcc", [
-          ...STRICT,
-          `-mcpu=${cpu}`,
-          "-mthumb",
-          "-O2",
-          include,
-          "-c",
-          source,
-          "-o",
-          join(work, "k.o"),
-        ]);
-      }
-    }
-  });
 });

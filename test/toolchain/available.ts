@@ -1,19 +1,10 @@
 /**
- * Which external tools this machine has, for skipping tests that need a missing one. A skip is
- * never silent: the suite's name says what to install and a warning is printed once.
+ * Which external tools this machine has, for skipping tests that need a missing one: the one place the
+ * tests detect tools. A skip is never silent: the suite's name says what to install and a warning is
+ * printed once.
  */
-import { execa } from "execa";
 import { findPluginHeader } from "../../src/toolchain/icount.js";
-
-async function runs(tool: string, args: string[]): Promise<string | undefined> {
-  const r = await execa(tool, args, { reject: false, stdin: "ignore" });
-  return r.failed ? undefined : String(r.stdout).trim();
-}
-
-async function hasNewlib(): Promise<boolean> {
-  const path = await runs("arm-none-eabi-gcc", ["-print-file-name=nano.specs"]);
-  return path?.startsWith("/") ?? false;
-}
+import { toolRuns } from "../../src/toolchain/tools.js";
 
 export interface Requirement {
   /** Empty when everything needed is there; else what to install. */
@@ -27,27 +18,44 @@ const HEADER = "qemu-plugin.h (run firmware/tools/qemu-icount/fetch-header.sh as
 export type Need =
   | "gcc"
   | "clang"
+  | "cmake"
+  | "make"
   | "gcc-arm-none-eabi"
   | "libnewlib-arm-none-eabi"
   | "qemu-system-arm"
   | typeof HEADER;
 
+async function hasNewlib(): Promise<boolean> {
+  // arm-none-eabi-gcc prints the bare name when it cannot find the file
+  return toolRuns("sh", [
+    "-c",
+    "case $(arm-none-eabi-gcc -print-file-name=nano.specs) in /*) ;; *) exit 1;; esac",
+  ]);
+}
+
 const checks: Record<Need, () => Promise<boolean>> = {
-  gcc: async () => (await runs("gcc", ["--version"])) !== undefined,
-  clang: async () => (await runs("clang", ["--version"])) !== undefined,
-  "gcc-arm-none-eabi": async () => (await runs("arm-none-eabi-gcc", ["--version"])) !== undefined,
+  gcc: () => toolRuns("gcc"),
+  clang: () => toolRuns("clang"),
+  cmake: () => toolRuns("cmake"),
+  make: () => toolRuns("make"),
+  "gcc-arm-none-eabi": () => toolRuns("arm-none-eabi-gcc"),
   "libnewlib-arm-none-eabi": hasNewlib,
-  "qemu-system-arm": async () => (await runs("qemu-system-arm", ["--version"])) !== undefined,
+  "qemu-system-arm": () => toolRuns("qemu-system-arm"),
   [HEADER]: async () => findPluginHeader() !== undefined,
 };
 
-/** Checks the named packages; warns once on stderr when some are missing. */
+const known = new Map<Need, Promise<boolean>>();
+
+/** Checks the named packages (each once per test file); warns once on stderr when some are missing. */
 export async function requireTools(suite: string, needs: Need[]): Promise<Requirement> {
   const missing: string[] = [];
-  for (const need of needs) if (!(await checks[need]())) missing.push(need);
+  for (const need of needs) {
+    if (!known.has(need)) known.set(need, checks[need]());
+    if (!(await known.get(need))) missing.push(need);
+  }
   if (missing.length === 0) return { missing, note: "" };
   const note = ` (skipped: install ${missing.join(", ")})`;
-  console.warn(`test/toolchain ${suite}${note}`);
+  console.warn(`${suite}${note}`);
   return { missing, note };
 }
 

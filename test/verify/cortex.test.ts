@@ -3,12 +3,11 @@
  * with the TypeScript reference (float32 within 1e-5); exact, repeatable instruction counts; clear
  * failures for a model that does not fit the board and for an unknown target.
  */
-import { execFileSync } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { benchModel } from "../../src/bench/bench.js";
+import { type BenchResult, benchModel } from "../../src/bench/bench.js";
 import { registerActivation, unregisterActivation } from "../../src/model/activations.js";
 import { serializeModel } from "../../src/model/io.js";
 import type { ModelFile } from "../../src/model/schema.js";
@@ -18,6 +17,7 @@ import { CORTEX_TARGET_NAMES } from "../../src/toolchain/targets.js";
 import { verifyModel } from "../../src/verify/verify.js";
 import { ensureBuilt, MAIN } from "../cli/run.js";
 import { exportable, makeModel, type Precision, tempDir } from "../codegen/helpers.js";
+import { ICOUNT, QEMU, requireTools } from "../toolchain/available.js";
 
 function writeModel(dir: string, name: string, model: ModelFile): string {
   const file = join(dir, name);
@@ -25,20 +25,8 @@ function writeModel(dir: string, name: string, model: ModelFile): string {
   return file;
 }
 
-function present(tool: string): boolean {
-  try {
-    execFileSync(tool, ["--version"], { stdio: "ignore" });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const missing = ["arm-none-eabi-gcc", "qemu-system-arm"].filter((tool) => !present(tool));
-if (missing.length) {
-  console.warn(
-    `skipping the Cortex-M tests: ${missing.join(" and ")} not found (Debian: apt-get install gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm)`,
-  );
-}
+const qemu = await requireTools("verify on Cortex-M under QEMU", QEMU);
+const icount = await requireTools("bench on Cortex-M under QEMU", ICOUNT);
 
 const swish = (x: number) => x / (1 + Math.exp(-x));
 
@@ -60,7 +48,7 @@ function everyActivation(custom: boolean) {
   });
 }
 
-describe.skipIf(missing.length > 0)("verify on Cortex-M under QEMU", () => {
+describe.skipIf(qemu.missing.length > 0)(`verify on Cortex-M under QEMU${qemu.note}`, () => {
   beforeAll(() => registerActivation("swish", swish, (x, y) => y + (1 - y) / (1 + Math.exp(-x))));
   afterAll(() => unregisterActivation("swish"));
 
@@ -80,32 +68,70 @@ describe.skipIf(missing.length > 0)("verify on Cortex-M under QEMU", () => {
     }, 240_000);
   }
 
-  it("counts instructions exactly: two runs give the same numbers, per op too", async () => {
-    const m = exportable(
-      makeModel({
-        inputs: 33,
-        seed: 3,
-        layers: [
-          { units: 17, activation: "relu" },
-          { units: 5, activation: "softmax" },
-        ],
-      }),
-      "int8",
-    );
-    for (const target of ["cortex-m0", "cortex-m4", "cortex-m55"]) {
-      const a = await benchModel(m, target);
-      const b = await benchModel(m, target);
-      expect(b.instructions).toBe(a.instructions);
-      expect(b.layers).toEqual(a.layers);
-      expect(a.macs).toBe(33 * 17 + 17 * 5);
-      expect(a.instructions).toBeGreaterThan(a.macs / 2);
-      expect(a.layers.reduce((s, l) => s + l.instructions, 0)).toBeLessThanOrEqual(a.instructions + 50);
-      expect(a.weightBytes).toBeGreaterThanOrEqual(33 * 17 + 17 * 5);
-      expect(a.ramBytes).toBeGreaterThanOrEqual(33 + 17);
-      expect(a.stackBytes).toBeGreaterThan(0);
-      expect(a.stackBytes).toBeLessThanOrEqual(256);
+  it.skipIf(icount.missing.length > 0)(
+    `counts instructions exactly: two runs give the same numbers, per op too${icount.note}`,
+    async () => {
+      const m = exportable(
+        makeModel({
+          inputs: 33,
+          seed: 3,
+          layers: [
+            { units: 17, activation: "relu" },
+            { units: 5, activation: "softmax" },
+          ],
+        }),
+        "int8",
+      );
+      for (const target of ["cortex-m0", "cortex-m4", "cortex-m55"]) {
+        const a = await benchModel(m, target);
+        const b = await benchModel(m, target);
+        expect(b.instructions).toBe(a.instructions);
+        expect(b.layers).toEqual(a.layers);
+        expect(a.macs).toBe(33 * 17 + 17 * 5);
+        expect(a.instructions).toBeGreaterThan(a.macs / 2);
+        expect(a.layers.reduce((s, l) => s + (l.instructions ?? Number.NaN), 0)).toBeLessThanOrEqual(
+          (a.instructions ?? Number.NaN) + 50,
+        );
+        expect(a.weightBytes).toBeGreaterThanOrEqual(33 * 17 + 17 * 5);
+        expect(a.ramBytes).toBeGreaterThanOrEqual(33 + 17);
+        expect(a.stackBytes).toBeGreaterThan(0);
+        expect(a.stackBytes).toBeLessThanOrEqual(256);
+      }
+    },
+    120_000,
+  );
+
+  it("nn2c bench without qemu-plugin.h: flash, RAM and stack, no instruction counts, and what they need", async () => {
+    await ensureBuilt();
+    const dir = tempDir("nn2c-cortex-");
+    const empty = join(dir, "no-header");
+    mkdirSync(empty);
+    const q = exportable(makeModel({ inputs: 5, layers: [{ units: 3, activation: "softmax" }] }), "int8");
+    const file = join(dir, "m.q.json");
+    writeFileSync(file, serializeQModel(q.model as QModel));
+    const env = { NN2C_QEMU_PLUGIN_INCLUDE: empty };
+    const r = await execa("node", [MAIN, "bench", file, "-t", "cortex-m4", "cortex-m0", "--json"], {
+      reject: false,
+      env,
+    });
+    expect(r.stderr).toBe("");
+    const out = JSON.parse(r.stdout) as { targets: BenchResult[]; notice: string };
+    expect(out.notice).toMatch(/instruction counts need QEMU's qemu-plugin\.h/);
+    for (const t of out.targets) {
+      expect(t.instructions).toBeNull();
+      expect(t.instructionsPerMac).toBeNull();
+      expect(t.layers.map((l) => l.instructions)).toEqual([null, null]);
+      expect(t.stackBytes).toBeGreaterThan(0);
+      expect(t.codeBytes).toBeGreaterThan(100);
+      expect(t.weightBytes).toBeGreaterThanOrEqual(15);
     }
-  }, 120_000);
+    const text = await execa("node", [MAIN, "bench", file, "-t", "cortex-m4"], { reject: false, env });
+    expect(text.exitCode).toBe(0);
+    expect(text.stdout).toMatch(/^cortex-m4 .* - +15 +-$/m);
+    expect(text.stdout.trimEnd().split("\n").at(-1)).toMatch(
+      /^instructions not counted: instruction counts need/,
+    );
+  });
 
   it("refuses a model too large for the board, with the sizes, before QEMU runs", async () => {
     await ensureBuilt();
