@@ -5,9 +5,9 @@
  */
 import { UsageError } from "../errors.js";
 import { runDense } from "./dense.js";
-import { applyTableS8, evalTableS16, type TableS8, type TableS16 } from "./lut.js";
+import { applyTableS8, evalTableS16 } from "./lut.js";
 import { CODE_RANGE, type QModel, type QOp } from "./schema.js";
-import { runSoftmax, type SoftmaxTable } from "./softmax.js";
+import { runSoftmax } from "./softmax.js";
 
 const f = Math.fround;
 
@@ -45,15 +45,14 @@ export function runOp(tables: QModel["tables"], op: QOp, q: ArrayLike<number>, o
     runDense(op, q, out);
     return;
   }
+  // the loader checked that the table is of the kind the op and the precision need (check.ts)
   const table = tables[op.table];
-  if (op.kind === "softmax") {
-    runSoftmax(table as unknown as SoftmaxTable, q, op.width, out);
-    return;
-  }
-  if (table.kind === "table_s8") {
-    for (let i = 0; i < op.width; i++) out[i] = applyTableS8(table as unknown as TableS8, q[i]);
+  if (table.kind === "softmax_s8" || table.kind === "softmax_s16") {
+    runSoftmax(table, q, op.width, out);
+  } else if (table.kind === "table_s8") {
+    for (let i = 0; i < op.width; i++) out[i] = applyTableS8(table, q[i]);
   } else {
-    for (let i = 0; i < op.width; i++) out[i] = evalTableS16(table as unknown as TableS16, q[i]);
+    for (let i = 0; i < op.width; i++) out[i] = evalTableS16(table, q[i]);
   }
 }
 

@@ -3,6 +3,7 @@ import { UsageError } from "../errors.js";
 import { readJsonFile, stringifyJson, validate } from "../files.js";
 import { parseModel } from "../model/io.js";
 import { MODEL_FORMAT, type ModelFile } from "../model/schema.js";
+import { checkQModel } from "./check.js";
 import { QMODEL_FORMAT, QMODEL_VERSION, type QModel, qmodelSchema } from "./schema.js";
 
 export function parseQModel(data: unknown, file = "<qmodel>"): QModel {
@@ -16,7 +17,7 @@ export function parseQModel(data: unknown, file = "<qmodel>"): QModel {
       `${file}: quantized model version ${String(head.version)} is not supported (this nn2c reads version ${QMODEL_VERSION})`,
     );
   }
-  return validate(qmodelSchema, data, file);
+  return checkQModel(validate(qmodelSchema, data, file), file);
 }
 
 export function loadQModel(file: string): QModel {

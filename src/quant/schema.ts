@@ -5,6 +5,7 @@
  * the C generator read, so the two cannot drift apart.
  */
 import { z } from "zod";
+import { float32, positiveFloat32 } from "../values.js";
 
 export const QMODEL_FORMAT = "nn2c-qmodel";
 export const QMODEL_VERSION = 1;
@@ -13,10 +14,7 @@ export type Precision = "int8" | "int16";
 
 const int = z.number().int();
 const finite = z.number().refine(Number.isFinite, "expected a finite number");
-const quant = z.strictObject({
-  scale: finite.refine((v) => v > 0, "expected a positive scale"),
-  zeroPoint: int,
-});
+const quant = z.strictObject({ scale: positiveFloat32, zeroPoint: int });
 
 const denseOp = z.strictObject({
   kind: z.literal("dense"),
@@ -30,7 +28,7 @@ const denseOp = z.strictObject({
   /** [units][inputs] int8, symmetric per output channel */
   weights: z.array(z.array(int.min(-127).max(127))),
   /** per-channel weight scales (documentation: the integers above times these are the float weights) */
-  weightScales: z.array(finite),
+  weightScales: z.array(finite.refine((v) => v > 0, "expected a positive scale")),
   /** bias in accumulator units (input scale × weight scale), input zero point folded in */
   bias: z.array(int),
   /** s32: requantize with a 31-bit multiplier; s64: 64-bit accumulator and a 16-bit multiplier */
@@ -67,8 +65,42 @@ const softmaxOp = z.strictObject({
   table: int.nonnegative(),
 });
 
-/** Tables are checked by their builders; here their shape is only loosely validated. */
-const table = z.looseObject({ kind: z.string(), entries: z.array(int) });
+/** The tables, field for field (src/quant/lut.ts and softmax.ts); their values are checked in check.ts. */
+const tableS8 = z.strictObject({
+  kind: z.literal("table_s8"),
+  input: quant,
+  output: quant,
+  entries: z.array(int),
+});
+const tableS16 = z.strictObject({
+  kind: z.literal("table_s16"),
+  input: quant,
+  output: quant,
+  symmetric: z.boolean(),
+  mirror: int,
+  codeLo: int,
+  codeHi: int,
+  lowOut: int,
+  highOut: int,
+  zoneStart: z.array(int),
+  zoneKnot: z.array(int),
+  zoneLog2: z.array(int),
+  shift: int,
+  rounding: int,
+  outBase: int,
+  entries: z.array(int),
+});
+const softmaxS8 = z.strictObject({
+  kind: z.literal("softmax_s8"),
+  inputScale: positiveFloat32,
+  entries: z.array(int),
+});
+const softmaxS16 = z.strictObject({
+  kind: z.literal("softmax_s16"),
+  inputScale: positiveFloat32,
+  entries: z.array(int),
+});
+const table = z.discriminatedUnion("kind", [tableS8, tableS16, softmaxS8, softmaxS16]);
 
 const errorStat = z.strictObject({
   op: int,
@@ -86,12 +118,16 @@ export const qmodelSchema = z.strictObject({
   /** sha256 of the float model file's bytes */
   sourceHash: z.string(),
   task: z.enum(["classification", "regression"]),
-  inputs: z.strictObject({ names: z.array(z.string()).min(1), mean: z.array(finite), std: z.array(finite) }),
+  inputs: z.strictObject({
+    names: z.array(z.string()).min(1),
+    mean: z.array(float32),
+    std: z.array(positiveFloat32),
+  }),
   output: z.strictObject({
     label: z.string(),
     classes: z.array(z.string()).optional(),
-    mean: finite.optional(),
-    std: finite.optional(),
+    mean: float32.optional(),
+    std: positiveFloat32.optional(),
     /** probabilities (softmax or sigmoid), logits (argmax-only mode), or regression values */
     kind: z.enum(["probabilities", "logits", "values"]),
   }),
@@ -124,6 +160,7 @@ export type QOp = QModel["ops"][number];
 export type DenseQOp = Extract<QOp, { kind: "dense" }>;
 export type TableQOp = Extract<QOp, { kind: "table" }>;
 export type SoftmaxQOp = Extract<QOp, { kind: "softmax" }>;
+export type QTable = QModel["tables"][number];
 
 export const CODE_RANGE: Record<Precision, { lo: number; hi: number }> = {
   int8: { lo: -128, hi: 127 },
