@@ -30,3 +30,18 @@ export function clipList(items: readonly string[], max = 10): string {
   const shown = items.slice(0, max).map((item) => clip(item, 40));
   return items.length > max ? `${shown.join(", ")}, ... (${items.length} in all)` : shown.join(", ");
 }
+
+/** The first name that appears twice, or undefined. */
+export function repeated(names: readonly string[]): string | undefined {
+  const seen = new Set<string>();
+  for (const name of names) {
+    if (seen.has(name)) return name;
+    seen.add(name);
+  }
+  return undefined;
+}
+
+/** The message for a list of names with a repeated one (names index the outputs, the columns). */
+export function repeatedMessage(name: string, names: readonly string[]): string {
+  return `'${clip(name, 40)}' appears twice (${clipList(names)}): expected distinct names`;
+}

@@ -4,6 +4,7 @@
  * task, training settings and metrics, seed.
  */
 import { z } from "zod";
+import { float32, positiveFloat32, repeated, repeatedMessage } from "../values.js";
 import { ACTIVATION_NAME } from "./activations.js";
 
 export const MODEL_FORMAT = "nn2c-model";
@@ -16,17 +17,17 @@ const denseLayer = z.strictObject({
   kind: z.literal("dense"),
   units: positiveInt,
   activation: z.string().regex(ACTIVATION_NAME),
-  alpha: finite.optional(),
+  alpha: float32.optional(),
   l2: z.number().nonnegative().optional(),
   /** [units][inputs], float32 values */
-  weights: z.array(z.array(finite)),
-  bias: z.array(finite),
+  weights: z.array(z.array(float32)),
+  bias: z.array(float32),
 });
 
 const activationLayer = z.strictObject({
   kind: z.literal("activation"),
   activation: z.string().regex(ACTIVATION_NAME),
-  alpha: finite.optional(),
+  alpha: float32.optional(),
 });
 
 const metricsSchema = z.record(z.string(), finite);
@@ -39,16 +40,16 @@ export const modelSchema = z
     task: z.enum(["classification", "regression"]),
     inputs: z.strictObject({
       names: z.array(z.string()).min(1),
-      mean: z.array(finite),
-      std: z.array(finite.refine((v) => v > 0, "expected a positive number")),
+      mean: z.array(float32),
+      std: z.array(positiveFloat32),
     }),
     output: z.strictObject({
       label: z.string(),
       /** class names, index = class id (classification) */
       classes: z.array(z.string()).optional(),
       /** regression targets are standardised for training: value = output * std + mean */
-      mean: finite.optional(),
-      std: finite.optional(),
+      mean: float32.optional(),
+      std: positiveFloat32.optional(),
     }),
     layers: z.array(z.discriminatedUnion("kind", [denseLayer, activationLayer])).min(1),
     training: z.strictObject({
@@ -76,6 +77,14 @@ export const modelSchema = z
         path: ["inputs"],
         message: `mean and std need ${n} values, one per input`,
       });
+    }
+    for (const [path, names] of [
+      [["inputs", "names"], m.inputs.names],
+      [["output", "classes"], m.output.classes ?? []],
+    ] as const) {
+      const twice = repeated(names);
+      if (twice !== undefined)
+        ctx.addIssue({ code: "custom", path: [...path], message: repeatedMessage(twice, names) });
     }
     let width = n;
     m.layers.forEach((layer, k) => {

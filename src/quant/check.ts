@@ -9,7 +9,7 @@
  * op and the field.
  */
 import { UsageError } from "../errors.js";
-import { clip, clipList } from "../values.js";
+import { clip, repeated, repeatedMessage } from "../values.js";
 import { INT32_MAX, roundingMulShiftU } from "./fixedpoint.js";
 import type { QuantParams } from "./lut.js";
 import {
@@ -107,7 +107,8 @@ export function checkQModel(q: QModel, file: string): QModel {
         `has ${classes?.length ?? 0} names: expected ${expected} for ${width} outputs`,
       );
   }
-  if (classes) checkUnique(top, "output.classes", classes);
+  const twice = repeated(classes ?? []);
+  if (twice !== undefined) top.fail("output.classes", repeatedMessage(twice, classes ?? []));
   q.luts.forEach((l, i) => {
     top.range(`luts[${i}].table`, l.table, 0, q.tables.length - 1, "the index of a table");
   });
@@ -115,20 +116,6 @@ export function checkQModel(q: QModel, file: string): QModel {
     top.range(`layerErrors[${i}].op`, e.op, 0, q.ops.length - 1, "the index of an op");
   });
   return q;
-}
-
-/** Refuses a list of names with a repeated one (class names index the outputs). */
-export function checkUnique(
-  at: { fail(field: string, message: string): never },
-  field: string,
-  names: string[],
-) {
-  const seen = new Set<string>();
-  for (const name of names) {
-    if (seen.has(name))
-      at.fail(field, `names '${clip(name, 40)}' twice (${clipList(names)}): expected distinct names`);
-    seen.add(name);
-  }
 }
 
 /** Checks one op whose input has `width` values; returns its output width. */

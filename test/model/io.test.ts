@@ -159,7 +159,25 @@ describe("loadModel rejects", () => {
     const file = variant("std", (m) => {
       m.inputs.std[2] = 0;
     });
-    expect(loadError(file)).toBe("inputs.std[2]: expected a positive number");
+    expect(loadError(file)).toBe("inputs.std[2]: expected a positive float32 number (at least 1.18e-38)");
+  });
+
+  it("a weight beyond float32, which the C would store as an infinity", () => {
+    const file = variant("huge", (m) => {
+      m.layers[0].weights[0][1] = 1e39;
+    });
+    expect(loadError(file)).toBe("layers[0].weights[0][1]: expected a finite float32 number");
+  });
+
+  it("duplicate class names or input names, naming the model's field", () => {
+    const classes = variant("duplicate-classes", (m) => {
+      m.output.classes[2] = m.output.classes[0];
+    });
+    expect(loadError(classes)).toMatch(/^output\.classes: '.+' appears twice \(.+\): expected distinct names$/);
+    const names = variant("duplicate-names", (m) => {
+      m.inputs.names[1] = m.inputs.names[0];
+    });
+    expect(loadError(names)).toMatch(/^inputs\.names: '.+' appears twice/);
   });
 
   it("standardisation of the wrong length", () => {

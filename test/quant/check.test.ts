@@ -300,7 +300,7 @@ describe("checkQModel › refusals name the file, the op and the field", () => {
       tampered(q8, (t) => {
         t.output.classes = ["a", "b", "a"];
       }),
-      "the model: output.classes names 'a' twice (a, b, a): expected distinct names",
+      "the model: output.classes 'a' appears twice (a, b, a): expected distinct names",
     );
   });
 });
