@@ -4,6 +4,8 @@
  */
 import { InvalidArgumentError } from "commander";
 import { JobError, UsageError } from "../errors.js";
+import { MAX_TENSOR_VALUES } from "../limits.js";
+import { clip } from "../values.js";
 
 /** Wraps a command's action: UsageError → exit 2, JobError → exit 1, one line on stderr, no stack. */
 export function action<A extends unknown[]>(
@@ -48,9 +50,13 @@ export function layersArg(value: string): number[] {
     const v = Number(part.trim());
     if (!(Number.isInteger(v) && v > 0)) {
       throw new InvalidArgumentError(
-        `expected comma-separated positive widths such as 32,16, got '${part.trim()}'`,
+        `expected comma-separated positive widths such as 32,16, got '${clip(part.trim(), 40)}'`,
       );
     }
+    if (v > MAX_TENSOR_VALUES)
+      throw new InvalidArgumentError(
+        `width ${v}: at most ${MAX_TENSOR_VALUES} values per layer (no microcontroller holds a larger one)`,
+      );
     return v;
   });
 }

@@ -2,7 +2,6 @@
  * `nn2c demo`: the main job on bundled data, end to end: train the digits model, then each later stage
  * of the pipeline on it. Outputs go to out/demo (or --out).
  */
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Command } from "commander";
@@ -10,7 +9,7 @@ import { type BenchResult, benchModel } from "../bench/bench.js";
 import { renderModel, writeOutputs } from "../codegen/export.js";
 import { loadDataset } from "../data/dataset.js";
 import { JobError } from "../errors.js";
-import { writeFileAtomic } from "../files.js";
+import { checkOutputFolder, writeFileAtomic, writeFilesAtomic } from "../files.js";
 import { inspectModel } from "../model/inspect.js";
 import { serializeModel } from "../model/io.js";
 import { datasetSchema, evaluateModel } from "../model/predict.js";
@@ -34,11 +33,12 @@ export function registerDemo(program: Command): void {
     .command("demo")
     .description("run the whole pipeline on the bundled digits data (8x8 handwritten digits, 10 classes)")
     .option("--out <dir>", "folder for the outputs", "out/demo")
+    .option("--force", "write into a folder that holds files nn2c did not write", false)
     .option("--json", "print one JSON object with the summary", false)
     .option("-q, --quiet", "no progress or chart", false)
     .action(
-      action(async (flags: { out: string; json: boolean; quiet: boolean }) => {
-        mkdirSync(flags.out, { recursive: true });
+      action(async (flags: { out: string; force: boolean; json: boolean; quiet: boolean }) => {
+        checkOutputFolder(flags.out, flags.force, "--out");
         const modelFile = join(flags.out, "digits.json");
         const qmodelFile = join(flags.out, "digits.int8.json");
         const reportFile = join(flags.out, "digits-training.svg");
@@ -61,8 +61,10 @@ export function registerDemo(program: Command): void {
             progress.stop();
           }
         })();
-        writeFileAtomic(modelFile, serializeModel(result.model));
-        writeFileAtomic(reportFile, svgCurves(result.history, "nn2c demo: digits"));
+        writeFilesAtomic([
+          { file: modelFile, content: serializeModel(result.model) },
+          { file: reportFile, content: svgCurves(result.history, "nn2c demo: digits") },
+        ]);
         if (!flags.json) {
           process.stdout.write(`${result.summary}\n\n`);
           if (!flags.quiet)
@@ -86,7 +88,7 @@ export function registerDemo(program: Command): void {
         const floatAcc = evaluateModel(result.model, test).accuracy ?? 0;
         const intAcc = evaluateQModel(q, test).accuracy ?? 0;
         say(`2. quantized to int8: ${qmodelFile}`);
-        // 3. export C
+        // 3. export C (into --out, checked above)
         const exported = writeOutputs(
           renderModel({ kind: "quantized", model: q }, { name: "digits" }),
           cDir,

@@ -2,7 +2,7 @@
 import type { Command } from "commander";
 import { loadFeatures, STATISTICS } from "../features/definition.js";
 import { featuresCsv, readRawSamples, windowFeatures } from "../features/windows.js";
-import { checkOverwrite, writeFileAtomic } from "../files.js";
+import { checkOutputs, writeFileAtomic } from "../files.js";
 import { action, printJson } from "./common.js";
 
 export function registerFeatures(program: Command): void {
@@ -46,10 +46,22 @@ export function registerFeatures(program: Command): void {
         ) => {
           const def = loadFeatures(defFile);
           // ours: a CSV whose header row is this definition's feature names
-          checkOverwrite(
-            flags.output,
-            flags.force,
-            (t) => t.startsWith(`${def.names.join(",")},`) || t.startsWith(`${def.names.join(",")}\n`),
+          checkOutputs(
+            [
+              {
+                file: flags.output,
+                flag: "-o",
+                isOurs: (t) =>
+                  t.startsWith(`${def.names.join(",")},`) || t.startsWith(`${def.names.join(",")}\n`),
+              },
+            ],
+            {
+              force: flags.force,
+              inputs: [
+                { file: defFile, what: "feature definition" },
+                { file: rawFile, what: "raw samples" },
+              ],
+            },
           );
           const raw = readRawSamples(def, rawFile);
           const f = windowFeatures(def, raw, flags.stream);

@@ -1,42 +1,100 @@
-/** `nn2c inspect MODEL`: layers, parameters, MACs and weight bytes per precision. */
+/** `nn2c inspect MODEL`: a float model's layers, parameters, MACs and weight bytes, or an integer program's ops. */
 import type { Command } from "commander";
-import { inspectModel } from "../model/inspect.js";
-import { loadModel } from "../model/io.js";
+import { inspectModel, type ModelInfo } from "../model/inspect.js";
+import { inspectQModel, type QModelInfo } from "../quant/inspect.js";
+import { loadAnyModel } from "../quant/io.js";
 import { action, printJson } from "./common.js";
+
+/** Columns padded to their widest cell; the columns from `right` on are right-aligned. */
+export function table(rows: string[][], right: number): string {
+  const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
+  return rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c >= right ? cell.padStart(w[c]) : cell.padEnd(w[c])))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n");
+}
+
+function floatText(info: ModelInfo): string {
+  const rows = [["#", "layer", "activation", "in", "out", "params", "MACs"]];
+  for (const l of info.layers) {
+    rows.push([
+      String(l.index),
+      l.kind,
+      l.activation,
+      String(l.inputs),
+      String(l.outputs),
+      String(l.params),
+      String(l.macs),
+    ]);
+  }
+  const b = info.weightBytes;
+  return (
+    `${info.task} model: ${info.inputs} inputs -> ${info.outputs} outputs` +
+    (info.classes ? ` (classes: ${info.classes.join(", ")})` : "") +
+    `\n${table(rows, 3)}\n` +
+    `params ${info.params}, MACs per inference ${info.macs}\n` +
+    `weight bytes: float32 ${b.float32}, int8 ${b.int8}, int16 ${b.int16}\n`
+  );
+}
+
+const quant = (q: { scale: number; zeroPoint: number }) => `${q.scale.toPrecision(4)} / ${q.zeroPoint}`;
+
+function integerText(info: QModelInfo): string {
+  const rows = [
+    ["#", "op", "activation", "in", "out", "in scale / zp", "out scale / zp", "acc", "MACs", "bytes"],
+  ];
+  for (const op of info.ops) {
+    rows.push([
+      String(op.index),
+      op.kind,
+      op.activation,
+      String(op.inputs),
+      String(op.outputs),
+      quant(op.input),
+      quant(op.output),
+      op.accumulator ?? `table ${op.table}`,
+      String(op.macs),
+      String(op.bytes),
+    ]);
+  }
+  const tables = info.tables.map(
+    (t) =>
+      `table ${t.index}: ${t.kind} (${t.activation}), ${t.entries} entries, ${t.bytes} bytes, max error ${t.maxErrorLsb.toFixed(3)} LSB, mean ${t.meanErrorLsb.toFixed(3)} LSB`,
+  );
+  const b = info.bytes;
+  return (
+    `${info.precision} integer program, ${info.task}: ${info.inputs} inputs -> ${info.outputs} outputs (${info.outputKind})` +
+    (info.classes ? ` (classes: ${info.classes.join(", ")})` : "") +
+    `\ninput quantization: scale ${info.input.scale.toPrecision(6)}, zero point ${info.input.zeroPoint}; output: scale ${info.outputQuant.scale.toPrecision(6)}, zero point ${info.outputQuant.zeroPoint}` +
+    `\n${table(rows, 3)}\n` +
+    (tables.length ? `${tables.join("\n")}\n` : "") +
+    `params ${info.params}, MACs per inference ${info.macs}\n` +
+    `constant bytes: weights ${b.weights}, biases ${b.bias}, requantization ${b.requantization}, tables ${b.table}, parameter structs ${b.parameters}; total ${b.total}\n` +
+    `activation arena: ${info.arenaBytes} bytes\n`
+  );
+}
 
 export function registerInspect(program: Command): void {
   program
     .command("inspect")
-    .description("show a model's layers, parameters, MACs and weight bytes per precision")
-    .argument("<model>", "model file")
-    .option("--json", "print one JSON object: layers, params, macs, weightBytes", false)
+    .description("show a float model's layers, or an integer program's ops, tables and bytes")
+    .argument("<model>", "model file (float or quantized)")
+    .option(
+      "--json",
+      "print one JSON object: float: layers, params, macs, weightBytes; quantized: ops, tables, params, macs, bytes, arenaBytes",
+      false,
+    )
     .action(
       action((modelFile: string, flags: { json: boolean }) => {
-        const info = inspectModel(loadModel(modelFile));
+        const any = loadAnyModel(modelFile);
+        const info = any.kind === "float" ? inspectModel(any.model) : inspectQModel(any.model);
         if (flags.json) return printJson(info);
-        const rows = [["#", "layer", "activation", "in", "out", "params", "MACs"]];
-        for (const l of info.layers) {
-          rows.push([
-            String(l.index),
-            l.kind,
-            l.activation,
-            String(l.inputs),
-            String(l.outputs),
-            String(l.params),
-            String(l.macs),
-          ]);
-        }
-        const w = rows[0].map((_, c) => Math.max(...rows.map((r) => r[c].length)));
-        const lines = rows.map((r) =>
-          r.map((cell, c) => (c >= 3 ? cell.padStart(w[c]) : cell.padEnd(w[c]))).join("  "),
-        );
-        const b = info.weightBytes;
         process.stdout.write(
-          `${info.task} model: ${info.inputs} inputs -> ${info.outputs} outputs` +
-            (info.classes ? ` (classes: ${info.classes.join(", ")})` : "") +
-            `\n${lines.join("\n")}\n` +
-            `params ${info.params}, MACs per inference ${info.macs}\n` +
-            `weight bytes: float32 ${b.float32}, int8 ${b.int8}, int16 ${b.int16}\n`,
+          any.kind === "float" ? floatText(info as ModelInfo) : integerText(info as QModelInfo),
         );
       }),
     );

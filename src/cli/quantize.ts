@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { loadDataset } from "../data/dataset.js";
-import { checkOverwrite, hasJsonFormat, writeFileAtomic } from "../files.js";
+import { checkOutputs, hasJsonFormat, writeFileAtomic } from "../files.js";
 import { loadModel } from "../model/io.js";
 import { datasetSchema, evaluateModel } from "../model/predict.js";
 import { compareWithFloat, evaluateQModel } from "../quant/evaluate.js";
@@ -48,7 +48,14 @@ export function registerQuantize(program: Command): void {
     .option("--json", "print one JSON object: precision, luts, layerErrors, accuracy", false)
     .action(
       action((modelFile: string, flags: QuantizeFlags) => {
-        checkOverwrite(flags.output, flags.force, (t) => hasJsonFormat(t, QMODEL_FORMAT));
+        checkOutputs([{ file: flags.output, flag: "-o", isOurs: (t) => hasJsonFormat(t, QMODEL_FORMAT) }], {
+          force: flags.force,
+          inputs: [
+            { file: modelFile, what: "float model" },
+            { file: flags.calibration, what: "calibration data" },
+            ...(flags.test === undefined ? [] : [{ file: flags.test, what: "test data" }]),
+          ],
+        });
         const model = loadModel(modelFile);
         const schema = datasetSchema(model);
         const cal = loadDataset(flags.calibration, { schema, labelOptional: true });

@@ -1,10 +1,10 @@
 /** `nn2c train DATA -o MODEL`: trains a model on a CSV file and writes the model file. */
 import type { Command } from "commander";
 import { Option } from "commander";
-import { checkOverwrite, hasJsonFormat, writeFileAtomic } from "../files.js";
+import { checkOutputs, hasJsonFormat, writeFilesAtomic } from "../files.js";
 import { serializeModel } from "../model/io.js";
 import { MODEL_FORMAT } from "../model/schema.js";
-import { asciiCurves, svgCurves } from "../report/curves.js";
+import { asciiCurves, isSvgReport, svgCurves } from "../report/curves.js";
 import { type SplitMetrics, trainFromCsv } from "../train/pipeline.js";
 import { action, fmt, intArg, layersArg, numberArg, printJson } from "./common.js";
 import { epochProgress } from "./progress.js";
@@ -101,9 +101,21 @@ Example:
     )
     .action(
       action((data: string, flags: TrainFlags) => {
-        checkOverwrite(flags.output, flags.force, (t) => hasJsonFormat(t, MODEL_FORMAT));
-        if (flags.report)
-          checkOverwrite(flags.report, flags.force, (t) => t.includes("<svg") && t.includes("epoch ("));
+        checkOutputs(
+          [
+            { file: flags.output, flag: "-o", isOurs: (t) => hasJsonFormat(t, MODEL_FORMAT) },
+            ...(flags.report === undefined
+              ? []
+              : [{ file: flags.report, flag: "--report", isOurs: isSvgReport }]),
+          ],
+          {
+            force: flags.force,
+            inputs: [
+              { file: data, what: "training data" },
+              ...(flags.test === undefined ? [] : [{ file: flags.test, what: "test data" }]),
+            ],
+          },
+        );
         const progress = epochProgress(flags.quiet || (flags.json && !process.stderr.isTTY));
         let result: ReturnType<typeof trainFromCsv>;
         try {
@@ -111,8 +123,12 @@ Example:
         } finally {
           progress.stop();
         }
-        writeFileAtomic(flags.output, serializeModel(result.model));
-        if (flags.report) writeFileAtomic(flags.report, svgCurves(result.history, `nn2c train ${data}`));
+        writeFilesAtomic([
+          { file: flags.output, content: serializeModel(result.model) },
+          ...(flags.report === undefined
+            ? []
+            : [{ file: flags.report, content: svgCurves(result.history, `nn2c train ${data}`) }]),
+        ]);
         if (flags.json) {
           printJson({
             model: flags.output,

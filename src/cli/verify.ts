@@ -4,6 +4,7 @@ import { loadDataset } from "../data/dataset.js";
 import { JobError } from "../errors.js";
 import { checkModelInputs, loadFeatures } from "../features/definition.js";
 import { readRawSamples } from "../features/windows.js";
+import { checkOutputFolder } from "../files.js";
 import { datasetSchema } from "../model/predict.js";
 import { parseTargets, TARGET_NAMES } from "../toolchain/targets.js";
 import { type VerifyResult, verifyModel } from "../verify/verify.js";
@@ -17,6 +18,7 @@ interface VerifyFlags extends PrecisionFlags {
   sanitize: boolean;
   templates?: string;
   keep?: string;
+  force: boolean;
   features?: string;
   json: boolean;
 }
@@ -61,6 +63,7 @@ export function registerVerify(program: Command): void {
     .option("--no-sanitize", "compile the host harness without AddressSanitizer and UBSan")
     .option("--templates <dir>", "render from a modified copy of the templates folder")
     .option("--keep <dir>", "keep the generated C and harness in this folder")
+    .option("--force", "with --keep: write into a folder that holds files nn2c did not write", false)
     .option(
       "--json",
       "print one JSON object: target, vectors, mismatches, maxAbsDiff, accuracy (and windows with --features)",
@@ -69,6 +72,7 @@ export function registerVerify(program: Command): void {
     .action(
       action(async (modelFile: string, flags: VerifyFlags) => {
         const targets = parseTargets([flags.target], { allowHost: true });
+        if (flags.keep !== undefined) checkOutputFolder(flags.keep, flags.force, "--keep");
         const features = flags.features === undefined ? undefined : loadFeatures(flags.features);
         const m = resolveExportable(modelFile, flags);
         if (features) checkModelInputs(features, m.model.inputs.names, modelFile);

@@ -15,7 +15,11 @@ import { planBuffers } from "./plan.js";
 
 export type ExportPrecision = "float32" | "int8" | "int16";
 
+/** What a constant array holds, for the byte counts of inspect. */
+export type Section = "weights" | "bias" | "requantization" | "table";
+
 export interface ArrayView {
+  section: Section;
   comment: string;
   ctype: string;
   name: string;
@@ -306,6 +310,7 @@ function emitOp(
     const realW = op.weights.flatMap((row, o) => row.map((w) => w * op.weightScales[o]));
     const arrays: ArrayView[] = [
       {
+        section: "weights",
         comment: `weights: s8 [${op.units}][${op.inputs}] in the blocked layout of nn.h (groups of 4 rows, chunks of 16 inputs: nn_dense_weight_index), per output channel scales ${range(op.weightScales)}, real values ${range(realW)}`,
         ctype: "int8_t",
         name: `${id}_weights`,
@@ -313,6 +318,7 @@ function emitOp(
         rows: blockedWeightRows(op.weights),
       },
       {
+        section: "bias",
         comment: `bias: ${s64 ? "s64" : "s32"} in accumulator units, input zero point ${op.input.zeroPoint} folded in; |accumulator| <= ${op.accumulatorBound}`,
         ctype: s64 ? "int64_t" : "int32_t",
         name: `${id}_bias`,
@@ -323,6 +329,7 @@ function emitOp(
         ),
       },
       {
+        section: "requantization",
         comment: `requantization multipliers (${s64 ? "16-bit, nn_requantize_s64" : "31-bit, nn_requantize"}) and shifts`,
         ctype: "int32_t",
         name: `${id}_mult`,
@@ -330,6 +337,7 @@ function emitOp(
         rows: rows(op.mult.map(int), 8),
       },
       {
+        section: "requantization",
         comment: "",
         ctype: "int32_t",
         name: `${id}_shift`,
@@ -340,6 +348,7 @@ function emitOp(
     if (op.negMult && op.negShift) {
       arrays.push(
         {
+          section: "requantization",
           comment: "leaky relu: multipliers and shifts for negative accumulators",
           ctype: "int32_t",
           name: `${id}_neg_mult`,
@@ -347,6 +356,7 @@ function emitOp(
           rows: rows(op.negMult.map(int), 8),
         },
         {
+          section: "requantization",
           comment: "",
           ctype: "int32_t",
           name: `${id}_neg_shift`,
@@ -395,6 +405,7 @@ function emitOp(
     files.add(`${kernel}.c`);
     if (first) {
       arrays.push({
+        section: "table",
         comment:
           t.kind === "softmax_s8"
             ? `softmax exp table: exp_q20[d] = round(2^20 exp(-${t.inputScale.toPrecision(6)} d)), d = 0..255`
@@ -414,6 +425,7 @@ function emitOp(
     files.add("nn_table_s8.c");
     if (first) {
       arrays.push({
+        section: "table",
         comment: `${op.activation}, 256 entries, s8 in ${quant(t.input)} -> s8 out ${quant(t.output)}`,
         ctype: "int8_t",
         name: tname,
@@ -427,6 +439,7 @@ function emitOp(
     files.add("nn_table_s16.c");
     if (first) {
       arrays.push({
+        section: "table",
         comment: `${op.activation}, ${t.entries.length} knots (linear interpolation), s16 in ${quant(t.input)} -> s16 out ${quant(t.output)}`,
         ctype: "uint16_t",
         name: tname,
@@ -483,6 +496,7 @@ export function emitFloat(model: ModelFile, name: string, sourceHash: string): M
         comment: cComment(`op ${k}: layers[${li}] dense ${width} -> ${layer.units}, f32`),
         arrays: [
           {
+            section: "weights",
             comment: `weights: f32 [${layer.units}][${width}]`,
             ctype: "float",
             name: `${id}_weights`,
@@ -490,6 +504,7 @@ export function emitFloat(model: ModelFile, name: string, sourceHash: string): M
             rows: matrixRows(layer.weights, cFloat),
           },
           {
+            section: "bias",
             comment: "bias: f32",
             ctype: "float",
             name: `${id}_bias`,
@@ -581,15 +596,23 @@ const CTYPE_BYTES: Record<string, number> = {
   float: 4,
 };
 
+/** Bytes of one constant array. */
+export function arrayBytes(a: ArrayView): number {
+  const count = a.dims.match(/\d+/g)!.reduce((p, d) => p * Number(d), 1);
+  return count * CTYPE_BYTES[a.ctype];
+}
+
+/** Bytes of an op's parameter struct. */
+export function paramsBytes(op: OpView): number {
+  return op.params === null ? 0 : op.params.type === "nn_table_s16_params_t" ? 136 : 44;
+}
+
 /** Bytes of constant data (arrays, parameter structs, standardisation, class names) the model puts in flash. */
 function constBytes(v: ModelView): number {
   let bytes = 0;
   for (const op of v.ops) {
-    for (const a of op.arrays) {
-      const count = a.dims.match(/\d+/g)!.reduce((p, d) => p * Number(d), 1);
-      bytes += count * CTYPE_BYTES[a.ctype];
-    }
-    if (op.params) bytes += op.params.type === "nn_table_s16_params_t" ? 136 : 44;
+    for (const a of op.arrays) bytes += arrayBytes(a);
+    bytes += paramsBytes(op);
   }
   bytes += 8 * v.inputSize; // mean and std
   for (const c of v.classNames) bytes += c.length - 1 + 4; // literal (minus quotes, plus NUL) and pointer

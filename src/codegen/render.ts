@@ -3,7 +3,7 @@
  * fails instead of printing nothing) and knownHelpersOnly (only the built-in block helpers). Templates
  * lay text out; every value arrives preformatted from emit.ts.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import Handlebars from "handlebars";
@@ -34,6 +34,8 @@ function listTemplates(dir: string): string[] {
 /** Loads every template of a folder: partials/<name>.hbs become partials named <name>. */
 export function loadTemplates(dir = DEFAULT_TEMPLATES): Templates {
   if (!existsSync(dir)) throw new UsageError(`${dir}: templates folder not found`);
+  if (!statSync(dir).isDirectory())
+    throw new UsageError(`${dir}: is not a folder (--templates expects a copy of the templates folder)`);
   const hb = Handlebars.create();
   const compiled = new Map<string, HandlebarsTemplateDelegate>();
   for (const file of listTemplates(dir)) {

@@ -4,9 +4,10 @@
  * Parsing (quotes, CRLF, a BOM) is csv-parse's job; this file turns its failures and ours into one line
  * that names the file, the line and the column.
  */
-import { readFileSync } from "node:fs";
 import { parse } from "csv-parse/sync";
 import { UsageError } from "../errors.js";
+import { readTextFile } from "../files.js";
+import { clip, FLT_MAX } from "../values.js";
 
 export interface CsvTable {
   file: string;
@@ -18,34 +19,44 @@ export interface CsvTable {
 }
 
 export function readCsv(file: string): CsvTable {
-  let text: string;
-  try {
-    text = readFileSync(file, "utf8");
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why =
-      code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (code ?? "unreadable");
-    throw new UsageError(`${file}: cannot read CSV (${why})`);
-  }
-  return parseCsv(text, file);
+  return parseCsv(readTextFile(file, "CSV"), file);
+}
+
+type CsvRecord = { record: string[]; info: { lines: number } };
+
+const OPTIONS = {
+  bom: true,
+  info: true,
+  skip_empty_lines: true,
+  trim: true,
+  relax_column_count: true,
+} as const;
+
+/**
+ * The line where the row holding an unclosed quote starts: the first non-empty line after the `done`
+ * complete records (csv-parse reports the end of the file instead).
+ */
+function quoteLine(text: string, done: number): number {
+  const complete = done > 0 ? (parse(text, { ...OPTIONS, to: done }) as unknown as CsvRecord[]) : [];
+  const lines = text.split(/\r?\n/);
+  let line = complete.length > 0 ? complete[complete.length - 1].info.lines : 0;
+  while (line < lines.length && lines[line].trim() === "") line++;
+  return line + 1;
 }
 
 export function parseCsv(text: string, file = "<csv>"): CsvTable {
-  let records: { record: string[]; info: { lines: number } }[];
+  let records: CsvRecord[];
   try {
-    records = parse(text, {
-      bom: true,
-      info: true,
-      skip_empty_lines: true,
-      trim: true,
-      relax_column_count: true,
-    }) as unknown as { record: string[]; info: { lines: number } }[];
+    records = parse(text, OPTIONS) as unknown as CsvRecord[];
   } catch (e) {
-    const err = e as { message?: string; lines?: number };
+    const err = e as { message?: string; lines?: number; code?: string; records?: number };
+    if (err.code === "CSV_QUOTE_NOT_CLOSED") {
+      throw new UsageError(
+        `${file}: line ${quoteLine(text, err.records ?? 0)}: a quote opened in this row is never closed: expected a closing "`,
+      );
+    }
     const where = err.lines ? `line ${err.lines}` : "file";
-    throw new UsageError(
-      `${file}: ${where}: malformed CSV (${(err.message ?? "parse error").replace(/\s+/g, " ")})`,
-    );
+    throw new UsageError(`${file}: ${where}: malformed CSV (${clip(err.message ?? "parse error", 160)})`);
   }
   if (records.length === 0) throw new UsageError(`${file}: empty CSV: expected a header row and data rows`);
   const header = records[0].record;
@@ -54,7 +65,7 @@ export function parseCsv(text: string, file = "<csv>"): CsvTable {
   }
   const seen = new Set<string>();
   for (const h of header) {
-    if (seen.has(h)) throw new UsageError(`${file}: line 1: column name '${h}' appears twice`);
+    if (seen.has(h)) throw new UsageError(`${file}: line 1: column name '${clip(h, 40)}' appears twice`);
     seen.add(h);
   }
   const rows: string[][] = [];
@@ -73,14 +84,29 @@ export function parseCsv(text: string, file = "<csv>"): CsvTable {
   return { file, header, rows, lines };
 }
 
-/** Parses a numeric cell; anything that is not a finite number is an error naming line and column. */
+/** Where a cell is, for messages: `file: line L, column 'name'`. */
+export function cellPlace(table: CsvTable, row: number, col: number): string {
+  return `${table.file}: line ${table.lines[row]}, column '${clip(table.header[col], 40)}'`;
+}
+
+/** A cell's text for a message: quoted and cut to a readable length. */
+export function shownCell(cell: string): string {
+  return cell === "" ? "an empty cell" : `'${clip(cell, 40)}'`;
+}
+
+/**
+ * Parses a numeric cell; anything that is not a finite number within float32's range (features are
+ * float32 from here on) is an error naming the line and the column.
+ */
 export function parseNumberCell(table: CsvTable, row: number, col: number): number {
   const cell = table.rows[row][col];
   const v = cell === "" ? Number.NaN : Number(cell);
   if (!Number.isFinite(v)) {
-    const got = cell === "" ? "an empty cell" : `'${cell}'`;
+    throw new UsageError(`${cellPlace(table, row, col)}: expected a finite number, got ${shownCell(cell)}`);
+  }
+  if (Math.abs(v) > FLT_MAX) {
     throw new UsageError(
-      `${table.file}: line ${table.lines[row]}, column '${table.header[col]}': expected a finite number, got ${got}`,
+      `${cellPlace(table, row, col)}: ${shownCell(cell)} overflows float32: expected a number within ±3.4e38`,
     );
   }
   return v;

@@ -4,6 +4,7 @@
  */
 import { UsageError } from "../errors.js";
 import { Rng } from "../rng.js";
+import { clip, clipList } from "../values.js";
 import { type CsvTable, parseNumberCell, readCsv } from "./csv.js";
 
 export type Task = "classification" | "regression";
@@ -57,17 +58,21 @@ export function datasetFromTable(table: CsvTable, options: LoadOptions = {}): Da
   let labelCol = table.header.indexOf(labelName);
   if (labelCol < 0 && !(schema && options.labelOptional)) {
     throw new UsageError(
-      `${table.file}: line 1: no label column '${labelName}' (columns: ${table.header.join(", ")})`,
+      `${table.file}: line 1: no label column '${clip(labelName, 40)}' (columns: ${clipList(table.header)})`,
     );
   }
   const featureNames = schema ? schema.featureNames : table.header.filter((_, i) => i !== labelCol);
   if (featureNames.length === 0) {
-    throw new UsageError(`${table.file}: line 1: no feature columns besides the label '${labelName}'`);
+    throw new UsageError(
+      `${table.file}: line 1: no feature columns besides the label '${clip(labelName, 40)}'`,
+    );
   }
   const featureCols = featureNames.map((name) => {
     const c = table.header.indexOf(name);
     if (c < 0)
-      throw new UsageError(`${table.file}: line 1: missing feature column '${name}' that the model expects`);
+      throw new UsageError(
+        `${table.file}: line 1: missing feature column '${clip(name, 40)}' that the model expects`,
+      );
     return c;
   });
   const rows = table.rows.length;
@@ -88,20 +93,20 @@ export function datasetFromTable(table: CsvTable, options: LoadOptions = {}): Da
       const cell = table.rows[r][labelCol];
       if (cell === "") {
         throw new UsageError(
-          `${table.file}: line ${table.lines[r]}, column '${labelName}': empty label cell: expected a class`,
+          `${table.file}: line ${table.lines[r]}, column '${clip(labelName, 40)}': empty label cell: expected a class`,
         );
       }
       const k = index.get(cell) ?? index.get(canonicalNumber(cell));
       if (k === undefined) {
         throw new UsageError(
-          `${table.file}: line ${table.lines[r]}, column '${labelName}': unknown class '${cell}' (known: ${classes.join(", ")})`,
+          `${table.file}: line ${table.lines[r]}, column '${clip(labelName, 40)}': unknown class '${clip(cell, 40)}' (known: ${clipList(classes)})`,
         );
       }
       labels[r] = k;
     }
     if (!schema && classes.length < 2) {
       throw new UsageError(
-        `${table.file}: column '${labelName}': a single class '${classes[0]}': classification needs at least two`,
+        `${table.file}: column '${clip(labelName, 40)}': a single class '${clip(classes[0], 40)}': classification needs at least two`,
       );
     }
   } else if (labelCol >= 0) {

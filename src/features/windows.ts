@@ -4,8 +4,9 @@
  * device's rule: a window ends at every `stride`-th sample once `window` samples have arrived, and for
  * training no window spans a change of group or label.
  */
-import { type CsvTable, readCsv } from "../data/csv.js";
+import { type CsvTable, cellPlace, readCsv, shownCell } from "../data/csv.js";
 import { UsageError } from "../errors.js";
+import { clip, clipList } from "../values.js";
 import { featureExtractor } from "./compute.js";
 import type { FeatureDefinition } from "./definition.js";
 
@@ -29,7 +30,7 @@ export function rawFromTable(def: FeatureDefinition, table: CsvTable): RawSample
     const c = table.header.indexOf(name);
     if (c < 0 && required) {
       throw new UsageError(
-        `${table.file}: line 1: no column '${name}' (${what} in ${def.file}); the columns are ${table.header.join(", ")}`,
+        `${table.file}: line 1: no column '${clip(name, 40)}' (${what} in ${def.file}); the columns are ${clipList(table.header)}`,
       );
     }
     return c;
@@ -58,9 +59,8 @@ function parseSample(table: CsvTable, row: number, col: number): number {
   const cell = table.rows[row][col];
   const v = /^[+-]?\d+$/.test(cell) ? Number(cell) : Number.NaN;
   if (!(v >= -32768 && v <= 32767)) {
-    const got = cell === "" ? "an empty cell" : `'${cell}'`;
     throw new UsageError(
-      `${table.file}: line ${table.lines[row]}, column '${table.header[col]}': expected an integer sample from -32768 to 32767, got ${got}`,
+      `${cellPlace(table, row, col)}: expected an integer sample from -32768 to 32767, got ${shownCell(cell)}`,
     );
   }
   return v;

@@ -5,6 +5,7 @@
  * optimizer moments, batch buffers) lives in `fit` and is dropped when it returns.
  */
 import { UsageError } from "../errors.js";
+import { checkParameters, checkWidth } from "../limits.js";
 import { Rng } from "../rng.js";
 import type { Callback, Logs } from "../train/callbacks.js";
 import { fitNetwork } from "../train/fit.js";
@@ -94,6 +95,15 @@ export class Sequential {
     }
     if (!this.layers.some((l) => l.kind === "dense"))
       throw new UsageError("a model needs at least one Dense layer");
+    checkWidth(inputSize, "input size");
+    let params = 0;
+    let w = inputSize;
+    for (const layer of this.layers) {
+      if (layer.kind !== "dense") continue;
+      params += (w + 1) * layer.units;
+      w = layer.units;
+    }
+    checkParameters(params, "the model");
     const rng = new Rng(seed);
     let width = inputSize;
     this.params = [];

@@ -3,6 +3,7 @@
  * self-contained SVG file (loss and metric per epoch, training and validation).
  */
 import * as asciichart from "asciichart";
+import { GENERATED_MARK } from "../files.js";
 
 export interface CurveOptions {
   /** ANSI colours (only on a terminal) */
@@ -99,11 +100,17 @@ export function svgCurves(history: Record<string, number[]>, title: string): str
     );
   });
   return (
+    `<!-- ${GENERATED_MARK}: training curves -->\n` +
     `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H * keys.length + 30}" font-family="sans-serif" font-size="12">` +
     `<rect width="100%" height="100%" fill="white"/>` +
     `<text x="${W / 2}" y="${H * keys.length + 20}" text-anchor="middle" fill="#555">${escapeXml(title)}</text>` +
     `${panels.join("")}</svg>\n`
   );
+}
+
+/** A training-curves SVG nn2c wrote (with or without the mark older versions lacked). */
+export function isSvgReport(text: string): boolean {
+  return text.includes("<svg") && text.includes("epoch (");
 }
 
 function escapeXml(s: string): string {

@@ -4,7 +4,7 @@
  * of integer exports, which the reference reproduces in float32 steps), within 1e-5 (relative or absolute,
  * whichever is larger) for float32 exports.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { cFloat } from "../codegen/cnames.js";
@@ -13,6 +13,7 @@ import { loadTemplates } from "../codegen/render.js";
 import type { Dataset } from "../data/dataset.js";
 import type { FeatureDefinition } from "../features/definition.js";
 import type { RawSamples } from "../features/windows.js";
+import { makeFolder } from "../files.js";
 import { predictedClass } from "../train/metrics.js";
 import { runCortexHarness, runHostHarness } from "./host.js";
 import { type Expected, makeVectors, STATUS_OK, type VectorSet } from "./vectors.js";
@@ -106,7 +107,7 @@ export async function verifyModel(m: Exportable, options: VerifyOptions): Promis
     ? makeWindowVectors(m, options.features, { raw: options.raw, random: options.random, seed: options.seed })
     : undefined;
   const dir = options.keepDir ?? mkdtempSync(join(tmpdir(), "nn2c-verify-"));
-  if (options.keepDir) mkdirSync(options.keepDir, { recursive: true });
+  if (options.keepDir) makeFolder(options.keepDir);
   try {
     for (const [file, content] of rendered.files) writeFileSync(join(dir, file), content);
     writeFileSync(join(dir, "harness.c"), harnessSource(set, options.target !== "host", windows));

@@ -339,13 +339,6 @@ describe.concurrent("nn2c quantize rejects bad input", () => {
     );
   });
 
-  it("an output in a folder that does not exist", async () => {
-    const missing = join(dir, "no-such-folder");
-    const out = join(missing, "q.json");
-    const run = await nn2c(["quantize", floatModel("iris"), "--calibration", IRIS_TRAIN, "-o", out]);
-    expectUsageError(run, `${out}: cannot write (folder ${missing} does not exist)`);
-  });
-
   it("an output path under a file", async () => {
     const notAFolder = file("plain.txt", "text\n");
     const out = join(notAFolder, "q.json");

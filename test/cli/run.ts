@@ -1,7 +1,8 @@
 /**
- * Running the built command line (`node dist/cli/main.js`) from tests. `npm test` builds first; when the
- * build is missing or older than the sources (a test run straight through vitest), the first test file to
- * need it builds once, holding a lock so that parallel test files do not build at the same time.
+ * Running the built command line (`node dist/cli/main.js`) from tests. `npm test` builds first (and stops
+ * when the build fails); when the build is missing or older than the sources (a test run straight through
+ * vitest), the first test file to need it builds once, holding a lock so that parallel test files do not
+ * build at the same time, and a failed build fails the tests instead of leaving them an older dist/.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -47,8 +48,8 @@ export async function ensureBuilt(): Promise<void> {
     try {
       if (stale()) {
         const build = await execa("npm", ["run", "build"], { cwd: ROOT, reject: false, all: true });
-        // tsc emits despite type errors (typechecking is its own step); only a missing CLI is fatal here
-        if (build.exitCode !== 0 && !existsSync(MAIN)) throw new Error(`npm run build failed:\n${build.all}`);
+        // a failed build may leave an older dist/ behind: never test that one
+        if (build.exitCode !== 0) throw new Error(`npm run build failed:\n${build.all}`);
         if (stale()) break;
       }
     } finally {

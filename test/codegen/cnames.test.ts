@@ -11,26 +11,19 @@ import { execa } from "execa";
 import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { cComment, cFloat, checkCName, cInt, cString, MAX_NAME_LENGTH } from "../../src/codegen/cnames.js";
-import { UsageError } from "../../src/errors.js";
 import { STRICT_FLAGS } from "../../src/verify/host.js";
+import { usageError } from "../usage.js";
 import { exportable, makeModel, type Precision, tempDir, writeModel } from "./helpers.js";
 
 const scratch = tempDir("cnames");
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 function nameError(name: string): string {
-  try {
-    checkCName(name);
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    const message = (e as Error).message;
-    expect(message).not.toContain("\n");
-    expect(
-      message.startsWith(`--name ${/^[\x20-\x7e]*$/.test(name) ? `'${name}'` : JSON.stringify(name)}: `),
-    ).toBe(true);
-    return message;
-  }
-  throw new Error(`expected '${name}' to be rejected`);
+  const message = usageError(() => checkCName(name));
+  expect(
+    message.startsWith(`--name ${/^[\x20-\x7e]*$/.test(name) ? `'${name}'` : JSON.stringify(name)}: `),
+  ).toBe(true);
+  return message;
 }
 
 describe("checkCName", () => {

@@ -100,19 +100,21 @@ describe.concurrent("nn2c export rejects", () => {
     await exportFails([MODEL, "-o", "OUT", "--name", name], `--name '${name}': `, message);
   });
 
-  it("an output folder whose parent does not exist", async () => {
+  it("an output folder under a file", async () => {
     const { parent } = workspace();
-    const out = join(parent, "missing", "out");
+    const plain = join(parent, "plain.txt");
+    writeFileSync(plain, "text");
+    const out = join(plain, "out");
     const run = await nn2c(["export", MODEL, "-o", out, "--name", "net"]);
-    expectUsageError(run, `${out}: cannot create (folder ${join(parent, "missing")} does not exist)`);
-    expect(readdirSync(parent)).toEqual([]);
+    expectUsageError(run, `${out}: cannot write (${plain} is not a folder)`);
+    expect(readdirSync(parent)).toEqual(["plain.txt"]);
   });
 
   it("an output path that is a file", async () => {
     const { parent, out } = workspace();
     writeFileSync(out, "not a folder");
     const run = await nn2c(["export", MODEL, "-o", out, "--name", "net"]);
-    expectUsageError(run, `${out}: exists and is not a folder`);
+    expectUsageError(run, `${out}: exists and is not a folder (-o expects a folder)`);
     expect(readdirSync(parent)).toEqual(["out"]);
     expect(readFileSync(out, "utf8")).toBe("not a folder");
   });
@@ -154,7 +156,7 @@ describe("nn2c export into an existing folder", () => {
     writeFileSync(join(out, "main.c"), "int main(void) { return 0; }\n");
     writeFileSync(join(out, "notes.txt"), "mine\n");
     const run = await nn2c(["export", MODEL, "-o", out, "--name", "net"]);
-    expectUsageError(run, `${out}: holds files nn2c did not generate (main.c, notes.txt); use --force`);
+    expectUsageError(run, `${out}: holds files nn2c did not write (main.c, notes.txt); use --force`);
     expect(readdirSync(out).sort()).toEqual(["main.c", "notes.txt"]);
   });
 

@@ -4,19 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseCsv, parseNumberCell, readCsv } from "../../src/data/csv.js";
-import { UsageError } from "../../src/errors.js";
-
-/** Runs fn and returns the UsageError it throws (fails the test otherwise). */
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    expect((e as Error).message).not.toContain("\n");
-    return e as UsageError;
-  }
-  throw new Error("expected a UsageError, nothing was thrown");
-}
+import { usageError } from "../usage.js";
 
 describe("parseCsv", () => {
   it("keeps commas inside quoted fields", () => {
@@ -53,32 +41,40 @@ describe("parseCsv", () => {
   });
 
   it("rejects an empty file", () => {
-    expect(usageError(() => parseCsv("", "e.csv")).message).toBe(
+    expect(usageError(() => parseCsv("", "e.csv"))).toBe(
       "e.csv: empty CSV: expected a header row and data rows",
     );
   });
 
   it("rejects a header without data rows", () => {
-    expect(usageError(() => parseCsv("a,b\n", "h.csv")).message).toMatch(/^h\.csv: no data rows/);
+    expect(usageError(() => parseCsv("a,b\n", "h.csv"))).toMatch(/^h\.csv: no data rows/);
   });
 
   it("rejects a ragged row, naming its line", () => {
-    expect(usageError(() => parseCsv("a,b,c\n1,2,3\n4,5\n", "r.csv")).message).toBe(
+    expect(usageError(() => parseCsv("a,b,c\n1,2,3\n4,5\n", "r.csv"))).toBe(
       "r.csv: line 3: 2 fields, expected 3 as in the header",
     );
   });
 
   it("rejects a row with too many fields", () => {
-    expect(usageError(() => parseCsv("a,b\n1,2,3\n", "r.csv")).message).toMatch(/^r\.csv: line 2: 3 fields/);
+    expect(usageError(() => parseCsv("a,b\n1,2,3\n", "r.csv"))).toMatch(/^r\.csv: line 2: 3 fields/);
   });
 
   it("rejects an empty or repeated column name", () => {
-    expect(usageError(() => parseCsv("a,,c\n1,2,3\n", "n.csv")).message).toMatch(/^n\.csv: line 1: .*empty/);
-    expect(usageError(() => parseCsv("a,b,a\n1,2,3\n", "n.csv")).message).toMatch(/^n\.csv: line 1: .*'a'/);
+    expect(usageError(() => parseCsv("a,,c\n1,2,3\n", "n.csv"))).toMatch(/^n\.csv: line 1: .*empty/);
+    expect(usageError(() => parseCsv("a,b,a\n1,2,3\n", "n.csv"))).toMatch(/^n\.csv: line 1: .*'a'/);
   });
 
   it("turns a quoting error into one line naming the file", () => {
-    expect(usageError(() => parseCsv('a,b\n"1,2\n', "u.csv")).message).toMatch(/^u\.csv: .*malformed CSV/);
+    expect(usageError(() => parseCsv('a,b\n1,"x"y\n', "u.csv"))).toMatch(/^u\.csv: line 2: malformed CSV/);
+  });
+
+  it("names the line where an unclosed quote opened, not the end of the file", () => {
+    const text = 'a,b\n1,2\n\n3,"4\n5,6\n7,8\n';
+    expect(usageError(() => parseCsv(text, "q.csv"))).toBe(
+      'q.csv: line 4: a quote opened in this row is never closed: expected a closing "',
+    );
+    expect(usageError(() => parseCsv('a,"b\n1,2\n', "q.csv"))).toMatch(/^q\.csv: line 1: a quote/);
   });
 });
 
@@ -98,7 +94,7 @@ describe("parseNumberCell", () => {
     [3, 0, "line 5, column 'x': expected a finite number, got '-Infinity'"],
     [3, 1, "line 5, column 'y': expected a finite number, got '0x'"],
   ])("rejects row %i column %i, naming file, line and column", (row, col, message) => {
-    expect(usageError(() => parseNumberCell(table, row, col)).message).toBe(`n.csv: ${message}`);
+    expect(usageError(() => parseNumberCell(table, row, col))).toBe(`n.csv: ${message}`);
   });
 });
 
@@ -114,10 +110,10 @@ describe("readCsv", () => {
 
   it("rejects a missing file, naming it", () => {
     const file = join(dir, "missing.csv");
-    expect(usageError(() => readCsv(file)).message).toBe(`${file}: cannot read CSV (no such file)`);
+    expect(usageError(() => readCsv(file))).toBe(`${file}: cannot read CSV (no such file)`);
   });
 
   it("rejects a folder", () => {
-    expect(usageError(() => readCsv(dir)).message).toBe(`${dir}: cannot read CSV (is a directory)`);
+    expect(usageError(() => readCsv(dir))).toBe(`${dir}: cannot read CSV (is a folder)`);
   });
 });

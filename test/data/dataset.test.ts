@@ -10,18 +10,7 @@ import {
   standardize,
   subset,
 } from "../../src/data/dataset.js";
-import { UsageError } from "../../src/errors.js";
-
-function usageError(fn: () => unknown): UsageError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    expect((e as Error).message).not.toContain("\n");
-    return e as UsageError;
-  }
-  throw new Error("expected a UsageError, nothing was thrown");
-}
+import { usageError } from "../usage.js";
 
 /** A CSV with one feature column `x` and the given labels. */
 function labelled(labels: string[], file = "l.csv") {
@@ -96,25 +85,25 @@ describe("datasetFromTable", () => {
   });
 
   it("rejects a label column that does not exist, naming file and columns", () => {
-    expect(usageError(() => datasetFromTable(labelled(["a", "b"], "f.csv"), { label: "nope" })).message).toBe(
+    expect(usageError(() => datasetFromTable(labelled(["a", "b"], "f.csv"), { label: "nope" }))).toBe(
       "f.csv: line 1: no label column 'nope' (columns: x, label)",
     );
   });
 
   it("rejects a single class", () => {
-    expect(usageError(() => datasetFromTable(labelled(["a", "a"], "f.csv"))).message).toMatch(
+    expect(usageError(() => datasetFromTable(labelled(["a", "a"], "f.csv")))).toMatch(
       /^f\.csv: column 'label': a single class 'a'/,
     );
   });
 
   it("rejects a file with no feature column", () => {
-    expect(usageError(() => datasetFromTable(parseCsv("y\n1\n2\n", "f.csv"))).message).toMatch(
+    expect(usageError(() => datasetFromTable(parseCsv("y\n1\n2\n", "f.csv")))).toMatch(
       /^f\.csv: line 1: no feature columns/,
     );
   });
 
   it("rejects an empty label cell in a classification file, naming line and column", () => {
-    expect(usageError(() => datasetFromTable(labelled(["a", "", "b"], "f.csv"))).message).toMatch(
+    expect(usageError(() => datasetFromTable(labelled(["a", "", "b"], "f.csv")))).toMatch(
       /^f\.csv: line 3, column 'label': .*empty/,
     );
   });
@@ -122,13 +111,13 @@ describe("datasetFromTable", () => {
   it("rejects an empty label cell in a regression file instead of turning it into classes", () => {
     const labels = Array.from({ length: 30 }, (_, i) => String(i * 0.25));
     labels[1] = "";
-    expect(usageError(() => datasetFromTable(labelled(labels, "f.csv"))).message).toBe(
+    expect(usageError(() => datasetFromTable(labelled(labels, "f.csv")))).toBe(
       "f.csv: line 3, column 'label': expected a finite number, got an empty cell",
     );
   });
 
   it("rejects a non-numeric feature, naming line and column", () => {
-    expect(usageError(() => datasetFromTable(parseCsv("a,y\n1,u\nx1,v\n", "f.csv"))).message).toBe(
+    expect(usageError(() => datasetFromTable(parseCsv("a,y\n1,u\nx1,v\n", "f.csv")))).toBe(
       "f.csv: line 3, column 'a': expected a finite number, got 'x1'",
     );
   });
@@ -148,13 +137,13 @@ describe("datasetFromTable", () => {
     });
 
     it("rejects a class the model does not know", () => {
-      expect(
-        usageError(() => datasetFromTable(parseCsv("a,b,y\n1,2,w\n", "t.csv"), { schema })).message,
-      ).toBe("t.csv: line 2, column 'y': unknown class 'w' (known: u, v)");
+      expect(usageError(() => datasetFromTable(parseCsv("a,b,y\n1,2,w\n", "t.csv"), { schema }))).toBe(
+        "t.csv: line 2, column 'y': unknown class 'w' (known: u, v)",
+      );
     });
 
     it("rejects a missing feature column", () => {
-      expect(usageError(() => datasetFromTable(parseCsv("a,y\n1,u\n", "t.csv"), { schema })).message).toBe(
+      expect(usageError(() => datasetFromTable(parseCsv("a,y\n1,u\n", "t.csv"), { schema }))).toBe(
         "t.csv: line 1: missing feature column 'b' that the model expects",
       );
     });

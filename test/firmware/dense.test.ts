@@ -22,6 +22,7 @@ import {
   type Kernel,
   makeCases,
   referenceWrapper,
+  THROUGHPUT_CASE,
   testProgram,
 } from "./dense.js";
 
@@ -104,6 +105,46 @@ describe.skipIf(host.missing.length > 0)(`dense kernels with clang for Cortex-M$
   );
 });
 
+/**
+ * Upper bounds of instructions per MAC on the 256x16 case, per kernel, optimisation and core: what each
+ * core's path measured (gcc 12.2, QEMU's exact count) plus 10%. A path that silently falls back to
+ * plain C (a misdetected core, a broken #if) costs 1.3x (ARMv6-M assembly) to 11x (Helium) more.
+ */
+const MAX_PER_MAC: Record<string, Record<string, number>> = {
+  "s8 -O2": {
+    "cortex-m0": 4.25,
+    "cortex-m3": 3.35,
+    "cortex-m4": 1.65,
+    "cortex-m7": 1.65,
+    "cortex-m33": 1.65,
+    "cortex-m55": 0.3,
+  },
+  "s8 -Os": {
+    "cortex-m0": 4.45,
+    "cortex-m3": 4.6,
+    "cortex-m4": 1.75,
+    "cortex-m7": 1.75,
+    "cortex-m33": 1.75,
+    "cortex-m55": 0.6,
+  },
+  "s16 -O2": {
+    "cortex-m0": 7.0,
+    "cortex-m3": 3.35,
+    "cortex-m4": 1.7,
+    "cortex-m7": 1.7,
+    "cortex-m33": 1.7,
+    "cortex-m55": 0.55,
+  },
+  "s16_s64 -O2": {
+    "cortex-m0": 7.35,
+    "cortex-m3": 3.5,
+    "cortex-m4": 1.93,
+    "cortex-m7": 1.93,
+    "cortex-m33": 1.93,
+    "cortex-m55": 0.66,
+  },
+};
+
 /** Every kernel at -O2 on every core; nn_dense_s8 at -Os too (ARMv6-M takes another assembly path there). */
 const QEMU_RUNS = CORTEX_TARGET_NAMES.flatMap((core) => [
   ...KERNELS.map((k) => [k, core, "-O2"] as const),
@@ -136,6 +177,13 @@ describe.skipIf(qemu.missing.length > 0)(`dense kernels under QEMU${qemu.note}`,
       const second = await countInstructions(core, elf, { markers: MARKERS, timeoutSeconds: 60 });
       expect(second.regions).toEqual(first.regions);
       expect(second.total).toBe(first.total);
+      // the core's fast path, not a silent fallback to plain C: instructions per MAC within the bound
+      const k = cases.get(kernel)!.findIndex((c) => c.name === THROUGHPUT_CASE);
+      const { inputs, units } = cases.get(kernel)![k].op;
+      const perMac = first.regions[k].instructions / (inputs * units);
+      expect(perMac, `${THROUGHPUT_CASE} instructions per MAC`).toBeLessThanOrEqual(
+        MAX_PER_MAC[`${kernel} ${opt}`][core],
+      );
     },
   );
 });

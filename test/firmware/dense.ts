@@ -204,6 +204,9 @@ function expectedOutputs(op: DenseQOp, input: number[]): number[] {
   return Array.from(out);
 }
 
+/** The case whose instructions per MAC the tests bound per core (256 inputs, 16 outputs). */
+export const THROUGHPUT_CASE = "256x16 throughput";
+
 /** Every layer the kernel is tested on. */
 export function makeCases(kernel: Kernel, seed = 1): Case[] {
   const rng = new Rng(seed * 7919 + KERNELS.indexOf(kernel));
@@ -237,6 +240,8 @@ export function makeCases(kernel: Kernel, seed = 1): Case[] {
   add("40x7 leaky, weights not 4-byte aligned", op, inputs(kernel, 40, rng, false), {
     unalignedWeights: true,
   });
+  // the steady state of the fast paths (whole groups of rows and chunks of inputs): instructions per MAC
+  add(THROUGHPUT_CASE, layer(kernel, 256, 16, false, rng), inputs(kernel, 256, rng, false));
   return cases;
 }
 

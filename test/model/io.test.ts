@@ -6,7 +6,6 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { UsageError } from "../../src/errors.js";
 import {
   f32,
   layerRecords,
@@ -18,6 +17,7 @@ import {
 } from "../../src/model/io.js";
 import type { ModelFile } from "../../src/model/schema.js";
 import { trainFromCsv } from "../../src/train/pipeline.js";
+import { usageError } from "../usage.js";
 
 const IRIS = new URL("../../examples/iris/train.csv", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "nn2c-io-"));
@@ -36,16 +36,9 @@ function variant(name: string, edit: (m: any) => void): string {
 }
 
 function loadError(file: string): string {
-  try {
-    loadModel(file);
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    const message = (e as Error).message;
-    expect(message).not.toContain("\n");
-    expect(message.startsWith(`${file}: `)).toBe(true);
-    return message.slice(file.length + 2);
-  }
-  throw new Error(`expected ${file} to be rejected`);
+  const message = usageError(() => loadModel(file));
+  expect(message.startsWith(`${file}: `)).toBe(true);
+  return message.slice(file.length + 2);
 }
 
 describe("saveModel and loadModel", () => {
@@ -173,7 +166,9 @@ describe("loadModel rejects", () => {
     const classes = variant("duplicate-classes", (m) => {
       m.output.classes[2] = m.output.classes[0];
     });
-    expect(loadError(classes)).toMatch(/^output\.classes: '.+' appears twice \(.+\): expected distinct names$/);
+    expect(loadError(classes)).toMatch(
+      /^output\.classes: '.+' appears twice \(.+\): expected distinct names$/,
+    );
     const names = variant("duplicate-names", (m) => {
       m.inputs.names[1] = m.inputs.names[0];
     });

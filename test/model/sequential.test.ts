@@ -6,7 +6,6 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { UsageError } from "../../src/errors.js";
 import { registerActivation, unregisterActivation } from "../../src/model/activations.js";
 import { layerRecords, loadModel, saveModel, toSequential } from "../../src/model/io.js";
 import { Activation, Dense } from "../../src/model/layers/index.js";
@@ -14,6 +13,7 @@ import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "../../src/model/sch
 import { Sequential } from "../../src/model/sequential.js";
 import { Rng } from "../../src/rng.js";
 import { EarlyStopping } from "../../src/train/callbacks.js";
+import { usageError } from "../usage.js";
 
 /** Two linearly separable classes in the plane: class 1 where x0 + 0.5 x1 > 0, with a margin of 0.2. */
 function separable(n: number, seed: number): { x: number[][]; y: number[] } {
@@ -39,17 +39,6 @@ function classifier(hidden = "relu"): Sequential {
     loss: "sparse_categorical_crossentropy",
     metrics: ["accuracy"],
   });
-}
-
-function usageError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    expect((e as Error).message).not.toContain("\n");
-    return (e as Error).message;
-  }
-  throw new Error("expected a UsageError, nothing was thrown");
 }
 
 const data = separable(200, 1);

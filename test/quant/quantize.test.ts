@@ -17,6 +17,7 @@ import { type QuantizeOptions, quantizeModel, rangeQuant } from "../../src/quant
 import { CODE_RANGE, type DenseQOp, type Precision, type QModel } from "../../src/quant/schema.js";
 import { Rng } from "../../src/rng.js";
 import { trainFromCsv } from "../../src/train/pipeline.js";
+import { usageError } from "../usage.js";
 import { dense, modelFile, randomDense } from "./models.js";
 
 const IRIS_TRAIN = fileURLToPath(new URL("../../examples/iris/train.csv", import.meta.url));
@@ -47,19 +48,6 @@ function train(activation: string, layers: number[], alpha?: number): ModelFile 
 /** [kind, activation] of every op. */
 const shape = (q: QModel) => q.ops.map((op) => [op.kind, op.activation]);
 const denseOps = (q: QModel) => q.ops.filter((op): op is DenseQOp => op.kind === "dense");
-
-/** The message of the UsageError `fn` throws. */
-function usageError(fn: () => unknown): string {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    const message = (e as Error).message;
-    expect(message).not.toContain("\n");
-    return message;
-  }
-  throw new Error("expected a UsageError");
-}
 
 const models: Record<string, ModelFile> = {};
 beforeAll(() => {

@@ -6,12 +6,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { UsageError } from "../../src/errors.js";
 import { registerActivation, unregisterActivation } from "../../src/model/activations.js";
 import { loadModel, saveModel, serializeModel } from "../../src/model/io.js";
 import { modelSchema } from "../../src/model/schema.js";
 import { Rng } from "../../src/rng.js";
 import { type TrainOptions, trainFromCsv } from "../../src/train/pipeline.js";
+import { usageError } from "../usage.js";
 
 const IRIS_TRAIN = new URL("../../examples/iris/train.csv", import.meta.url).pathname;
 const IRIS_TEST = new URL("../../examples/iris/test.csv", import.meta.url).pathname;
@@ -48,15 +48,8 @@ const binaryCsv = (() => {
   return csv("binary.csv", `${lines.join("\n")}\n`);
 })();
 
-function usageError(options: TrainOptions): string {
-  try {
-    trainFromCsv(options);
-  } catch (e) {
-    expect(e).toBeInstanceOf(UsageError);
-    expect((e as Error).message).not.toContain("\n");
-    return (e as Error).message;
-  }
-  throw new Error("expected a UsageError, nothing was thrown");
+function trainError(options: TrainOptions): string {
+  return usageError(() => trainFromCsv(options));
 }
 
 describe("trainFromCsv", () => {
@@ -202,7 +195,7 @@ describe("trainFromCsv", () => {
 
 describe("trainFromCsv rejects", () => {
   it("fewer training rows than the batch size", () => {
-    expect(usageError({ data: IRIS_TRAIN, batchSize: 100 })).toBe(
+    expect(trainError({ data: IRIS_TRAIN, batchSize: 100 })).toBe(
       `${IRIS_TRAIN}: 96 training rows, fewer than the batch size 100: lower --batch-size`,
     );
   });
@@ -215,19 +208,19 @@ describe("trainFromCsv rejects", () => {
     [{ validationSplit: 1 }, "--validation-split 1: expected a fraction in [0, 1)"],
     [{ activation: "softmax" }, "--activation softmax: hidden layers need an elementwise activation"],
   ] as [Partial<TrainOptions>, string][])("the setting %j", (setting, message) => {
-    expect(usageError({ data: IRIS_TRAIN, ...setting })).toBe(message);
+    expect(trainError({ data: IRIS_TRAIN, ...setting })).toBe(message);
   });
 
   it("an unknown activation or optimizer", () => {
-    expect(usageError({ data: IRIS_TRAIN, activation: "foo" })).toMatch(/^unknown activation 'foo'/);
-    expect(usageError({ data: IRIS_TRAIN, optimizer: "rmsprop" as "adam" })).toMatch(
+    expect(trainError({ data: IRIS_TRAIN, activation: "foo" })).toMatch(/^unknown activation 'foo'/);
+    expect(trainError({ data: IRIS_TRAIN, optimizer: "rmsprop" as "adam" })).toMatch(
       /^unknown optimizer 'rmsprop'/,
     );
   });
 
   it("a class left without training rows by the validation split", () => {
     const file = csv("rare.csv", "a,y\n1,u\n2,u\n3,u\n4,v\n");
-    expect(usageError({ data: file, batchSize: 1, validationSplit: 0.5 })).toBe(
+    expect(trainError({ data: file, batchSize: 1, validationSplit: 0.5 })).toBe(
       `${file}: class 'v' has no training rows after the validation split`,
     );
   });
@@ -237,13 +230,13 @@ describe("trainFromCsv rejects", () => {
       "test-unknown.csv",
       "sepal_length_cm,sepal_width_cm,petal_length_cm,petal_width_cm,species\n1,2,3,4,rosa\n",
     );
-    expect(usageError({ data: IRIS_TRAIN, test, epochs: 1 })).toBe(
+    expect(trainError({ data: IRIS_TRAIN, test, epochs: 1 })).toBe(
       `${test}: line 2, column 'species': unknown class 'rosa' (known: setosa, versicolor, virginica)`,
     );
   });
 
   it("training that diverges", () => {
-    expect(usageError({ data: regressionCsv, optimizer: "sgd", lr: 1e6, momentum: 0.9, epochs: 50 })).toMatch(
+    expect(trainError({ data: regressionCsv, optimizer: "sgd", lr: 1e6, momentum: 0.9, epochs: 50 })).toMatch(
       /^training diverged at epoch \d+/,
     );
   });

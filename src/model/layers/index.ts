@@ -2,6 +2,7 @@
  * Layer specifications: the Keras-like constructors users call, and the plain data a model file stores.
  */
 import { UsageError } from "../../errors.js";
+import { checkWidth } from "../../limits.js";
 import { type ActivationOptions, getActivation } from "../activations.js";
 
 export interface DenseSpec {
@@ -48,6 +49,7 @@ export function Dense(options: DenseOptions): DenseSpec {
   if (!Number.isInteger(units) || units <= 0) {
     throw new UsageError(`Dense units ${units}: expected a positive integer`);
   }
+  checkWidth(units, "Dense units");
   const activation = options.activation ?? "linear";
   getActivation(activation);
   if (options.l2 !== undefined && !(options.l2 >= 0))
