@@ -6,7 +6,7 @@
  * renderModel: large 784→128→64→10 and small 64→32→16→10, relu hidden layers and a softmax output. The
  * count covers one call of the generated <name>_predict (input codes to output codes: every dense layer
  * with its requantization and fused relu, and the softmax); MACs are the weights. Every run's output
- * codes are checked against the TypeScript integer reference (src/quant/intref.ts) before a number is
+ * codes are checked against the TypeScript integer reference (src/reference/integer.ts) before a number is
  * printed, and predict runs twice per program to show the counts repeat.
  *
  * Options: --cores cortex-m0,cortex-m4 (default all six), --nets large,small, --json, --keep DIR (keep the
@@ -23,9 +23,9 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderModel } from "../src/codegen/export.js";
-import { f32 } from "../src/model/io.js";
-import type { LayerRecord, ModelFile } from "../src/model/schema.js";
-import { runProgram } from "../src/quant/intref.js";
+import { f32, parseModel } from "../src/model/io.js";
+import type { ModelFile, ModelFileV1 } from "../src/model/schema.js";
+import { runOutput } from "../src/reference/integer.js";
 import { quantizeModel } from "../src/quant/quantize.js";
 import type { QModel } from "../src/quant/schema.js";
 import { Rng } from "../src/rng.js";
@@ -68,7 +68,7 @@ const STACK_BYTES_MAX = 256;
 /** A classifier with uniform random weights (unit-variance outputs), relu hidden layers, softmax output. */
 function randomModel(widths: number[], seed: number): ModelFile {
   const rng = new Rng(seed);
-  const layers: LayerRecord[] = [];
+  const layers: ModelFileV1["layers"] = [];
   for (let k = 1; k < widths.length; k++) {
     const limit = Math.sqrt(3 / widths[k - 1]);
     const weights = Array.from({ length: widths[k] }, () =>
@@ -80,7 +80,7 @@ function randomModel(widths: number[], seed: number): ModelFile {
   }
   const n = widths[0];
   const classes = widths[widths.length - 1];
-  return {
+  const v1: ModelFileV1 = {
     format: "nn2c-model",
     version: 1,
     generator: "nn2c bench/kernels.ts",
@@ -104,6 +104,7 @@ function randomModel(widths: number[], seed: number): ModelFile {
       metrics: { train: {} },
     },
   };
+  return parseModel(v1);
 }
 
 function quantized(net: Net, seed: number): QModel {
@@ -240,7 +241,7 @@ async function measure(
   if (built.sizes.flash > window - target.flash.origin)
     throw new Error(`${net.name} on ${core}: the program reaches the marker window`);
   const count = await countInstructions(core, elf, { timeoutSeconds: 120, markers: BENCH_MARKERS });
-  const expected = runProgram(q, input).at(-1)!;
+  const expected = runOutput(q, input);
   const got = /^output(.*)$/m.exec(count.run.stdout)?.[1].trim().split(" ").map(Number);
   if (count.run.status !== 0 || got === undefined || got.join(",") !== Array.from(expected).join(",")) {
     throw new Error(

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { type BenchResult, benchModel } from "../src/bench/bench.js";
 import { loadDataset } from "../src/data/dataset.js";
 import { layerRecords } from "../src/model/io.js";
-import { Dense } from "../src/model/layers/index.js";
+import { Dense } from "../src/model/layers.js";
 import { datasetSchema } from "../src/model/predict.js";
 import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "../src/model/schema.js";
 import { Sequential } from "../src/model/sequential.js";
@@ -18,7 +18,7 @@ import type { QModel } from "../src/quant/schema.js";
 import { Rng } from "../src/rng.js";
 import { icountUnavailable } from "../src/toolchain/icount.js";
 import { CORTEX_TARGET_NAMES } from "../src/toolchain/targets.js";
-import { trainFromCsv } from "../src/train/pipeline.js";
+import { trainFromCsv } from "../src/model/pipeline.js";
 
 // this benchmark is instruction counts: without the plugin there is nothing to report
 const unavailable = icountUnavailable();
@@ -52,6 +52,7 @@ function randomModel(widths: number[], seed: number): ModelFile {
     },
     output: { label: "y", classes: Array.from({ length: out }, (_, i) => String(i)) },
     layers: layerRecords(seq),
+    outputs: [seq.definitionOf.output],
     training: {
       loss: "sparse_categorical_crossentropy",
       optimizer: { name: "adam" },

@@ -11,7 +11,7 @@
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { computeStandardization, type Dataset, loadDataset, standardize } from "../src/data/dataset.js";
-import { Dense } from "../src/model/layers/index.js";
+import { Dense } from "../src/model/layers.js";
 import { Sequential } from "../src/model/sequential.js";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));

@@ -1,10 +1,10 @@
 // Compiles the AssemblyScript training kernels (assembly/dense.ts) to WebAssembly and embeds the binary in
-// src/model/kernels/wasm-binary.ts (generated, not committed), so that both the sources (tests) and the
+// src/train/kernels/wasm-binary.ts (generated, not committed), so that both the sources (tests) and the
 // compiled dist/ load it without file lookups. Run by `npm run build`.
 import { mkdirSync, writeFileSync } from "node:fs";
 import asc from "assemblyscript/asc";
 
-const outFile = new URL("../src/model/kernels/wasm-binary.ts", import.meta.url);
+const outFile = new URL("../src/train/kernels/wasm-binary.ts", import.meta.url);
 let binary = null;
 const { error, stderr } = await asc.main(
   [

@@ -1,11 +1,20 @@
 /**
  * nn2c's public API: everything a program can import from "nn2c". Stages are plain functions over
- * serialisable data; the trainer has a Keras-like `Sequential`.
+ * serialisable data; the trainer has a Keras-like `Sequential` and functional `Model`.
  */
 
 export { type BenchResult, benchModel } from "./bench/bench.js";
 // export, verify, bench
-export { type Exportable, type ExportSummary, renderModel, writeOutputs } from "./codegen/export.js";
+export { type ExportSummary, renderModel, writeOutputs } from "./codegen/export.js";
+export {
+  type Activation as ActivationDefinition,
+  activationNames,
+  getActivation,
+  registerActivation,
+  unregisterActivation,
+} from "./core/activations.js";
+export type { Exportable } from "./core/exportable.js";
+export type { Matrix } from "./core/matrix.js";
 export { computeStandardization, type Dataset, loadDataset, standardize, type Task } from "./data/dataset.js";
 export { JobError, UsageError } from "./errors.js";
 // window features of sensor streams
@@ -18,26 +27,31 @@ export {
 } from "./features/definition.js";
 export { classifyStream, type WindowPrediction } from "./features/stream.js";
 export { type RawSamples, readRawSamples, windowFeatures } from "./features/windows.js";
-export {
-  type Activation as ActivationDefinition,
-  activationNames,
-  getActivation,
-  registerActivation,
-  unregisterActivation,
-} from "./model/activations.js";
 export { inspectModel, type ModelInfo } from "./model/inspect.js";
-export { loadModel, parseModel, saveModel, serializeModel, toSequential } from "./model/io.js";
-export { Activation, Dense, type LayerSpec } from "./model/layers/index.js";
-export type { Matrix } from "./model/matrix.js";
+export { layerRecords, loadModel, lowerModel, parseModel, saveModel, serializeModel, toModel } from "./model/io.js";
+export {
+  Activation,
+  Dense,
+  Input,
+  type Layer,
+  LeakyReLU,
+  ReLU,
+  ReLU6,
+  type SymbolicTensor,
+} from "./model/layers.js";
+export { type CompileOptions, type FitOptions, type History, Model } from "./model/model.js";
+export { type TrainOptions, type TrainResult, trainFromCsv } from "./model/pipeline.js";
 export { evaluateModel, predictModel } from "./model/predict.js";
 export { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "./model/schema.js";
-export { type CompileOptions, type FitOptions, type History, Sequential } from "./model/sequential.js";
+export { Sequential } from "./model/sequential.js";
 export { compareWithFloat, evaluateQModel, type Fidelity } from "./quant/evaluate.js";
-export { type IntegerPrediction, predictInteger } from "./quant/intref.js";
+export { inspectQModel, type QModelInfo } from "./quant/inspect.js";
 // quantize and the integer reference
 export { type AnyModel, loadAnyModel, loadQModel, parseQModel, serializeQModel } from "./quant/io.js";
 export { type QuantizeOptions, quantizeModel } from "./quant/quantize.js";
 export { type Precision, QMODEL_FORMAT, QMODEL_VERSION, type QModel } from "./quant/schema.js";
+export { predictFloat32, runFloat32 } from "./reference/float32.js";
+export { type IntegerPrediction, predictInteger } from "./reference/integer.js";
 export {
   type Callback,
   EarlyStopping,
@@ -47,6 +61,5 @@ export {
 export { LOSS_NAMES } from "./train/losses.js";
 export { METRIC_NAMES } from "./train/metrics.js";
 export { OPTIMIZER_NAMES, type OptimizerSpec } from "./train/optimizers.js";
-export { type TrainOptions, type TrainResult, trainFromCsv } from "./train/pipeline.js";
 export { type VerifyOptions, type VerifyResult, verifyModel } from "./verify/verify.js";
 export { VERSION } from "./version.js";

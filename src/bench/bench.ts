@@ -10,11 +10,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type Exportable, renderModel } from "../codegen/export.js";
+import { renderModel } from "../codegen/export.js";
+import type { Exportable } from "../core/exportable.js";
+import { CODE_RANGE } from "../core/quant.js";
+import { opSummaries } from "../graph/summary.js";
 import { loadTemplates } from "../codegen/render.js";
 import { JobError } from "../errors.js";
 import type { FeatureDefinition } from "../features/definition.js";
-import { CODE_RANGE } from "../quant/schema.js";
 import { Rng } from "../rng.js";
 import { compileArm } from "../toolchain/compile.js";
 import { readSymbolTable } from "../toolchain/elf.js";
@@ -53,29 +55,6 @@ export interface BenchResult {
   notice?: string;
 }
 
-/** MACs and a short name of every op, in order. */
-function opCosts(m: Exportable): { name: string; macs: number }[] {
-  if (m.kind === "quantized") {
-    return m.model.ops.map((op) =>
-      op.kind === "dense"
-        ? {
-            name: `dense ${op.inputs}->${op.units}${op.activation === "linear" ? "" : ` ${op.activation}`}`,
-            macs: op.inputs * op.units,
-          }
-        : { name: `${op.activation} ${op.width}`, macs: 0 },
-    );
-  }
-  const out: { name: string; macs: number }[] = [];
-  let width = m.model.inputs.names.length;
-  for (const l of m.model.layers) {
-    if (l.kind === "dense") {
-      out.push({ name: `dense ${width}->${l.units}`, macs: width * l.units });
-      width = l.units;
-    }
-    if (l.activation !== "linear") out.push({ name: `${l.activation} ${width}`, macs: 0 });
-  }
-  return out;
-}
 
 /** A representative input: random codes (or standardised floats), seeded. */
 function benchInput(m: Exportable, n: number): string[] {
@@ -177,8 +156,8 @@ export async function benchModel(
         else weightBytes += s.size;
       }
     }
-    const costs = opCosts(m);
-    const layers = costs.map((c, k) => ({ op: k, name: c.name, instructions: region(k + 1), macs: c.macs }));
+    const costs = opSummaries(m);
+    const layers = costs.map((c, k) => ({ op: k, name: c.label, instructions: region(k + 1), macs: c.macs }));
     const instructions = region(0);
     const macs = costs.reduce((s, c) => s + c.macs, 0);
     return {

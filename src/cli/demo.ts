@@ -18,7 +18,7 @@ import { serializeQModel } from "../quant/io.js";
 import { quantizeModel } from "../quant/quantize.js";
 import { asciiCurves, svgCurves } from "../report/curves.js";
 import { toolRuns } from "../toolchain/tools.js";
-import { trainFromCsv } from "../train/pipeline.js";
+import { trainFromCsv } from "../model/pipeline.js";
 import { verifyModel } from "../verify/verify.js";
 import { action, fmt, printJson } from "./common.js";
 import { epochProgress } from "./progress.js";

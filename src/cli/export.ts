@@ -2,7 +2,8 @@
 import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { Option } from "commander";
-import { type Exportable, renderModel, writeOutputs } from "../codegen/export.js";
+import { renderModel, writeOutputs } from "../codegen/export.js";
+import type { Exportable } from "../core/exportable.js";
 import { loadDataset } from "../data/dataset.js";
 import { UsageError } from "../errors.js";
 import { loadFeatures } from "../features/definition.js";

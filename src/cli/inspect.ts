@@ -18,45 +18,46 @@ export function table(rows: string[][], right: number): string {
     .join("\n");
 }
 
+const shape = (s: readonly number[]) => `[${s.join(", ")}]`;
+
 function floatText(info: ModelInfo): string {
-  const rows = [["#", "layer", "activation", "in", "out", "params", "MACs"]];
+  const chain = info.layers.every((l, k) => l.from.length === 1 && l.from[0] === (k === 0 ? "input" : info.layers[k - 1].name));
+  const rows = [["#", "layer (kind)", "activation", "output shape", "params", "MACs", ...(chain ? [] : ["inputs"])]];
   for (const l of info.layers) {
     rows.push([
       String(l.index),
-      l.kind,
+      `${l.name} (${l.kind})`,
       l.activation,
-      String(l.inputs),
-      String(l.outputs),
+      shape(l.outputShape),
       String(l.params),
       String(l.macs),
+      ...(chain ? [] : [l.from.join(", ")]),
     ]);
   }
   const b = info.weightBytes;
   return (
-    `${info.task} model: ${info.inputs} inputs -> ${info.outputs} outputs` +
+    `${info.task} model: input ${shape(info.inputShape)} (${info.inputs} values) -> ${info.outputs} outputs` +
     (info.classes ? ` (classes: ${info.classes.join(", ")})` : "") +
-    `\n${table(rows, 3)}\n` +
+    `\n${table(rows, 4)}\n` +
     `params ${info.params}, MACs per inference ${info.macs}\n` +
-    `weight bytes: float32 ${b.float32}, int8 ${b.int8}, int16 ${b.int16}\n`
+    `weight bytes: float32 ${b.float32}, int8 ${b.int8}, int16 ${b.int16}\n` +
+    (info.lowering.length ? `before export: ${info.lowering.join("; ")}\n` : "") +
+    `float32 arena: ${info.plan.arenaBytes} bytes (${info.plan.tensors.map((t) => `${t.name} ${shape(t.shape)} at ${t.offset}`).join(", ")})\n`
   );
 }
 
 const quant = (q: { scale: number; zeroPoint: number }) => `${q.scale.toPrecision(4)} / ${q.zeroPoint}`;
 
 function integerText(info: QModelInfo): string {
-  const rows = [
-    ["#", "op", "activation", "in", "out", "in scale / zp", "out scale / zp", "acc", "MACs", "bytes"],
-  ];
+  const rows = [["#", "op", "output shape", "in scale / zp", "out scale / zp", "acc", "MACs", "bytes"]];
   for (const op of info.ops) {
     rows.push([
       String(op.index),
-      op.kind,
-      op.activation,
-      String(op.inputs),
-      String(op.outputs),
+      `${op.name}: ${op.label}`,
+      shape(op.outputShape),
       quant(op.input),
       quant(op.output),
-      op.accumulator ?? `table ${op.table}`,
+      op.accumulator ?? (op.table === undefined ? "-" : `table ${op.table}`),
       String(op.macs),
       String(op.bytes),
     ]);
@@ -67,14 +68,14 @@ function integerText(info: QModelInfo): string {
   );
   const b = info.bytes;
   return (
-    `${info.precision} integer program, ${info.task}: ${info.inputs} inputs -> ${info.outputs} outputs (${info.outputKind})` +
+    `${info.precision} integer program, ${info.task}: input ${shape(info.inputShape)} (${info.inputs} values) -> ${info.outputs} outputs (${info.outputKind})` +
     (info.classes ? ` (classes: ${info.classes.join(", ")})` : "") +
     `\ninput quantization: scale ${info.input.scale.toPrecision(6)}, zero point ${info.input.zeroPoint}; output: scale ${info.outputQuant.scale.toPrecision(6)}, zero point ${info.outputQuant.zeroPoint}` +
-    `\n${table(rows, 3)}\n` +
+    `\n${table(rows, 2)}\n` +
     (tables.length ? `${tables.join("\n")}\n` : "") +
     `params ${info.params}, MACs per inference ${info.macs}\n` +
     `constant bytes: weights ${b.weights}, biases ${b.bias}, requantization ${b.requantization}, tables ${b.table}, parameter structs ${b.parameters}; total ${b.total}\n` +
-    `activation arena: ${info.arenaBytes} bytes\n`
+    `activation arena: ${info.arenaBytes} bytes (${info.plan.map((t) => `${t.name} ${shape(t.shape)} at ${t.offset}`).join(", ")})\n`
   );
 }
 
@@ -85,7 +86,7 @@ export function registerInspect(program: Command): void {
     .argument("<model>", "model file (float or quantized)")
     .option(
       "--json",
-      "print one JSON object: float: layers, params, macs, weightBytes; quantized: ops, tables, params, macs, bytes, arenaBytes",
+      "print one JSON object: float: layers (with shapes), params, macs, weightBytes, lowering, plan; quantized: ops, tables, params, macs, bytes, arenaBytes, plan",
       false,
     )
     .action(

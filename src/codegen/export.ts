@@ -11,17 +11,16 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { checkModelInputs, type FeatureDefinition } from "../features/definition.js";
 import { checkOutputFolder, GENERATED_MARK, writeFilesAtomic } from "../files.js";
-import type { ModelFile } from "../model/schema.js";
-import type { QModel } from "../quant/schema.js";
+import type { Exportable } from "../core/exportable.js";
 import { VERSION } from "../version.js";
 import { checkCName } from "./cnames.js";
-import { emitFloat, emitQuantized, type ModelView } from "./emit.js";
+import { emitModel, type ModelView } from "./emit.js";
 import { emitFeatures } from "./features.js";
 import { DEFAULT_TEMPLATES, loadTemplates } from "./render.js";
 
 export const RUNTIME_DIR = fileURLToPath(new URL("../../firmware/nn", import.meta.url));
 
-export type Exportable = { kind: "float"; model: ModelFile } | { kind: "quantized"; model: QModel };
+export type { Exportable };
 
 export interface ExportOptions {
   name: string;
@@ -43,7 +42,7 @@ export function renderModel(m: Exportable, options: ExportOptions, modelFile = "
   const name = checkCName(options.name);
   if (options.features) checkModelInputs(options.features, m.model.inputs.names, modelFile);
   const hash = createHash("sha256").update(JSON.stringify(m.model)).digest("hex");
-  const view = m.kind === "float" ? emitFloat(m.model, name, hash) : emitQuantized(m.model, name, hash);
+  const view = emitModel(m, name, hash);
   const templates = loadTemplates(options.templates ?? DEFAULT_TEMPLATES);
   const binary = view.classification && view.outputSize === 1;
   const full = { ...view, binary };

@@ -6,9 +6,9 @@
  * does. For an integer model every number equals
  * the device's bit for bit.
  */
-import type { Exportable } from "../codegen/export.js";
-import { predictInteger } from "../quant/intref.js";
-import { predictFloat32 } from "../verify/floatref.js";
+import type { Exportable } from "../core/exportable.js";
+import { predictFloat32 } from "../reference/float32.js";
+import { predictInteger } from "../reference/integer.js";
 import type { FeatureDefinition } from "./definition.js";
 import { type RawSamples, windowFeatures } from "./windows.js";
 

@@ -4,9 +4,9 @@
  */
 import type { Dataset, DatasetSchema } from "../data/dataset.js";
 import { standardize } from "../data/dataset.js";
-import { predictedClass } from "../train/metrics.js";
-import { toSequential } from "./io.js";
-import type { Matrix } from "./matrix.js";
+import { predictedClass } from "../core/classes.js";
+import { toModel } from "./io.js";
+import type { Matrix } from "../core/matrix.js";
 import type { ModelFile } from "./schema.js";
 
 /** The columns and classes data must have to be used with a model (float or quantized). */
@@ -22,7 +22,7 @@ export function datasetSchema(model: Pick<ModelFile, "inputs" | "output" | "task
 /** Model outputs for raw feature rows: probabilities for classifiers, values in label units for regression. */
 export function predictModel(model: ModelFile, x: Matrix): Matrix {
   const z = standardize(x.data, x.cols, model.inputs);
-  const out = toSequential(model).predictMatrix({ rows: x.rows, cols: x.cols, data: z });
+  const out = toModel(model).predictMatrix({ rows: x.rows, cols: x.cols, data: z });
   const { mean, std } = model.output;
   if (model.task === "regression" && mean !== undefined && std !== undefined) {
     for (let k = 0; k < out.data.length; k++) out.data[k] = Math.fround(out.data[k] * std + mean);

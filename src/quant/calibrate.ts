@@ -1,10 +1,11 @@
 /**
- * Calibration: run the float model on representative rows and record the range of every tensor (the
- * standardised input and the output of every step), by min/max or by percentiles.
+ * Calibration: run the float model on representative rows and record the values and the range of every
+ * tensor (the standardised input, each layer's output and the tensor before a layer's own activation),
+ * by name, by min/max or by percentiles. The ops of the lowered model read their tensors by these names.
  */
 import { standardize } from "../data/dataset.js";
 import { UsageError } from "../errors.js";
-import { toSequential } from "../model/io.js";
+import { toModel } from "../model/io.js";
 import type { ModelFile } from "../model/schema.js";
 
 export interface CalibrationOptions {
@@ -15,13 +16,10 @@ export interface CalibrationOptions {
 
 export interface Calibration {
   rows: number;
-  /** per network tensor (acts[0] = standardised input, acts[k + 1] = output of step k): [lo, hi] */
-  ranges: [number, number][];
-  /** float values of every tensor over the calibration rows, [rows][width] each */
-  values: Float32Array[];
-  widths: number[];
-  /** the network steps' kinds and activations, to map tensors to ops */
-  steps: { kind: "dense" | "activation"; activation: string; layer: number }[];
+  /** float values of every tensor over the calibration rows, [rows][size] each, by tensor name */
+  values: Map<string, Float32Array>;
+  /** [lo, hi] of every tensor */
+  ranges: Map<string, [number, number]>;
 }
 
 export const MIN_CALIBRATION_ROWS = 10;
@@ -40,20 +38,17 @@ export function calibrate(
   }
   const cols = model.inputs.names.length;
   const z = standardize(x, cols, model.inputs);
-  const seq = toSequential(model);
-  const net = seq.network(rows);
+  const net = toModel(model).network(rows);
   net.acts[0].set(z);
   net.forward(rows);
-  const values = net.acts.map((a, k) => a.slice(0, rows * net.widths[k]));
-  const ranges = values.map((v) => range(v, options));
-  const steps: Calibration["steps"] = [];
-  let layer = 0;
-  for (const l of model.layers) {
-    if (l.kind === "dense") steps.push({ kind: "dense", activation: l.activation, layer });
-    if (l.activation !== "linear") steps.push({ kind: "activation", activation: l.activation, layer });
-    layer++;
-  }
-  return { rows, ranges, values, widths: net.widths, steps };
+  const values = new Map<string, Float32Array>();
+  const ranges = new Map<string, [number, number]>();
+  net.names.forEach((name, k) => {
+    const v = net.acts[k].slice(0, rows * net.sizes[k]);
+    values.set(name, v);
+    ranges.set(name, range(v, options));
+  });
+  return { rows, values, ranges };
 }
 
 function range(v: Float32Array, options: CalibrationOptions): [number, number] {

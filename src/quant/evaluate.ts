@@ -2,8 +2,8 @@
 import type { Dataset } from "../data/dataset.js";
 import { type Evaluation, predictModel, scoreOutputs } from "../model/predict.js";
 import type { ModelFile } from "../model/schema.js";
-import { predictedClass } from "../train/metrics.js";
-import { predictInteger } from "./intref.js";
+import { predictedClass } from "../core/classes.js";
+import { predictInteger } from "../reference/integer.js";
 import type { QModel } from "./schema.js";
 
 export function evaluateQModel(q: QModel, ds: Dataset): Evaluation {

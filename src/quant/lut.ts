@@ -21,11 +21,9 @@
 import { createHash } from "node:crypto";
 import { clamp, clampS8, clampS16, roundHalfAwayFromZero } from "./fixedpoint.js";
 
-/** Affine quantization of a tensor: `real = scale · (code - zeroPoint)`. */
-export interface QuantParams {
-  scale: number;
-  zeroPoint: number;
-}
+import type { QuantParams } from "../core/quant.js";
+
+export type { QuantParams };
 
 /** int8 → int8 table: `entries[q + 128]` is the output code of input code q. */
 export interface TableS8 {
@@ -499,7 +497,7 @@ export function measureTableError(
  * A stable key of everything that determines a table's outputs (kind, C parameters and entries, not
  * the descriptive quantization): identical tables get the same key and can be stored once.
  */
-export function tableKey(table: TableS8 | TableS16): string {
+export function tableKey(table: { kind: string; input?: unknown; output?: unknown }): string {
   const { input: _input, output: _output, ...evaluated } = table;
   const canonical = JSON.stringify(evaluated, Object.keys(evaluated).sort());
   return `${table.kind}_${createHash("sha256").update(canonical).digest("hex").slice(0, 16)}`;

@@ -1,106 +1,68 @@
 /**
- * The quantized model (`model.q.json`): an integer program. Per op the integer weights, biases,
- * multipliers, shifts, zero points, clamps and tables, plus the input quantization and the output
- * dequantization. It is the single source that both the TypeScript integer reference (intref.ts) and
- * the C generator read, so the two cannot drift apart.
+ * The quantized model (`model.q.json`): an integer program. Its tensors with their shapes and
+ * quantizations, its ops (each kind's record: integer weights, biases, multipliers, shifts, clamps, the
+ * tables it reads), its tables, the input standardisation and the output's meaning. It is the single
+ * source that both the TypeScript integer reference and the C generator read, so the two cannot drift
+ * apart. The op records are built from the op registry; check.ts checks the program by value.
+ *
+ * Version 2 is a graph over named tensors; version 1 (a chain of dense, table and softmax ops) still
+ * loads (io.ts).
  */
 import { z } from "zod";
+import type { Precision, QuantParams } from "../core/quant.js";
+import { shapeSchema } from "../core/shape.js";
+import { opKinds } from "../ops/index.js";
+import type { QOpRecord } from "../ops/registry.js";
 import { float32, positiveFloat32 } from "../values.js";
+import { type QTable, tableSchema } from "./tables.js";
 
 export const QMODEL_FORMAT = "nn2c-qmodel";
-export const QMODEL_VERSION = 1;
+export const QMODEL_VERSION = 2;
 
-export type Precision = "int8" | "int16";
+export type { Precision };
+export { CODE_RANGE } from "../core/quant.js";
 
 const int = z.number().int();
 const finite = z.number().refine(Number.isFinite, "expected a finite number");
 const quant = z.strictObject({ scale: positiveFloat32, zeroPoint: int });
 
-const denseOp = z.strictObject({
-  kind: z.literal("dense"),
-  /** the float layer it comes from, and the activation fused into its output clamp or multipliers */
-  layer: int,
+const tensorSchema = z.strictObject({
+  name: z.string().min(1),
+  shape: shapeSchema,
+  scale: positiveFloat32,
+  zeroPoint: int,
+});
+
+const inputsSchema = z.strictObject({
+  names: z.array(z.string()).min(1),
+  mean: z.array(float32),
+  std: z.array(positiveFloat32),
+  shape: shapeSchema.optional(),
+});
+
+const outputSchema = z.strictObject({
+  label: z.string(),
+  classes: z.array(z.string()).optional(),
+  mean: float32.optional(),
+  std: positiveFloat32.optional(),
+  /** probabilities (softmax or sigmoid), logits (argmax-only mode), or regression values */
+  kind: z.enum(["probabilities", "logits", "values"]),
+});
+
+const calibrationSchema = z.strictObject({
+  rows: int.positive(),
+  method: z.enum(["minmax", "percentile"]),
+  percentile: finite.optional(),
+});
+
+const lutSchema = z.strictObject({
+  table: int,
   activation: z.string(),
-  inputs: int.positive(),
-  units: int.positive(),
-  input: quant,
-  output: quant,
-  /** [units][inputs] int8, symmetric per output channel */
-  weights: z.array(z.array(int.min(-127).max(127))),
-  /** per-channel weight scales (documentation: the integers above times these are the float weights) */
-  weightScales: z.array(finite.refine((v) => v > 0, "expected a positive scale")),
-  /** bias in accumulator units (input scale × weight scale), input zero point folded in */
-  bias: z.array(int),
-  /** s32: requantize with a 31-bit multiplier; s64: 64-bit accumulator and a 16-bit multiplier */
-  accumulator: z.enum(["s32", "s64"]),
-  /** the largest |accumulator| any input can produce, proved from the integer weights */
-  accumulatorBound: int.nonnegative(),
-  mult: z.array(int.nonnegative()),
-  shift: z.array(int),
-  /** leaky relu: the multiplier and shift for negative accumulators */
-  negMult: z.array(int.nonnegative()).optional(),
-  negShift: z.array(int).optional(),
-  clampLo: int,
-  clampHi: int,
+  entries: int,
+  bytes: int,
+  maxErrorLsb: finite,
+  meanErrorLsb: finite,
 });
-
-const tableOp = z.strictObject({
-  kind: z.literal("table"),
-  layer: int,
-  activation: z.string(),
-  width: int.positive(),
-  input: quant,
-  output: quant,
-  /** index into `tables` */
-  table: int.nonnegative(),
-});
-
-const softmaxOp = z.strictObject({
-  kind: z.literal("softmax"),
-  layer: int,
-  activation: z.literal("softmax"),
-  width: int.positive(),
-  input: quant,
-  output: quant,
-  table: int.nonnegative(),
-});
-
-/** The tables, field for field (src/quant/lut.ts and softmax.ts); their values are checked in check.ts. */
-const tableS8 = z.strictObject({
-  kind: z.literal("table_s8"),
-  input: quant,
-  output: quant,
-  entries: z.array(int),
-});
-const tableS16 = z.strictObject({
-  kind: z.literal("table_s16"),
-  input: quant,
-  output: quant,
-  symmetric: z.boolean(),
-  mirror: int,
-  codeLo: int,
-  codeHi: int,
-  lowOut: int,
-  highOut: int,
-  zoneStart: z.array(int),
-  zoneKnot: z.array(int),
-  zoneLog2: z.array(int),
-  shift: int,
-  rounding: int,
-  outBase: int,
-  entries: z.array(int),
-});
-const softmaxS8 = z.strictObject({
-  kind: z.literal("softmax_s8"),
-  inputScale: positiveFloat32,
-  entries: z.array(int),
-});
-const softmaxS16 = z.strictObject({
-  kind: z.literal("softmax_s16"),
-  inputScale: positiveFloat32,
-  entries: z.array(int),
-});
-const table = z.discriminatedUnion("kind", [tableS8, tableS16, softmaxS8, softmaxS16]);
 
 const errorStat = z.strictObject({
   op: int,
@@ -110,59 +72,129 @@ const errorStat = z.strictObject({
   maxErrorLsb: finite,
 });
 
-export const qmodelSchema = z.strictObject({
+let schema: z.ZodType | undefined;
+
+/** The version-2 schema, with an op record per registered kind that lowers to an op. */
+export function qmodelSchema(): z.ZodType {
+  if (schema) return schema;
+  const ops = opKinds().flatMap((k) => (k.op ? [k.op.quant.schema] : []));
+  schema = z.strictObject({
+    format: z.literal(QMODEL_FORMAT),
+    version: z.literal(QMODEL_VERSION),
+    generator: z.string(),
+    precision: z.enum(["int8", "int16"]),
+    /** sha256 of the float model file's bytes */
+    sourceHash: z.string(),
+    task: z.enum(["classification", "regression"]),
+    inputs: inputsSchema,
+    output: outputSchema,
+    /** every tensor of the program: "input" (the standardised, quantized input) and each op's output */
+    tensors: z.array(tensorSchema).min(2),
+    ops: z.array(z.discriminatedUnion("kind", ops as unknown as [z.ZodObject, ...z.ZodObject[]])).min(1),
+    /** the tensor the program returns (dequantized by its tensor's quantization) */
+    outputs: z.array(z.string().min(1)).length(1),
+    tables: z.array(tableSchema),
+    calibration: calibrationSchema,
+    luts: z.array(lutSchema),
+    layerErrors: z.array(errorStat),
+  });
+  return schema;
+}
+
+export interface QTensor {
+  name: string;
+  shape: number[];
+  scale: number;
+  zeroPoint: number;
+}
+
+/** An op of the program: its kind's record (see that kind's quant.ts). */
+export type QOp = QOpRecord & Record<string, unknown>;
+
+export interface QModel {
+  format: typeof QMODEL_FORMAT;
+  version: typeof QMODEL_VERSION;
+  generator: string;
+  precision: Precision;
+  sourceHash: string;
+  task: "classification" | "regression";
+  inputs: z.infer<typeof inputsSchema>;
+  output: z.infer<typeof outputSchema>;
+  tensors: QTensor[];
+  ops: QOp[];
+  outputs: string[];
+  tables: QTable[];
+  calibration: z.infer<typeof calibrationSchema>;
+  luts: z.infer<typeof lutSchema>[];
+  layerErrors: z.infer<typeof errorStat>[];
+}
+
+/** The program's input tensor: the standardised raw features, quantized. */
+export const INPUT_TENSOR = "input";
+
+/** The quantization of a program's input and of its output. */
+export function inputQuant(q: Pick<QModel, "tensors">): QuantParams {
+  return tensorOf(q, INPUT_TENSOR);
+}
+
+export function outputQuant(q: Pick<QModel, "tensors" | "outputs">): QuantParams {
+  return tensorOf(q, q.outputs[0]);
+}
+
+export function tensorOf(q: Pick<QModel, "tensors">, name: string): QTensor {
+  const t = q.tensors.find((x) => x.name === name);
+  if (!t) throw new Error(`no tensor '${name}' in the program`);
+  return t;
+}
+
+/** Version 1: a chain of dense, table and softmax ops, each with its input and output quantization. */
+const denseV1 = z.strictObject({
+  kind: z.literal("dense"),
+  layer: int,
+  activation: z.string(),
+  inputs: int.positive(),
+  units: int.positive(),
+  input: quant,
+  output: quant,
+  weights: z.array(z.array(int.min(-127).max(127))),
+  weightScales: z.array(finite.refine((v) => v > 0, "expected a positive scale")),
+  bias: z.array(int),
+  accumulator: z.enum(["s32", "s64"]),
+  accumulatorBound: int.nonnegative(),
+  mult: z.array(int.nonnegative()),
+  shift: z.array(int),
+  negMult: z.array(int.nonnegative()).optional(),
+  negShift: z.array(int).optional(),
+  clampLo: int,
+  clampHi: int,
+});
+
+const tableV1 = z.strictObject({
+  kind: z.enum(["table", "softmax"]),
+  layer: int,
+  activation: z.string(),
+  width: int.positive(),
+  input: quant,
+  output: quant,
+  table: int.nonnegative(),
+});
+
+export const qmodelSchemaV1 = z.strictObject({
   format: z.literal(QMODEL_FORMAT),
-  version: z.literal(QMODEL_VERSION),
+  version: z.literal(1),
   generator: z.string(),
   precision: z.enum(["int8", "int16"]),
-  /** sha256 of the float model file's bytes */
   sourceHash: z.string(),
   task: z.enum(["classification", "regression"]),
-  inputs: z.strictObject({
-    names: z.array(z.string()).min(1),
-    mean: z.array(float32),
-    std: z.array(positiveFloat32),
-  }),
-  output: z.strictObject({
-    label: z.string(),
-    classes: z.array(z.string()).optional(),
-    mean: float32.optional(),
-    std: positiveFloat32.optional(),
-    /** probabilities (softmax or sigmoid), logits (argmax-only mode), or regression values */
-    kind: z.enum(["probabilities", "logits", "values"]),
-  }),
-  /** quantization of the standardised input */
+  inputs: inputsSchema.omit({ shape: true }),
+  output: outputSchema,
   input: quant,
-  /** dequantization of the last op's output */
   outputQuant: quant,
-  ops: z.array(z.discriminatedUnion("kind", [denseOp, tableOp, softmaxOp])).min(1),
-  tables: z.array(table),
-  calibration: z.strictObject({
-    rows: int.positive(),
-    method: z.enum(["minmax", "percentile"]),
-    percentile: finite.optional(),
-  }),
-  luts: z.array(
-    z.strictObject({
-      table: int,
-      activation: z.string(),
-      entries: int,
-      bytes: int,
-      maxErrorLsb: finite,
-      meanErrorLsb: finite,
-    }),
-  ),
+  ops: z.array(z.union([denseV1, tableV1])).min(1),
+  tables: z.array(tableSchema),
+  calibration: calibrationSchema,
+  luts: z.array(lutSchema),
   layerErrors: z.array(errorStat),
 });
 
-export type QModel = z.infer<typeof qmodelSchema>;
-export type QOp = QModel["ops"][number];
-export type DenseQOp = Extract<QOp, { kind: "dense" }>;
-export type TableQOp = Extract<QOp, { kind: "table" }>;
-export type SoftmaxQOp = Extract<QOp, { kind: "softmax" }>;
-export type QTable = QModel["tables"][number];
-
-export const CODE_RANGE: Record<Precision, { lo: number; hi: number }> = {
-  int8: { lo: -128, hi: 127 },
-  int16: { lo: -32768, hi: 32767 },
-};
+export type QModelV1 = z.infer<typeof qmodelSchemaV1>;

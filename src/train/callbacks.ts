@@ -2,14 +2,20 @@
  * Training callbacks, as in Keras: hooks called by `fit` at the start and end of training and of each
  * epoch. Setting `model.stopTraining = true` ends training after the current epoch.
  */
-import type { Sequential } from "../model/sequential.js";
-
 export type Logs = Record<string, number>;
 
+/** What callbacks see of the model being trained. */
+export interface CallbackModel {
+  getWeights(): Float32Array[];
+  setWeights(weights: ArrayLike<number>[]): void;
+  /** set to end training after the current epoch */
+  stopTraining: boolean;
+}
+
 export interface Callback {
-  onTrainBegin?(model: Sequential): void;
-  onEpochEnd?(epoch: number, logs: Logs, model: Sequential): void;
-  onTrainEnd?(model: Sequential, logs: Logs): void;
+  onTrainBegin?(model: CallbackModel): void;
+  onEpochEnd?(epoch: number, logs: Logs, model: CallbackModel): void;
+  onTrainEnd?(model: CallbackModel, logs: Logs): void;
 }
 
 export interface EarlyStoppingOptions {
@@ -50,7 +56,7 @@ export class EarlyStopping implements Callback {
     this.bestWeights = null;
   }
 
-  onEpochEnd(epoch: number, logs: Logs, model: Sequential): void {
+  onEpochEnd(epoch: number, logs: Logs, model: CallbackModel): void {
     const value = logs[this.monitor] ?? (this.monitor === "val_loss" ? logs.loss : undefined);
     if (value === undefined) return;
     if (value < this.best - this.minDelta) {
@@ -64,7 +70,7 @@ export class EarlyStopping implements Callback {
     }
   }
 
-  onTrainEnd(model: Sequential): void {
+  onTrainEnd(model: CallbackModel): void {
     if (this.restoreBestWeights && this.bestWeights) model.setWeights(this.bestWeights);
   }
 }
@@ -72,13 +78,13 @@ export class EarlyStopping implements Callback {
 /** Calls a function at the end of every epoch (for progress bars and logging). */
 export class LambdaCallback implements Callback {
   constructor(private readonly hooks: Callback) {}
-  onTrainBegin(model: Sequential): void {
+  onTrainBegin(model: CallbackModel): void {
     this.hooks.onTrainBegin?.(model);
   }
-  onEpochEnd(epoch: number, logs: Logs, model: Sequential): void {
+  onEpochEnd(epoch: number, logs: Logs, model: CallbackModel): void {
     this.hooks.onEpochEnd?.(epoch, logs, model);
   }
-  onTrainEnd(model: Sequential, logs: Logs): void {
+  onTrainEnd(model: CallbackModel, logs: Logs): void {
     this.hooks.onTrainEnd?.(model, logs);
   }
 }

@@ -3,13 +3,65 @@
  * steps, per-epoch logs and callbacks. Nothing is allocated per step.
  */
 import { UsageError } from "../errors.js";
-import type { Matrix } from "../model/matrix.js";
-import type { Compiled, FitOptions, History, Sequential } from "../model/sequential.js";
+import type { Matrix, MatrixLike } from "../core/matrix.js";
 import { Rng } from "../rng.js";
-import type { Logs } from "./callbacks.js";
+import type { Callback, CallbackModel, Logs } from "./callbacks.js";
+import type { Kernels } from "./kernels/index.js";
+import type { Loss } from "./losses.js";
+import type { Metric } from "./metrics.js";
+import type { Optimizer } from "./optimizers.js";
+
+/** What training needs of a network: its buffers, passes and parameters (src/model/network.ts). */
+export interface TrainingNetwork {
+  readonly capacity: number;
+  readonly outputSize: number;
+  /** acts[t]: tensor t for `capacity` rows; acts[0] is the input */
+  readonly acts: Float32Array[];
+  readonly grads: Float32Array[];
+  readonly output: Float32Array;
+  readonly slots: Float32Array[][];
+  readonly kernels: Kernels;
+  /** the tensor the loss reads: the output, or the logits when the loss is fused with the last activation */
+  lossStart(fusedWith: string | undefined): number;
+  forward(N: number, training?: boolean): void;
+  backward(N: number, from: number): void;
+  commit(): void;
+  penalty(): number;
+  params(): Float32Array[];
+  paramGrads(): Float32Array[];
+}
+
+export interface Compiled {
+  optimizer: Optimizer;
+  loss: Loss;
+  metrics: Metric[];
+}
+
+export interface FitOptions {
+  epochs?: number;
+  batchSize?: number;
+  /** fraction of the rows, taken from the end before shuffling (as Keras), held out for validation */
+  validationSplit?: number;
+  validationData?: [MatrixLike, MatrixLike | ArrayLike<number>];
+  shuffle?: boolean;
+  /** seeds the initial weights (when the model is built by fit), the shuffling and dropout */
+  seed?: number;
+  callbacks?: Callback[];
+}
+
+export interface History {
+  epoch: number[];
+  history: Record<string, number[]>;
+}
+
+/** What fit needs of a model: a network over its weights, evaluation, and the flag callbacks set. */
+export interface FitModel extends CallbackModel {
+  network(capacity: number, optimizerSlots: number, seed: number): TrainingNetwork;
+  evaluateMatrices(X: Matrix, T: Matrix): Logs;
+}
 
 export function fitNetwork(
-  model: Sequential,
+  model: FitModel,
   compiled: Compiled,
   X: Matrix,
   T: Matrix,
@@ -24,8 +76,8 @@ export function fitNetwork(
     throw new UsageError(`batch size ${batchSize}: expected a positive integer`);
   }
   const { optimizer, loss, metrics } = compiled;
-  const net = model.network(Math.min(batchSize, X.rows), optimizer.slots);
-  const { lossStart } = model.fusion(net, loss);
+  const net = model.network(Math.min(batchSize, X.rows), optimizer.slots, options.seed ?? 0);
+  const lossStart = net.lossStart(loss.fusedWith);
   const width = net.outputSize;
   const rng = new Rng((options.seed ?? 0) ^ 0x5eed);
   const order = new Int32Array(X.rows);
@@ -46,7 +98,7 @@ export function fitNetwork(
       const N = Math.min(net.capacity, X.rows - r0);
       gatherRows(X, order, r0, N, net.acts[0]);
       gatherRows(T, order, r0, N, target);
-      net.forward(N);
+      net.forward(N, true);
       const input = { z: net.acts[lossStart], y: net.output, target, N, width };
       lossSum +=
         (loss.valueAndGradient ? loss.valueAndGradient(input, net.grads[lossStart]) : loss.value(input)) * N;

@@ -6,7 +6,7 @@
  * (softmax, sigmoid) and computed from the logits z, which keeps them finite for any z.
  */
 import { UsageError } from "../errors.js";
-import { sigmoidFn } from "../model/activations.js";
+import { sigmoidFn } from "../core/activations.js";
 
 export interface LossInput {
   /** pre-activation outputs (logits) of the last layer */

@@ -2,6 +2,7 @@
  * Metrics over predictions: accuracy for classification, mse / mae / rmse for regression.
  * Each returns the value over the N rows given (not a running mean).
  */
+import { argmax, predictedClass } from "../core/classes.js";
 import { UsageError } from "../errors.js";
 
 export interface MetricInput {
@@ -28,17 +29,6 @@ export function computeMetric(metric: Metric, input: MetricInput): number {
   return metric.finalize(metric.sum(input) / input.N);
 }
 
-/** Index of the largest value; the first one wins a tie. */
-export function argmax(v: ArrayLike<number>, off = 0, width = v.length): number {
-  let best = 0;
-  for (let j = 1; j < width; j++) if (v[off + j] > v[off + best]) best = j;
-  return best;
-}
-
-/** Predicted class of a row: argmax, or a 0.5 threshold for a single sigmoid output. */
-export function predictedClass(y: ArrayLike<number>, off: number, width: number): number {
-  return width === 1 ? (y[off] >= 0.5 ? 1 : 0) : argmax(y, off, width);
-}
 
 function targetClass(input: MetricInput, n: number): number {
   const { target, sparse, width } = input;

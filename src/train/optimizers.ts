@@ -3,7 +3,9 @@
  * apart from the model, and is allocated once per parameter array.
  */
 import { UsageError } from "../errors.js";
-import type { Network } from "../model/network.js";
+import type { TrainingNetwork } from "./fit.js";
+
+type Network = Pick<TrainingNetwork, "params" | "paramGrads" | "slots" | "kernels">;
 
 export type OptimizerSpec =
   | { name: "sgd"; lr?: number; momentum?: number; nesterov?: boolean }

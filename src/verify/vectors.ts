@@ -7,13 +7,14 @@
  * and infinite inputs, which must give status 2.
  */
 
-import type { Exportable } from "../codegen/export.js";
+import type { Exportable } from "../core/exportable.js";
 import type { Dataset } from "../data/dataset.js";
 import { UsageError } from "../errors.js";
-import { dequantizeOutput, opWidth, quantizeInput, runProgram } from "../quant/intref.js";
-import { CODE_RANGE } from "../quant/schema.js";
+import { CODE_RANGE } from "../core/quant.js";
+import { inputQuant } from "../quant/schema.js";
+import { dequantizeOutput, inputOf, quantizeInput, runOutput } from "../reference/integer.js";
 import { Rng } from "../rng.js";
-import { predictFloat32, runFloat32 } from "./floatref.js";
+import { predictFloat32, runFloat32 } from "../reference/float32.js";
 
 export const STATUS_OK = 0;
 export const STATUS_INPUT = 2;
@@ -53,7 +54,7 @@ export function makeVectors(
   // Codes for <name>_predict.
   if (m.kind === "quantized") {
     const { lo, hi } = CODE_RANGE[m.model.precision];
-    const zp = m.model.input.zeroPoint;
+    const zp = inputQuant(m.model).zeroPoint;
     codes.push(
       Array(n).fill(lo),
       Array(n).fill(hi),
@@ -109,25 +110,22 @@ export function makeVectors(
 function expect(m: Exportable, set: VectorSet): void {
   if (m.kind === "quantized") {
     const q = m.model;
-    set.outputSize = opWidth(q.ops[q.ops.length - 1]);
+    const input = inputOf(q);
     for (const c of set.codes) {
-      const outs = runProgram(q, Int32Array.from(c));
-      set.expectedCodes.push({ status: STATUS_OK, values: Array.from(outs[outs.length - 1]) });
+      const out = runOutput(q, Int32Array.from(c));
+      set.outputSize = out.length;
+      set.expectedCodes.push({ status: STATUS_OK, values: Array.from(out) });
     }
     const qin = new Int32Array(set.inputSize);
     for (const x of set.raw) {
       try {
-        quantizeInput(q, x, qin);
+        quantizeInput(input, x, qin);
       } catch (e) {
         if (!(e instanceof UsageError)) throw e;
         set.expectedRaw.push({ status: STATUS_INPUT, values: [] });
         continue;
       }
-      const outs = runProgram(q, qin);
-      set.expectedRaw.push({
-        status: STATUS_OK,
-        values: Array.from(dequantizeOutput(q, outs[outs.length - 1])),
-      });
+      set.expectedRaw.push({ status: STATUS_OK, values: Array.from(dequantizeOutput(q, runOutput(q, qin))) });
     }
     return;
   }

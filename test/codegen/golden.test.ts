@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Exportable, RUNTIME_DIR, renderModel } from "../../src/codegen/export.js";
 import { serializeModel } from "../../src/model/io.js";
 import { dequantizeOutput, quantizeInput, runProgram } from "../../src/quant/intref.js";
-import { predictedClass } from "../../src/train/metrics.js";
+import { predictedClass } from "../../src/core/classes.js";
 import { predictFloat32, runFloat32 } from "../../src/verify/floatref.js";
 import { STRICT_FLAGS } from "../../src/verify/host.js";
 import { FLOAT_TOLERANCE } from "../../src/verify/verify.js";

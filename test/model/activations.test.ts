@@ -12,7 +12,7 @@ import {
   hasActivation,
   registerActivation,
   unregisterActivation,
-} from "../../src/model/activations.js";
+} from "../../src/core/activations.js";
 import { ActivationOp } from "../../src/model/layers/activation.js";
 import { Activation, Dense } from "../../src/model/layers/index.js";
 import { expectGradientsMatch, numericGradient } from "./gradcheck.js";

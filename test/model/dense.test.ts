@@ -4,8 +4,8 @@
  */
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { Arena, type Kernels, useJsKernels } from "../../src/model/kernels/index.js";
-import * as js from "../../src/model/kernels/js.js";
+import { Arena, type Kernels, useJsKernels } from "../../src/train/kernels/index.js";
+import * as js from "../../src/train/kernels/js.js";
 import { type DenseOp, initDense } from "../../src/model/layers/dense.js";
 import { Dense } from "../../src/model/layers/index.js";
 import type { Network } from "../../src/model/network.js";

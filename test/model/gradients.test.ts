@@ -3,7 +3,7 @@
  * registered), every loss, fused or not, and L2; parameter gradients (dW, db) and input gradients.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { registerActivation, unregisterActivation } from "../../src/model/activations.js";
+import { registerActivation, unregisterActivation } from "../../src/core/activations.js";
 import { Activation, Dense, type LayerSpec } from "../../src/model/layers/index.js";
 import { Sequential } from "../../src/model/sequential.js";
 import { Rng } from "../../src/rng.js";

@@ -16,7 +16,7 @@ import {
   toSequential,
 } from "../../src/model/io.js";
 import type { ModelFile } from "../../src/model/schema.js";
-import { trainFromCsv } from "../../src/train/pipeline.js";
+import { trainFromCsv } from "../../src/model/pipeline.js";
 import { usageError } from "../usage.js";
 
 const IRIS = new URL("../../examples/iris/train.csv", import.meta.url).pathname;

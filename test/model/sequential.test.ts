@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
-import { registerActivation, unregisterActivation } from "../../src/model/activations.js";
+import { registerActivation, unregisterActivation } from "../../src/core/activations.js";
 import { layerRecords, loadModel, saveModel, toSequential } from "../../src/model/io.js";
 import { Activation, Dense } from "../../src/model/layers/index.js";
 import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "../../src/model/schema.js";

@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { loadDataset } from "../../src/data/dataset.js";
 import { UsageError } from "../../src/errors.js";
-import { registerActivation, unregisterActivation } from "../../src/model/activations.js";
+import { registerActivation, unregisterActivation } from "../../src/core/activations.js";
 import type { ModelFile } from "../../src/model/schema.js";
 import { roundHalfAwayFromZero } from "../../src/quant/fixedpoint.js";
 import { parseQModel, serializeQModel } from "../../src/quant/io.js";
@@ -16,7 +16,7 @@ import { measureTableError, type TableS8, type TableS16 } from "../../src/quant/
 import { type QuantizeOptions, quantizeModel, rangeQuant } from "../../src/quant/quantize.js";
 import { CODE_RANGE, type DenseQOp, type Precision, type QModel } from "../../src/quant/schema.js";
 import { Rng } from "../../src/rng.js";
-import { trainFromCsv } from "../../src/train/pipeline.js";
+import { trainFromCsv } from "../../src/model/pipeline.js";
 import { usageError } from "../usage.js";
 import { dense, modelFile, randomDense } from "./models.js";
 

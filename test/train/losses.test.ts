@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
-import { sigmoidFn } from "../../src/model/activations.js";
+import { sigmoidFn } from "../../src/core/activations.js";
 import { getLoss, LOSS_NAMES, type LossInput } from "../../src/train/losses.js";
 import { expectGradientsMatch, numericGradient } from "../model/gradcheck.js";
 

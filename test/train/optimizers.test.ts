@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
-import { useJsKernels } from "../../src/model/kernels/index.js";
+import { useJsKernels } from "../../src/train/kernels/index.js";
 import { Dense } from "../../src/model/layers/index.js";
 import type { Network } from "../../src/model/network.js";
 import { Sequential } from "../../src/model/sequential.js";

@@ -6,11 +6,11 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { registerActivation, unregisterActivation } from "../../src/model/activations.js";
+import { registerActivation, unregisterActivation } from "../../src/core/activations.js";
 import { loadModel, saveModel, serializeModel } from "../../src/model/io.js";
 import { modelSchema } from "../../src/model/schema.js";
 import { Rng } from "../../src/rng.js";
-import { type TrainOptions, trainFromCsv } from "../../src/train/pipeline.js";
+import { type TrainOptions, trainFromCsv } from "../../src/model/pipeline.js";
 import { usageError } from "../usage.js";
 
 const IRIS_TRAIN = new URL("../../examples/iris/train.csv", import.meta.url).pathname;

@@ -16,7 +16,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderModel } from "../../src/codegen/export.js";
 import { UsageError } from "../../src/errors.js";
-import { registerActivation, unregisterActivation } from "../../src/model/activations.js";
+import { registerActivation, unregisterActivation } from "../../src/core/activations.js";
 import type { QModel } from "../../src/quant/schema.js";
 import { verifyModel } from "../../src/verify/verify.js";
 import {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BenchResult, benchModel } from "../../src/bench/bench.js";
-import { registerActivation, unregisterActivation } from "../../src/model/activations.js";
+import { registerActivation, unregisterActivation } from "../../src/core/activations.js";
 import { serializeModel } from "../../src/model/io.js";
 import type { ModelFile } from "../../src/model/schema.js";
 import { serializeQModel } from "../../src/quant/io.js";

@@ -13,16 +13,16 @@ import {
   type Task,
 } from "../data/dataset.js";
 import { UsageError } from "../errors.js";
-import { getActivation } from "../model/activations.js";
-import { layerRecords } from "../model/io.js";
-import { Dense, type LayerSpec } from "../model/layers/index.js";
-import type { Matrix } from "../model/matrix.js";
-import { datasetSchema } from "../model/predict.js";
-import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "../model/schema.js";
-import { Sequential } from "../model/sequential.js";
+import { getActivation } from "../core/activations.js";
+import { layerRecords } from "./io.js";
+import { Dense, type Layer } from "./layers.js";
+import type { Matrix } from "../core/matrix.js";
+import { datasetSchema } from "./predict.js";
+import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "./schema.js";
+import { Sequential } from "./sequential.js";
 import { VERSION } from "../version.js";
-import { type Callback, EarlyStopping, type Logs } from "./callbacks.js";
-import { type OptimizerSpec, resolveOptimizer } from "./optimizers.js";
+import { type Callback, EarlyStopping, type Logs } from "../train/callbacks.js";
+import { type OptimizerSpec, resolveOptimizer } from "../train/optimizers.js";
 
 export interface TrainOptions {
   data: string;
@@ -137,7 +137,7 @@ export function trainFromCsv(options: TrainOptions): TrainResult {
   const norm = computeStandardization(trainSet.x, trainSet.rows, trainSet.cols);
   const target = all.task === "regression" ? targetScaling(trainSet) : null;
   const head = defaultHead(all);
-  const layers: LayerSpec[] = hidden.map((units, k) =>
+  const layers: Layer[] = hidden.map((units, k) =>
     Dense({
       units,
       activation,
@@ -212,6 +212,7 @@ export function trainFromCsv(options: TrainOptions): TrainResult {
       std: target?.std,
     },
     layers: layerRecords(seq),
+    outputs: [seq.definitionOf.output],
     training: {
       loss: head.loss,
       optimizer: { ...optimizer },

@@ -1,0 +1,156 @@
+/**
+ * The layers users create, as in Keras: `Dense({ units: 32, activation: "relu" })` for a `Sequential`,
+ * or `Dense({ units: 32 }).apply(x)` on the symbolic tensors of the functional API (`Input`, then
+ * `new Model({ inputs, outputs })`). A layer is its kind and its config (validated here, with the kind's
+ * schema), plus an optional name; its weights belong to the model it is built into.
+ */
+import type { z } from "zod";
+import { getActivation } from "../core/activations.js";
+import { formatShape, type Shape, ShapeError, shapeSchema } from "../core/shape.js";
+import { UsageError } from "../errors.js";
+import { checkWidth } from "../limits.js";
+import { getOp } from "../ops/registry.js";
+import { clip } from "../values.js";
+import "../ops/index.js";
+
+/** The output of a layer in a functional model, before any data flows: its shape and where it comes from. */
+export class SymbolicTensor {
+  constructor(
+    readonly shape: Shape,
+    /** the layer that writes it, with the tensors it read; null for an Input */
+    readonly source: { layer: Layer; inputs: SymbolicTensor[] } | null,
+    /** an Input's name */
+    readonly name?: string,
+  ) {}
+}
+
+export class Layer<C = unknown> {
+  private applied = false;
+
+  constructor(
+    readonly kind: string,
+    readonly config: C,
+    readonly name?: string,
+    /** the input shape, when this is the first layer of a Sequential (`inputShape`) */
+    readonly inputShape?: Shape,
+  ) {}
+
+  /** Applies the layer to one tensor (or several, for Add): the functional API. */
+  apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
+    const list = Array.isArray(inputs) ? inputs : [inputs];
+    const what = `${this.kind} layer${this.name ? ` '${clip(this.name, 40)}'` : ""}`;
+    if (this.applied) throw new UsageError(`${what}: applied twice: nn2c builds each layer into one place of a model`);
+    if (!list.every((x) => x instanceof SymbolicTensor))
+      throw new UsageError(`${what}: apply takes the tensors of Input() or of another layer's apply()`);
+    const { min, max } = getOp(this.kind).layer.inputs;
+    if (list.length < min || list.length > max)
+      throw new UsageError(`${what}: takes ${min === max ? min : `${min} or more`} inputs, got ${list.length}`);
+    let shape: Shape;
+    try {
+      shape = getOp(this.kind).layer.outputShape(this.config, list.map((x) => x.shape));
+    } catch (e) {
+      if (!(e instanceof ShapeError)) throw e;
+      throw new UsageError(`${what} of ${list.map((x) => formatShape(x.shape)).join(" and ")}: ${e.message}`);
+    }
+    this.applied = true;
+    return new SymbolicTensor(shape, { layer: this, inputs: list });
+  }
+}
+
+export interface LayerOptions {
+  /** the layer's name in the model (default: its kind, numbered: dense, dense_1, ...) */
+  name?: string;
+  /** the input shape, on the first layer of a Sequential (batch excluded: [64], [8, 8, 1]) */
+  inputShape?: number[];
+}
+
+/** A layer of `kind` with a config checked by the kind's schema; `what` names it in messages. */
+export function makeLayer<C>(kind: string, config: C, options: LayerOptions = {}): Layer<C> {
+  const parsed = (getOp(kind).layer.config as z.ZodType<C>).safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const field = issue.path.join(".") || "config";
+    throw new UsageError(`${kind} ${field}: ${issue.message}`);
+  }
+  if (options.name !== undefined && (typeof options.name !== "string" || options.name === ""))
+    throw new UsageError(`${kind} name: expected a non-empty string`);
+  let inputShape: Shape | undefined;
+  if (options.inputShape !== undefined) {
+    const s = shapeSchema.safeParse(options.inputShape);
+    if (!s.success) throw new UsageError(`${kind} inputShape ${JSON.stringify(options.inputShape)}: expected 1 to 4 positive integers`);
+    for (const d of s.data) checkWidth(d, `${kind} inputShape`);
+    inputShape = s.data;
+  }
+  return new Layer(kind, parsed.data, options.name, inputShape);
+}
+
+/** The input of a functional model: `Input({ shape: [64] })`. */
+export function Input(options: { shape: number[]; name?: string }): SymbolicTensor {
+  const s = shapeSchema.safeParse(options.shape);
+  if (!s.success) throw new UsageError(`Input shape ${JSON.stringify(options.shape)}: expected 1 to 4 positive integers`);
+  return new SymbolicTensor(s.data, null, options.name ?? "input");
+}
+
+export type KernelInitializer = "he_uniform" | "glorot_uniform";
+export type BiasInitializer = "zeros" | "uniform";
+
+export interface DenseOptions extends LayerOptions {
+  units: number;
+  activation?: string;
+  /** leaky_relu's negative slope */
+  alpha?: number;
+  /** false: no bias (y = W x) */
+  useBias?: boolean;
+  /** L2 regularisation factor on the kernel */
+  l2?: number;
+  /** initial kernel: default He uniform for the relu family, Glorot uniform otherwise */
+  kernelInitializer?: KernelInitializer;
+  /** initial bias: zeros (default) or uniform within the kernel initializer's limit */
+  biasInitializer?: BiasInitializer;
+}
+
+/** A fully connected layer, with an optional activation (default linear), as Keras' `Dense`. */
+export function Dense(options: DenseOptions): Layer {
+  const { units, name, inputShape, ...rest } = options;
+  if (!Number.isInteger(units) || units <= 0) throw new UsageError(`Dense units ${units}: expected a positive integer`);
+  checkWidth(units, "Dense units");
+  const activation = options.activation ?? "linear";
+  getActivation(activation);
+  if (options.l2 !== undefined && !(options.l2 >= 0)) throw new UsageError(`Dense l2 ${options.l2}: expected >= 0`);
+  if (options.kernelInitializer && !["he_uniform", "glorot_uniform"].includes(options.kernelInitializer)) {
+    throw new UsageError(
+      `Dense kernelInitializer '${options.kernelInitializer}': expected he_uniform or glorot_uniform`,
+    );
+  }
+  if (options.biasInitializer && !["zeros", "uniform"].includes(options.biasInitializer))
+    throw new UsageError(`Dense biasInitializer '${options.biasInitializer}': expected zeros or uniform`);
+  const config: Record<string, unknown> = { units, activation };
+  for (const key of ["alpha", "useBias", "l2", "kernelInitializer", "biasInitializer"] as const) {
+    if (rest[key] !== undefined && !(key === "l2" && rest[key] === 0) && !(key === "useBias" && rest[key] === true))
+      config[key] = rest[key];
+  }
+  return makeLayer("dense", config, { name, inputShape });
+}
+
+/** An activation as a layer of its own, as Keras' `Activation`. */
+export function Activation(activation: string, options: { alpha?: number } & LayerOptions = {}): Layer {
+  getActivation(activation);
+  const { alpha, ...rest } = options;
+  return makeLayer("activation", alpha === undefined ? { activation } : { activation, alpha }, rest);
+}
+
+/** relu as a layer (Keras' `ReLU()`). */
+export function ReLU(options: LayerOptions = {}): Layer {
+  return makeLayer("activation", { activation: "relu" }, options);
+}
+
+/** relu6 as a layer (Keras' `ReLU(max_value=6)`). */
+export function ReLU6(options: LayerOptions = {}): Layer {
+  return makeLayer("activation", { activation: "relu6" }, options);
+}
+
+/** Leaky relu as a layer (Keras' `LeakyReLU`; the negative slope `alpha` defaults to Keras' 0.3). */
+export function LeakyReLU(options: { alpha?: number } & LayerOptions = {}): Layer {
+  const { alpha = 0.3, ...rest } = options;
+  return makeLayer("activation", { activation: "leaky_relu", alpha }, rest);
+}

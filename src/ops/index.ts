@@ -1,0 +1,8 @@
+/**
+ * Every op kind nn2c has, registered by importing its folder. A new kind is one folder and one line here;
+ * the file schemas, the drivers and the contract tests pick it up from the registry.
+ */
+import "./dense/index.js";
+import "./activation/index.js";
+
+export { findOp, getOp, getOpFacet, opKinds } from "./registry.js";
