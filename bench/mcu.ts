@@ -10,6 +10,7 @@ import { type BenchResult, benchModel } from "../src/bench/bench.js";
 import { loadDataset } from "../src/data/dataset.js";
 import { layerRecords } from "../src/model/io.js";
 import { Dense } from "../src/model/layers.js";
+import { trainFromCsv } from "../src/model/pipeline.js";
 import { datasetSchema } from "../src/model/predict.js";
 import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "../src/model/schema.js";
 import { Sequential } from "../src/model/sequential.js";
@@ -18,7 +19,6 @@ import type { QModel } from "../src/quant/schema.js";
 import { Rng } from "../src/rng.js";
 import { icountUnavailable } from "../src/toolchain/icount.js";
 import { CORTEX_TARGET_NAMES } from "../src/toolchain/targets.js";
-import { trainFromCsv } from "../src/model/pipeline.js";
 
 // this benchmark is instruction counts: without the plugin there is nothing to report
 const unavailable = icountUnavailable();

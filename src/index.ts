@@ -28,7 +28,15 @@ export {
 export { classifyStream, type WindowPrediction } from "./features/stream.js";
 export { type RawSamples, readRawSamples, windowFeatures } from "./features/windows.js";
 export { inspectModel, type ModelInfo } from "./model/inspect.js";
-export { layerRecords, loadModel, lowerModel, parseModel, saveModel, serializeModel, toModel } from "./model/io.js";
+export {
+  layerRecords,
+  loadModel,
+  lowerModel,
+  parseModel,
+  saveModel,
+  serializeModel,
+  toModel,
+} from "./model/io.js";
 export {
   Activation,
   Dense,

@@ -11,12 +11,12 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { renderModel } from "../codegen/export.js";
+import { loadTemplates } from "../codegen/render.js";
 import type { Exportable } from "../core/exportable.js";
 import { CODE_RANGE } from "../core/quant.js";
-import { opSummaries } from "../graph/summary.js";
-import { loadTemplates } from "../codegen/render.js";
 import { JobError } from "../errors.js";
 import type { FeatureDefinition } from "../features/definition.js";
+import { opSummaries } from "../graph/summary.js";
 import { Rng } from "../rng.js";
 import { compileArm } from "../toolchain/compile.js";
 import { readSymbolTable } from "../toolchain/elf.js";
@@ -54,7 +54,6 @@ export interface BenchResult {
   /** set when the instruction counts are missing: what they need */
   notice?: string;
 }
-
 
 /** A representative input: random codes (or standardised floats), seeded. */
 function benchInput(m: Exportable, n: number): string[] {

@@ -21,8 +21,12 @@ export function table(rows: string[][], right: number): string {
 const shape = (s: readonly number[]) => `[${s.join(", ")}]`;
 
 function floatText(info: ModelInfo): string {
-  const chain = info.layers.every((l, k) => l.from.length === 1 && l.from[0] === (k === 0 ? "input" : info.layers[k - 1].name));
-  const rows = [["#", "layer (kind)", "activation", "output shape", "params", "MACs", ...(chain ? [] : ["inputs"])]];
+  const chain = info.layers.every(
+    (l, k) => l.from.length === 1 && l.from[0] === (k === 0 ? "input" : info.layers[k - 1].name),
+  );
+  const rows = [
+    ["#", "layer (kind)", "activation", "output shape", "params", "MACs", ...(chain ? [] : ["inputs"])],
+  ];
   for (const l of info.layers) {
     rows.push([
       String(l.index),

@@ -3,9 +3,9 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { checkOutputs, hasJsonFormat, writeFilesAtomic } from "../files.js";
 import { serializeModel } from "../model/io.js";
+import { type SplitMetrics, trainFromCsv } from "../model/pipeline.js";
 import { MODEL_FORMAT } from "../model/schema.js";
 import { asciiCurves, isSvgReport, svgCurves } from "../report/curves.js";
-import { type SplitMetrics, trainFromCsv } from "../model/pipeline.js";
 import { action, fmt, intArg, layersArg, numberArg, printJson } from "./common.js";
 import { epochProgress } from "./progress.js";
 

@@ -10,13 +10,13 @@ import { type Shape, sizeOf } from "../core/shape.js";
 import { type MemoryPlan, planMemory } from "../graph/plan.js";
 import { lowerModel } from "../model/io.js";
 import type { ModelFile } from "../model/schema.js";
+import { rows } from "../ops/common.js";
 import { getOpFacet } from "../ops/index.js";
 import type { ArrayView, EmittedOp, ParamsView } from "../ops/registry.js";
-import { programOf } from "../reference/integer.js";
 import { INPUT_TENSOR, inputQuant, outputQuant, type QModel } from "../quant/schema.js";
+import { programOf } from "../reference/integer.js";
 import { VERSION } from "../version.js";
 import { cComment, cFloat, cString } from "./cnames.js";
-import { rows } from "../ops/common.js";
 
 export type ExportPrecision = "float32" | "int8" | "int16";
 export type { ArrayView };
@@ -79,8 +79,15 @@ export interface ModelView {
   opNames: string[];
 }
 
-/** Every offset of the arena is a multiple of 4 bytes (a word: int32 scratch, the DSP paths' loads). */
-export const ARENA_ALIGNMENT = 4;
+/**
+ * The alignment of the arena's offsets: each element's own, unless an op's kernels need more (its op
+ * facet's `alignment`, in bytes). Today's kernels read their tensors at any offset (the kernel tests place
+ * inputs 0 to 3 bytes past a word boundary); word-aligned tensors would only save cycles, at the price
+ * of padding between small int8 tensors.
+ */
+function alignmentOf(g: Graphish, elementBytes: number): number {
+  return g.ops.reduce((a, op) => Math.max(a, getOpFacet(op.kind).alignment ?? 1), elementBytes);
+}
 
 interface Common {
   name: string;
@@ -139,7 +146,7 @@ function planGraph(g: Graphish, elementBytes: number): MemoryPlan {
       getOpFacet(op.kind).inPlace ? [{ op: k, input: op.inputs[0], output: op.output }] : [],
     ),
     scratch: [],
-    alignment: ARENA_ALIGNMENT,
+    alignment: alignmentOf(g, elementBytes),
   });
 }
 
@@ -157,7 +164,11 @@ function wire(g: Graphish, emitted: EmittedOp[], elementBytes: number) {
     else if (name === g.output) pointer.set(name, "output");
     else {
       pointer.set(name, `t${k}`);
-      tensors.push({ name: `t${k}`, offset: plan.offsets.get(name)! / elementBytes, width: sizeOf(g.shape(name)) });
+      tensors.push({
+        name: `t${k}`,
+        offset: plan.offsets.get(name)! / elementBytes,
+        width: sizeOf(g.shape(name)),
+      });
     }
   });
   const steps = g.ops.map((op, k) =>
@@ -181,7 +192,13 @@ export function emitQuantized(q: QModel, name: string, sourceHash: string): Mode
   const { ctype, dtype, bytes: elem } = CTYPE[p];
   const prefix = `${name}_`;
   const program = programOf(q);
-  const files = new Set<string>(["nn.h", "nn_config.h", "nn_support.h", `nn_quantize_f32_${dtype}.c`, `nn_dequantize_${dtype}_f32.c`]);
+  const files = new Set<string>([
+    "nn.h",
+    "nn_config.h",
+    "nn_support.h",
+    `nn_quantize_f32_${dtype}.c`,
+    `nn_dequantize_${dtype}_f32.c`,
+  ]);
   const emittedTables = new Set<number>();
   const emitted = q.ops.map((op, k) => {
     const e = getOpFacet(op.kind).quant.emit(op as never, {
@@ -253,7 +270,11 @@ export function emitFloat(model: ModelFile, name: string, sourceHash: string): M
   const g = lowerModel(model);
   const files = new Set<string>(["nn.h", "nn_config.h", "nn_standardize_f32.c"]);
   const emitted = g.ops.map((op, k) => {
-    const e = getOpFacet(op.kind).emitFloat(op, { id: `${prefix}op${k}`, prefix, title: `op ${k} (${op.name})` });
+    const e = getOpFacet(op.kind).emitFloat(op, {
+      id: `${prefix}op${k}`,
+      prefix,
+      title: `op ${k} (${op.name})`,
+    });
     for (const f of e.runtime) files.add(f);
     return e;
   });
@@ -282,7 +303,13 @@ export function emitFloat(model: ModelFile, name: string, sourceHash: string): M
     inputZeroPoint: 0,
     outputScale: "1.0f",
     outputZeroPoint: 0,
-    ...inputView({ name, task: model.task, classes: model.output.classes, inputs: model.inputs, output: model.output }),
+    ...inputView({
+      name,
+      task: model.task,
+      classes: model.output.classes,
+      inputs: model.inputs,
+      output: model.output,
+    }),
     ops: emitted.map(({ comment, arrays, params }) => ({ comment, arrays, params })),
     tensors,
     steps,
@@ -290,7 +317,9 @@ export function emitFloat(model: ModelFile, name: string, sourceHash: string): M
     outputOffset: plan.offsets.get(g.output)! / 4,
     runtimeFiles: [...files].sort(),
     plan: planView,
-    opNames: g.ops.map((op) => `${op.name}: ${op.kind}${op.activation.name === "linear" ? "" : ` + ${op.activation.name}`}`),
+    opNames: g.ops.map(
+      (op) => `${op.name}: ${op.kind}${op.activation.name === "linear" ? "" : ` + ${op.activation.name}`}`,
+    ),
   };
   view.flashBytes = constBytes(view);
   view.banner = banner(name, sourceHash, [`float32: ${g.ops.length} ops`]);

@@ -37,10 +37,15 @@ export function flattenNested(value: unknown, shape: Shape, path: string): Float
 }
 
 /** A flat row-major array as nested arrays of `shape`, each value mapped by `fmt`. */
-export function toNested(flat: ArrayLike<number>, shape: Shape, fmt: (v: number) => number = (v) => v): Nested {
+export function toNested(
+  flat: ArrayLike<number>,
+  shape: Shape,
+  fmt: (v: number) => number = (v) => v,
+): Nested {
   const build = (depth: number, offset: number): Nested => {
     const stride = shape.slice(depth + 1).reduce((a, b) => a * b, 1);
-    if (depth === shape.length - 1) return Array.from({ length: shape[depth] }, (_, i) => fmt(flat[offset + i]));
+    if (depth === shape.length - 1)
+      return Array.from({ length: shape[depth] }, (_, i) => fmt(flat[offset + i]));
     return Array.from({ length: shape[depth] }, (_, i) => build(depth + 1, offset + i * stride)) as Nested;
   };
   return build(0, 0);

@@ -40,7 +40,9 @@ export function buildGraph(
   const index = new Map<string, number>();
   layers.forEach((node, k) => {
     if (node.name === input.name || index.has(node.name))
-      throw new UsageError(`${where(node, k)}: the name '${clip(node.name, 40)}' is taken: expected a name of its own`);
+      throw new UsageError(
+        `${where(node, k)}: the name '${clip(node.name, 40)}' is taken: expected a name of its own`,
+      );
     index.set(node.name, k);
   });
   // Depth-first order from the output: every layer after its inputs; a layer met again on the way is a cycle.
@@ -51,12 +53,15 @@ export function buildGraph(
     const k = index.get(name);
     if (k === undefined) {
       const who = from ? `${where(from.node, from.k)}: input` : `${file}: output`;
-      throw new UsageError(`${who} '${clip(name, 40)}' is no layer of the model: expected '${input.name}' or a layer's name`);
+      throw new UsageError(
+        `${who} '${clip(name, 40)}' is no layer of the model: expected '${input.name}' or a layer's name`,
+      );
     }
     const node = layers[k];
     const s = state.get(name);
     if (s === "done") return;
-    if (s === "open") throw new UsageError(`${where(node, k)}: is part of a cycle: a model is a graph without cycles`);
+    if (s === "open")
+      throw new UsageError(`${where(node, k)}: is part of a cycle: a model is a graph without cycles`);
     state.set(name, "open");
     // iterative enough for the models nn2c takes; the depth is the longest path
     for (const inputName of node.inputs) visit(inputName, { node, k });
@@ -71,7 +76,9 @@ export function buildGraph(
     );
   }
   // the file's order when it is a valid one (a stable, readable order); else the depth-first one
-  const inFileOrder = layers.every((node, k) => node.inputs.every((i) => i === input.name || (index.get(i) ?? k) < k));
+  const inFileOrder = layers.every((node, k) =>
+    node.inputs.every((i) => i === input.name || (index.get(i) ?? k) < k),
+  );
   const nodes = inFileOrder ? layers : order;
   const shapes = new Map<string, Shape>([[input.name, input.shape]]);
   const consumers = new Map<string, string[]>([[input.name, []]]);
@@ -81,7 +88,9 @@ export function buildGraph(
     const { min, max } = kind.layer.inputs;
     if (node.inputs.length < min || node.inputs.length > max) {
       const expected = min === max ? `${min}` : `${min} to ${max === Infinity ? "any number" : max}`;
-      throw new UsageError(`${where(node, k)}: ${node.kind} takes ${expected} inputs, got ${node.inputs.length}`);
+      throw new UsageError(
+        `${where(node, k)}: ${node.kind} takes ${expected} inputs, got ${node.inputs.length}`,
+      );
     }
     const inShapes = node.inputs.map((i) => shapes.get(i)!);
     let shape: Shape;
@@ -89,7 +98,9 @@ export function buildGraph(
       shape = kind.layer.outputShape(node.config, inShapes);
     } catch (e) {
       if (!(e instanceof ShapeError)) throw e;
-      throw new UsageError(`${where(node, k)}: ${node.kind} of ${inShapes.map(formatShape).join(" and ")}: ${e.message}`);
+      throw new UsageError(
+        `${where(node, k)}: ${node.kind} of ${inShapes.map(formatShape).join(" and ")}: ${e.message}`,
+      );
     }
     if (sizeOf(shape) > MAX_TENSOR_VALUES) {
       throw new UsageError(

@@ -14,7 +14,7 @@
 import { DEFAULT_LEAKY_ALPHA, getActivation } from "../core/activations.js";
 import type { Shape } from "../core/shape.js";
 import { UsageError } from "../errors.js";
-import { type FloatOp, getOp, type LayerNode, type LayerTensors } from "../ops/registry.js";
+import { type FloatOp, getOp, type LayerNode } from "../ops/registry.js";
 import type { LayerGraph } from "./graph.js";
 
 export interface FloatGraph {
@@ -72,13 +72,15 @@ export function lowerGraph(
     const op = producer.get(t);
     if (!op || (readers.get(t) ?? 0) !== 1) return undefined;
     const shape = g.shapes.get(layerInput)!;
-    return shape.length === op.outputShape.length && shape.every((d, i) => d === op.outputShape[i]) ? op : undefined;
+    return shape.length === op.outputShape.length && shape.every((d, i) => d === op.outputShape[i])
+      ? op
+      : undefined;
   };
   /** Fuses an activation into `op` when its kind can take it as its output stage. */
   const fuse = (op: FloatOp | undefined, act: { name: string; alpha: number }): boolean => {
-    if (!op || op.activation.name !== "linear") return false;
+    if (op?.activation.name !== "linear") return false;
     const fuses = getOp(op.kind).op?.fuses;
-    return fuses !== undefined && fuses(getActivation(act.name).quant({ alpha: act.alpha }));
+    return fuses?.(getActivation(act.name).quant({ alpha: act.alpha })) === true;
   };
 
   for (const node of g.nodes) {
@@ -90,7 +92,9 @@ export function lowerGraph(
       continue;
     }
     if (kind.lower.mode === "alias") {
-      notes.push(`${node.kind} '${node.name}' reads '${tensorOf.get(node.inputs[0])}' as ${JSON.stringify(outShape)}: no op`);
+      notes.push(
+        `${node.kind} '${node.name}' reads '${tensorOf.get(node.inputs[0])}' as ${JSON.stringify(outShape)}: no op`,
+      );
       continue;
     }
     const affine = kind.lower.affine?.(node.config, tensors(node.name));
@@ -124,7 +128,8 @@ export function lowerGraph(
       }
     }
     const weights: Record<string, Float64Array> = {};
-    for (const [name, values] of Object.entries(tensors(node.name))) weights[name] = Float64Array.from(values);
+    for (const [name, values] of Object.entries(tensors(node.name)))
+      weights[name] = Float64Array.from(values);
     const op: FloatOp = {
       kind: node.kind,
       name: node.name,

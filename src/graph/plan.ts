@@ -4,9 +4,11 @@
  * A tensor is alive from the op that writes it (the model input: from before the first op) to the last
  * op that reads it (the model output: to after the last op); a scratch buffer only during its op. An op
  * whose kernel may write over its input (elementwise ops) shares that input's buffer when nothing reads
- * the input afterwards. The buffers are then placed greedily, largest first, each at the lowest aligned
- * offset where it overlaps no buffer alive at the same time, as TensorFlow Lite Micro's greedy planner
- * does: on a chain this is the largest sum of two neighbouring buffers, the least any plan can do.
+ * the input afterwards. The buffers are then placed greedily, each at the lowest aligned offset where it
+ * overlaps no buffer alive at the same time, in the orders that do best on different graphs (largest
+ * first, as TensorFlow Lite Micro's greedy planner does; first used first; last used first), and the
+ * smallest of these plans is kept: on a chain, the largest sum of two neighbouring buffers, the least any
+ * plan can do.
  */
 
 export interface PlanTensor {
@@ -76,12 +78,28 @@ export function planMemory(req: PlanRequest): MemoryPlan {
     .filter((s) => s.bytes > 0)
     .map((s) => ({ names: [`scratch ${s.op}`], offset: 0, bytes: s.bytes, first: s.op, last: s.op }));
   const all = [...buffers, ...scratchBuffers];
-  const order = [...all].sort((a, b) => b.bytes - a.bytes || a.first - b.first);
-  const placed: PlannedBuffer[] = [];
-  for (const b of order) {
-    b.offset = lowestOffset(b, placed, req.alignment);
-    placed.push(b);
+  const orders: ((a: PlannedBuffer, b: PlannedBuffer) => number)[] = [
+    (a, b) => b.bytes - a.bytes || a.first - b.first,
+    (a, b) => a.first - b.first || b.bytes - a.bytes,
+    (a, b) => b.last - a.last || b.bytes - a.bytes,
+  ];
+  let best: number[] | null = null;
+  let bestSize = Number.POSITIVE_INFINITY;
+  for (const order of orders) {
+    const placed: PlannedBuffer[] = [];
+    for (const b of [...all].sort(order)) {
+      b.offset = lowestOffset(b, placed, req.alignment);
+      placed.push(b);
+    }
+    const size = all.reduce((m, b) => Math.max(m, b.offset + b.bytes), 0);
+    if (size < bestSize) {
+      bestSize = size;
+      best = all.map((b) => b.offset);
+    }
   }
+  all.forEach((b, k) => {
+    b.offset = best?.[k] ?? 0;
+  });
   const offsets = new Map<string, number>();
   for (const b of buffers) for (const name of b.names) offsets.set(name, b.offset);
   const scratch = new Map(scratchBuffers.map((b) => [b.first, b.offset]));

@@ -3,8 +3,9 @@
  * per inference, the bytes its weights take in each precision nn2c exports, the ops it lowers to and the
  * memory plan of a float32 export's arena.
  */
-import { planModel } from "../codegen/emit.js";
+
 import type { PlannedTensorView } from "../codegen/emit.js";
+import { planModel } from "../codegen/emit.js";
 import { sizeOf } from "../core/shape.js";
 import { getOp } from "../ops/index.js";
 import { inputShape, lowerModel, modelGraph } from "./io.js";

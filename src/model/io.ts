@@ -91,7 +91,9 @@ function analyse(model: ModelFile, file: string): ModelGraph {
     throw new UsageError(`${file}: inputs: mean and std need ${n} values, one per input`);
   const shape = inputShape(model);
   if (sizeOf(shape) !== n)
-    throw new UsageError(`${file}: inputs.shape ${JSON.stringify(shape)} holds ${sizeOf(shape)} values: expected ${n}, one per input name`);
+    throw new UsageError(
+      `${file}: inputs.shape ${JSON.stringify(shape)} holds ${sizeOf(shape)} values: expected ${n}, one per input name`,
+    );
   const graph = buildGraph({ name: "input", shape }, model.layers, model.outputs[0], file);
   const tensors = new Map<string, LayerTensors>();
   const exact = new Map<string, Record<string, Float64Array>>();
@@ -109,12 +111,17 @@ function analyse(model: ModelFile, file: string): ModelGraph {
     const given = layer.weights ?? {};
     for (const name of Object.keys(given)) {
       if (!specs.some((s) => s.name === name))
-        throw new UsageError(`${where}: weights.${clip(name, 40)}: not a weight of ${layer.kind} (expected ${specs.map((s) => s.name).join(", ") || "none"})`);
+        throw new UsageError(
+          `${where}: weights.${clip(name, 40)}: not a weight of ${layer.kind} (expected ${specs.map((s) => s.name).join(", ") || "none"})`,
+        );
     }
     const t: LayerTensors = {};
     const e: Record<string, Float64Array> = {};
     for (const spec of specs) {
-      if (given[spec.name] === undefined) throw new UsageError(`${where}: weights.${spec.name}: missing (expected ${JSON.stringify(spec.shape)})`);
+      if (given[spec.name] === undefined)
+        throw new UsageError(
+          `${where}: weights.${spec.name}: missing (expected ${JSON.stringify(spec.shape)})`,
+        );
       const flat = flattenNested(given[spec.name], spec.shape, `weights.${spec.name}`);
       if (typeof flat === "string") throw new UsageError(`${where}: ${flat}`);
       e[spec.name] = flat;
@@ -130,7 +137,9 @@ function analyse(model: ModelFile, file: string): ModelGraph {
     const classes = model.output.classes?.length ?? 0;
     const expected = outputs === 1 ? 2 : outputs;
     if (classes !== expected)
-      throw new UsageError(`${file}: output.classes: expected ${expected} class names for ${outputs} outputs`);
+      throw new UsageError(
+        `${file}: output.classes: expected ${expected} class names for ${outputs} outputs`,
+      );
   }
   const result = { graph, tensors, exact };
   analysed.set(model, result);

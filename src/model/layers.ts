@@ -39,15 +39,21 @@ export class Layer<C = unknown> {
   apply(inputs: SymbolicTensor | SymbolicTensor[]): SymbolicTensor {
     const list = Array.isArray(inputs) ? inputs : [inputs];
     const what = `${this.kind} layer${this.name ? ` '${clip(this.name, 40)}'` : ""}`;
-    if (this.applied) throw new UsageError(`${what}: applied twice: nn2c builds each layer into one place of a model`);
+    if (this.applied)
+      throw new UsageError(`${what}: applied twice: nn2c builds each layer into one place of a model`);
     if (!list.every((x) => x instanceof SymbolicTensor))
       throw new UsageError(`${what}: apply takes the tensors of Input() or of another layer's apply()`);
     const { min, max } = getOp(this.kind).layer.inputs;
     if (list.length < min || list.length > max)
-      throw new UsageError(`${what}: takes ${min === max ? min : `${min} or more`} inputs, got ${list.length}`);
+      throw new UsageError(
+        `${what}: takes ${min === max ? min : `${min} or more`} inputs, got ${list.length}`,
+      );
     let shape: Shape;
     try {
-      shape = getOp(this.kind).layer.outputShape(this.config, list.map((x) => x.shape));
+      shape = getOp(this.kind).layer.outputShape(
+        this.config,
+        list.map((x) => x.shape),
+      );
     } catch (e) {
       if (!(e instanceof ShapeError)) throw e;
       throw new UsageError(`${what} of ${list.map((x) => formatShape(x.shape)).join(" and ")}: ${e.message}`);
@@ -77,7 +83,10 @@ export function makeLayer<C>(kind: string, config: C, options: LayerOptions = {}
   let inputShape: Shape | undefined;
   if (options.inputShape !== undefined) {
     const s = shapeSchema.safeParse(options.inputShape);
-    if (!s.success) throw new UsageError(`${kind} inputShape ${JSON.stringify(options.inputShape)}: expected 1 to 4 positive integers`);
+    if (!s.success)
+      throw new UsageError(
+        `${kind} inputShape ${JSON.stringify(options.inputShape)}: expected 1 to 4 positive integers`,
+      );
     for (const d of s.data) checkWidth(d, `${kind} inputShape`);
     inputShape = s.data;
   }
@@ -87,7 +96,8 @@ export function makeLayer<C>(kind: string, config: C, options: LayerOptions = {}
 /** The input of a functional model: `Input({ shape: [64] })`. */
 export function Input(options: { shape: number[]; name?: string }): SymbolicTensor {
   const s = shapeSchema.safeParse(options.shape);
-  if (!s.success) throw new UsageError(`Input shape ${JSON.stringify(options.shape)}: expected 1 to 4 positive integers`);
+  if (!s.success)
+    throw new UsageError(`Input shape ${JSON.stringify(options.shape)}: expected 1 to 4 positive integers`);
   return new SymbolicTensor(s.data, null, options.name ?? "input");
 }
 
@@ -112,11 +122,13 @@ export interface DenseOptions extends LayerOptions {
 /** A fully connected layer, with an optional activation (default linear), as Keras' `Dense`. */
 export function Dense(options: DenseOptions): Layer {
   const { units, name, inputShape, ...rest } = options;
-  if (!Number.isInteger(units) || units <= 0) throw new UsageError(`Dense units ${units}: expected a positive integer`);
+  if (!Number.isInteger(units) || units <= 0)
+    throw new UsageError(`Dense units ${units}: expected a positive integer`);
   checkWidth(units, "Dense units");
   const activation = options.activation ?? "linear";
   getActivation(activation);
-  if (options.l2 !== undefined && !(options.l2 >= 0)) throw new UsageError(`Dense l2 ${options.l2}: expected >= 0`);
+  if (options.l2 !== undefined && !(options.l2 >= 0))
+    throw new UsageError(`Dense l2 ${options.l2}: expected >= 0`);
   if (options.kernelInitializer && !["he_uniform", "glorot_uniform"].includes(options.kernelInitializer)) {
     throw new UsageError(
       `Dense kernelInitializer '${options.kernelInitializer}': expected he_uniform or glorot_uniform`,
@@ -126,7 +138,11 @@ export function Dense(options: DenseOptions): Layer {
     throw new UsageError(`Dense biasInitializer '${options.biasInitializer}': expected zeros or uniform`);
   const config: Record<string, unknown> = { units, activation };
   for (const key of ["alpha", "useBias", "l2", "kernelInitializer", "biasInitializer"] as const) {
-    if (rest[key] !== undefined && !(key === "l2" && rest[key] === 0) && !(key === "useBias" && rest[key] === true))
+    if (
+      rest[key] !== undefined &&
+      !(key === "l2" && rest[key] === 0) &&
+      !(key === "useBias" && rest[key] === true)
+    )
       config[key] = rest[key];
   }
   return makeLayer("dense", config, { name, inputShape });

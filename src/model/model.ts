@@ -6,8 +6,9 @@
  * The model holds its layers and their float32 weights and state; the training state (gradients,
  * optimizer moments, batch buffers) lives in `fit` and is dropped when it returns.
  */
-import { kerasShape, type Shape, sizeOf } from "../core/shape.js";
+
 import { type Matrix, type MatrixLike, toMatrix, toRows } from "../core/matrix.js";
+import { kerasShape, type Shape, sizeOf } from "../core/shape.js";
 import { UsageError } from "../errors.js";
 import { buildGraph, type LayerGraph } from "../graph/graph.js";
 import { checkParameters } from "../limits.js";
@@ -19,7 +20,7 @@ import { getLoss, type Loss } from "../train/losses.js";
 import { getMetric } from "../train/metrics.js";
 import { createOptimizer, type OptimizerSpec } from "../train/optimizers.js";
 import { clip } from "../values.js";
-import { Layer, SymbolicTensor } from "./layers.js";
+import { type Layer, SymbolicTensor } from "./layers.js";
 import { Network } from "./network.js";
 
 export interface CompileOptions {
@@ -52,12 +53,17 @@ export class Model implements FitModel {
   stopTraining = false;
 
   /** A functional model from its input to its output: `new Model({ inputs: x, outputs: y })`. */
-  constructor(args?: { inputs: SymbolicTensor | SymbolicTensor[]; outputs: SymbolicTensor | SymbolicTensor[] }) {
+  constructor(args?: {
+    inputs: SymbolicTensor | SymbolicTensor[];
+    outputs: SymbolicTensor | SymbolicTensor[];
+  }) {
     if (!args) return;
     const inputs = Array.isArray(args.inputs) ? args.inputs : [args.inputs];
     const outputs = Array.isArray(args.outputs) ? args.outputs : [args.outputs];
     if (inputs.length !== 1 || outputs.length !== 1)
-      throw new UsageError(`Model: ${inputs.length} inputs and ${outputs.length} outputs: nn2c models have one of each`);
+      throw new UsageError(
+        `Model: ${inputs.length} inputs and ${outputs.length} outputs: nn2c models have one of each`,
+      );
     const [input] = inputs;
     const [output] = outputs;
     if (!(input instanceof SymbolicTensor) || input.source !== null)
@@ -263,7 +269,9 @@ export class Model implements FitModel {
     const rows: string[][] = [["Layer (type)", "Output Shape", "Param #", "Connected to"]];
     let trainable = 0;
     let fixed = 0;
-    const single = g.nodes.every((n, k) => n.inputs.length === 1 && n.inputs[0] === (k === 0 ? g.input.name : g.nodes[k - 1].name));
+    const single = g.nodes.every(
+      (n, k) => n.inputs.length === 1 && n.inputs[0] === (k === 0 ? g.input.name : g.nodes[k - 1].name),
+    );
     for (const node of g.nodes) {
       const kind = getOp(node.kind);
       const shapes = node.inputs.map((i) => g.shapes.get(i)!);
@@ -273,9 +281,9 @@ export class Model implements FitModel {
         if (w.trainable) trainable += sizeOf(w.shape);
         else fixed += sizeOf(w.shape);
       }
-      const act = kind.layer.activation?.(node.config);
+      const act = (node.config as { activation?: unknown }).activation;
       rows.push([
-        `${clip(node.name, 30)} (${kind.kind}${act ? `, ${act.name}` : ""})`,
+        `${clip(node.name, 30)} (${kind.kind}${typeof act === "string" && act !== "linear" ? `, ${act}` : ""})`,
         kerasShape(g.shapes.get(node.name)!),
         String(params),
         node.inputs.map((i) => clip(i, 30)).join(", "),
@@ -283,7 +291,11 @@ export class Model implements FitModel {
     }
     const shown = single ? rows.map((r) => r.slice(0, 3)) : rows;
     const w = shown[0].map((_, c) => Math.max(...shown.map((r) => r[c].length)));
-    const line = (r: string[]) => r.map((cell, c) => cell.padEnd(w[c])).join("  ").trimEnd();
+    const line = (r: string[]) =>
+      r
+        .map((cell, c) => cell.padEnd(w[c]))
+        .join("  ")
+        .trimEnd();
     const rule = "-".repeat(line(shown[0]).length);
     return [
       `input: ${kerasShape(g.input.shape)}`,
@@ -291,7 +303,8 @@ export class Model implements FitModel {
       rule,
       ...shown.slice(1).map(line),
       rule,
-      `Total params: ${trainable + fixed}` + (fixed ? ` (trainable ${trainable}, non-trainable ${fixed})` : ""),
+      `Total params: ${trainable + fixed}` +
+        (fixed ? ` (trainable ${trainable}, non-trainable ${fixed})` : ""),
     ].join("\n");
   }
 
@@ -302,7 +315,9 @@ export class Model implements FitModel {
     return g.nodes.flatMap((node) => {
       const shapes = node.inputs.map((i) => g.shapes.get(i)!);
       const t = this.tensors.get(node.name)!;
-      return getOp(node.kind).layer.weights(node.config, shapes).map((w) => t[w.name]);
+      return getOp(node.kind)
+        .layer.weights(node.config, shapes)
+        .map((w) => t[w.name]);
     });
   }
 
@@ -348,7 +363,9 @@ export class Model implements FitModel {
     }
     for (let k = 0; k < X.data.length; k++) {
       if (!Number.isFinite(X.data[k])) {
-        throw new UsageError(`input row ${Math.floor(k / X.cols)}, column ${k % X.cols}: not a finite number`);
+        throw new UsageError(
+          `input row ${Math.floor(k / X.cols)}, column ${k % X.cols}: not a finite number`,
+        );
       }
     }
   }

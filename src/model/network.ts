@@ -15,8 +15,8 @@ import type { LayerGraph } from "../graph/graph.js";
 import { preactivationName } from "../graph/lower.js";
 import { getOp, type LayerTensors, type TrainStep } from "../ops/registry.js";
 import { Rng } from "../rng.js";
-import { Arena, type Kernels } from "../train/kernels/index.js";
 import type { TrainingNetwork } from "../train/fit.js";
+import { Arena, type Kernels } from "../train/kernels/index.js";
 
 export interface NetworkStep {
   /** the layer it belongs to */
@@ -119,7 +119,8 @@ export class Network implements TrainingNetwork {
     this.sizes.forEach((size, t) => {
       if (this.readers[t].length > 1) lengths.push(capacity * size);
     });
-    const weightsOf = (p: Planned) => (p.kind === "activation" && p.activation ? [] : getOp(p.kind).layer.weights(p.node.config, p.inShapes));
+    const weightsOf = (p: Planned) =>
+      p.kind === "activation" && p.activation ? [] : getOp(p.kind).layer.weights(p.node.config, p.inShapes);
     for (const p of planned) {
       lengths.push(...p.scratch);
       for (const w of weightsOf(p)) {
@@ -161,7 +162,9 @@ export class Network implements TrainingNetwork {
           this.slots.push(slots);
         }
       }
-      const config = p.activation ? { activation: p.activation.name, alpha: p.activation.alpha } : p.node.config;
+      const config = p.activation
+        ? { activation: p.activation.name, alpha: p.activation.alpha }
+        : p.node.config;
       const step = getOp(p.kind).train.step({
         config,
         inputs: p.inShapes,

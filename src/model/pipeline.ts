@@ -3,6 +3,9 @@
  * layers; softmax + crossentropy for several classes, one sigmoid + binary crossentropy for two, linear +
  * mse for regression. Produces a model file with standardisation, class names, settings and metrics.
  */
+
+import { getActivation } from "../core/activations.js";
+import type { Matrix } from "../core/matrix.js";
 import {
   computeStandardization,
   type Dataset,
@@ -13,16 +16,14 @@ import {
   type Task,
 } from "../data/dataset.js";
 import { UsageError } from "../errors.js";
-import { getActivation } from "../core/activations.js";
+import { type Callback, EarlyStopping, type Logs } from "../train/callbacks.js";
+import { type OptimizerSpec, resolveOptimizer } from "../train/optimizers.js";
+import { VERSION } from "../version.js";
 import { layerRecords } from "./io.js";
 import { Dense, type Layer } from "./layers.js";
-import type { Matrix } from "../core/matrix.js";
 import { datasetSchema } from "./predict.js";
 import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "./schema.js";
 import { Sequential } from "./sequential.js";
-import { VERSION } from "../version.js";
-import { type Callback, EarlyStopping, type Logs } from "../train/callbacks.js";
-import { type OptimizerSpec, resolveOptimizer } from "../train/optimizers.js";
 
 export interface TrainOptions {
   data: string;

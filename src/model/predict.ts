@@ -2,11 +2,12 @@
  * Running a float model file on raw features: standardise, run the network, undo the target scaling of
  * regression models. This is what the generated float32 C computes too.
  */
+
+import { predictedClass } from "../core/classes.js";
+import type { Matrix } from "../core/matrix.js";
 import type { Dataset, DatasetSchema } from "../data/dataset.js";
 import { standardize } from "../data/dataset.js";
-import { predictedClass } from "../core/classes.js";
 import { toModel } from "./io.js";
-import type { Matrix } from "../core/matrix.js";
 import type { ModelFile } from "./schema.js";
 
 /** The columns and classes data must have to be used with a model (float or quantized). */

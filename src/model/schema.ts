@@ -80,13 +80,17 @@ function layerSchema(kind: OpKind) {
 }
 
 /** Distinct input names and class names (classes index the outputs; names match CSV columns). */
-function distinctNames(m: { inputs: { names: string[] }; output: { classes?: string[] } }, ctx: z.RefinementCtx) {
+function distinctNames(
+  m: { inputs: { names: string[] }; output: { classes?: string[] } },
+  ctx: z.RefinementCtx,
+) {
   for (const [path, names] of [
     [["inputs", "names"], m.inputs.names],
     [["output", "classes"], m.output.classes ?? []],
   ] as const) {
     const twice = repeated(names);
-    if (twice !== undefined) ctx.addIssue({ code: "custom", path: [...path], message: repeatedMessage(twice, names) });
+    if (twice !== undefined)
+      ctx.addIssue({ code: "custom", path: [...path], message: repeatedMessage(twice, names) });
   }
 }
 
@@ -104,7 +108,9 @@ export function modelSchema(): z.ZodType {
       task: z.enum(["classification", "regression"]),
       inputs: inputsSchema,
       output: outputSchema,
-      layers: z.array(z.discriminatedUnion("kind", kinds as unknown as [z.ZodObject, ...z.ZodObject[]])).min(1),
+      layers: z
+        .array(z.discriminatedUnion("kind", kinds as unknown as [z.ZodObject, ...z.ZodObject[]]))
+        .min(1),
       /** the layer whose output is the model's output (one) */
       outputs: z.array(z.string().min(1)).length(1),
       training: trainingSchema,

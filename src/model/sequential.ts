@@ -39,6 +39,18 @@ export class Sequential extends Model {
    * first layer's inputShape), then its weights from `seed`.
    */
   override build(input: number | Shape = this.stack[0]?.inputShape ?? 0, seed = 0): this {
+    this.define(input);
+    return this.initialize(seed);
+  }
+
+  /** A table of the layers (the model gets its graph from the first layer's inputShape if not built). */
+  override summary(): string {
+    if (!this.graph) this.define(this.stack[0]?.inputShape ?? 0);
+    return super.summary();
+  }
+
+  /** The graph of the stack from the input shape. */
+  private define(input: number | Shape): void {
     const shape = typeof input === "number" ? [input] : input;
     if (!(shape.length > 0 && shape.every((d) => Number.isInteger(d) && d > 0))) {
       throw new UsageError(
@@ -60,14 +72,15 @@ export class Sequential extends Model {
       },
       this.stack,
     );
-    return this.initialize(seed);
   }
 
   protected override ensureBuilt(cols: number, seed: number): void {
     if (this.built) return;
     const given = this.stack[0]?.inputShape;
     if (given && given.reduce((a, b) => a * b, 1) !== cols) {
-      throw new UsageError(`input has ${cols} features per row, the first layer's inputShape ${JSON.stringify(given)} holds ${given.reduce((a, b) => a * b, 1)}`);
+      throw new UsageError(
+        `input has ${cols} features per row, the first layer's inputShape ${JSON.stringify(given)} holds ${given.reduce((a, b) => a * b, 1)}`,
+      );
     }
     this.build(given ?? cols, seed);
   }

@@ -63,7 +63,10 @@ export function valueRange(vs: ArrayLike<number>): string {
 export const int32 = (v: number) => cInt(v);
 
 /** The rows of a flat [rows][cols] array. */
-export function rowsOf<T extends ArrayLike<number>>(flat: T & { subarray(a: number, b: number): T }, cols: number): T[] {
+export function rowsOf<T extends ArrayLike<number>>(
+  flat: T & { subarray(a: number, b: number): T },
+  cols: number,
+): T[] {
   const out: T[] = [];
   for (let r = 0; r < flat.length / cols; r++) out.push(flat.subarray(r * cols, (r + 1) * cols));
   return out;

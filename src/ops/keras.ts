@@ -14,11 +14,16 @@ const COMMON = ["name", "trainable", "dtype", "batch_input_shape", "batch_shape"
 /** Refuses fields the converter does not know: `known` are the ones it reads. */
 export function onlyKnown(config: KerasConfig, known: string[], refuse: Refuse): void {
   for (const key of Object.keys(config)) {
-    if (!known.includes(key) && !COMMON.includes(key)) refuse(key, `a field nn2c knows (${known.join(", ")})`);
+    if (!known.includes(key) && !COMMON.includes(key))
+      refuse(key, `a field nn2c knows (${known.join(", ")})`);
   }
-  if (config.trainable !== undefined && config.trainable !== true) refuse("trainable", "true (nn2c trains every layer)");
+  if (config.trainable !== undefined && config.trainable !== true)
+    refuse("trainable", "true (nn2c trains every layer)");
   const dtype = config.dtype;
-  const name = typeof dtype === "object" && dtype !== null ? (dtype as { config?: { name?: unknown } }).config?.name : dtype;
+  const name =
+    typeof dtype === "object" && dtype !== null
+      ? (dtype as { config?: { name?: unknown } }).config?.name
+      : dtype;
   if (dtype !== undefined && dtype !== null && name !== "float32") refuse("dtype", "float32");
 }
 
@@ -62,7 +67,8 @@ export function kerasInitializer<T extends string>(
   const o = kerasObject(v);
   const name = o === null ? undefined : known[o.className];
   if (o === null || name === undefined) refuse(field, `one of ${Object.keys(known).join(", ")}`);
-  if (o.config.seed !== undefined && o.config.seed !== null) refuse(`${field}.config.seed`, "null (nn2c seeds with --seed)");
+  if (o.config.seed !== undefined && o.config.seed !== null)
+    refuse(`${field}.config.seed`, "null (nn2c seeds with --seed)");
   return name;
 }
 

@@ -15,11 +15,11 @@
  */
 import type { z } from "zod";
 import type { QuantHint } from "../core/activations.js";
-import type { Kernels } from "../train/kernels/index.js";
 import type { Precision, QuantParams } from "../core/quant.js";
-import type { QTable } from "../quant/tables.js";
 import type { Shape } from "../core/shape.js";
+import type { QTable } from "../quant/tables.js";
 import type { Rng } from "../rng.js";
+import type { Kernels } from "../train/kernels/index.js";
 
 /** A layer as a model holds it: its kind's config, the tensors it reads, the name of the one it writes. */
 export interface LayerNode<C = unknown> {
@@ -76,7 +76,13 @@ export interface LayerFacet<C> {
 export interface TrainStep {
   forward(x: Float32Array[], y: Float32Array, N: number, training: boolean): void;
   /** writes (not adds) the gradient wrt each input whose dx is not null, from dy */
-  backward(x: Float32Array[], y: Float32Array, dy: Float32Array, dx: (Float32Array | null)[], N: number): void;
+  backward(
+    x: Float32Array[],
+    y: Float32Array,
+    dy: Float32Array,
+    dx: (Float32Array | null)[],
+    N: number,
+  ): void;
 }
 
 export interface StepArgs<C> {
@@ -111,7 +117,10 @@ export interface LowerFacet<C> {
    * A per-channel affine map y = x·scale + shift that an op before it may absorb (BatchNormalization);
    * the lowering folds it when that op has no other consumer and can fold it.
    */
-  affine?(config: C, tensors: Record<string, ArrayLike<number>>): { scale: Float64Array; shift: Float64Array };
+  affine?(
+    config: C,
+    tensors: Record<string, ArrayLike<number>>,
+  ): { scale: Float64Array; shift: Float64Array };
   /** An elementwise activation that the op before it may take as its output stage. */
   fusable?(config: C): { name: string; alpha: number } | undefined;
 }
@@ -242,6 +251,8 @@ export interface QuantFacet<C, Q extends QOpRecord> {
 export interface OpFacet<C, Q extends QOpRecord> {
   /** its kernels may write the output over the first input (elementwise ops), in float and in integers */
   inPlace: boolean;
+  /** bytes its kernels need the offsets of its tensors aligned to, beyond their element size */
+  alignment?: number;
   /** may the op take this activation as its output stage (a clamp, a second multiplier)? */
   fuses?(hint: QuantHint): boolean;
   /** folds y' = y·scale[c] + shift[c] over its output channels into its weights */

@@ -30,14 +30,16 @@ export function checkQModel(q: QModel, file: string): QModel {
   if (q.inputs.std.length !== n) top("inputs.std", `has ${q.inputs.std.length} values: expected ${n}`);
   const tensors = new Map<string, { quant: QuantParams; size: number }>();
   q.tensors.forEach((t, k) => {
-    if (tensors.has(t.name)) top(`tensors[${k}].name`, `'${clip(t.name, 40)}' is taken: expected a name of its own`);
+    if (tensors.has(t.name))
+      top(`tensors[${k}].name`, `'${clip(t.name, 40)}' is taken: expected a name of its own`);
     if (!(Number.isInteger(t.zeroPoint) && t.zeroPoint >= lo && t.zeroPoint <= hi))
       top(`tensors[${k}].zeroPoint`, `is ${t.zeroPoint}: expected an integer in [${lo}, ${hi}]`);
     tensors.set(t.name, { quant: t, size: sizeOf(t.shape) });
   });
   const input = tensors.get(INPUT_TENSOR);
   if (!input) top("tensors", `has no '${INPUT_TENSOR}' tensor`);
-  if (input.size !== n) top(`tensors '${INPUT_TENSOR}'`, `holds ${input.size} values: expected ${n}, one per input name`);
+  if (input.size !== n)
+    top(`tensors '${INPUT_TENSOR}'`, `holds ${input.size} values: expected ${n}, one per input name`);
   const written = new Set([INPUT_TENSOR]);
   q.ops.forEach((op, k) => {
     const where = `ops[${k}] (${op.kind})`;
@@ -45,7 +47,8 @@ export function checkQModel(q: QModel, file: string): QModel {
       if (!tensors.has(name)) fail(where, "inputs", `'${clip(name, 40)}' is no tensor of the program`);
       if (!written.has(name)) fail(where, "inputs", `'${clip(name, 40)}' is not written by an op before it`);
     }
-    if (!tensors.has(op.output)) fail(where, "output", `'${clip(op.output, 40)}' is no tensor of the program`);
+    if (!tensors.has(op.output))
+      fail(where, "output", `'${clip(op.output, 40)}' is no tensor of the program`);
     if (written.has(op.output)) fail(where, "output", `'${clip(op.output, 40)}' is written twice`);
     written.add(op.output);
     const ctx: CheckContext = {
@@ -54,14 +57,16 @@ export function checkQModel(q: QModel, file: string): QModel {
       size: (name) => tensors.get(name)!.size,
       tables: q.tables,
       fail: (field, message) => fail(where, field, message),
-      failTable: (index, field, message) => fail(`tables[${index}] (${q.tables[index].kind})`, field, message),
+      failTable: (index, field, message) =>
+        fail(`tables[${index}] (${q.tables[index].kind})`, field, message),
     };
     getOpFacet(op.kind).quant.check(op as never, ctx);
   });
   const unwritten = q.tensors.find((t) => !written.has(t.name));
   if (unwritten) top("tensors", `'${clip(unwritten.name, 40)}' is written by no op`);
   const out = q.outputs[0];
-  if (!tensors.has(out) || out === INPUT_TENSOR) top("outputs", `'${clip(out, 40)}' is not the output of an op`);
+  if (!tensors.has(out) || out === INPUT_TENSOR)
+    top("outputs", `'${clip(out, 40)}' is not the output of an op`);
   const width = tensors.get(out)!.size;
   const classes = q.output.classes;
   if (q.task === "classification") {
@@ -72,10 +77,12 @@ export function checkQModel(q: QModel, file: string): QModel {
   const twice = repeated(classes ?? []);
   if (twice !== undefined) top("output.classes", repeatedMessage(twice, classes ?? []));
   q.luts.forEach((l, i) => {
-    if (!(l.table >= 0 && l.table < q.tables.length)) top(`luts[${i}].table`, `is ${l.table}: expected the index of a table`);
+    if (!(l.table >= 0 && l.table < q.tables.length))
+      top(`luts[${i}].table`, `is ${l.table}: expected the index of a table`);
   });
   q.layerErrors.forEach((e, i) => {
-    if (!(e.op >= 0 && e.op < q.ops.length)) top(`layerErrors[${i}].op`, `is ${e.op}: expected the index of an op`);
+    if (!(e.op >= 0 && e.op < q.ops.length))
+      top(`layerErrors[${i}].op`, `is ${e.op}: expected the index of an op`);
   });
   return q;
 }

@@ -1,8 +1,9 @@
 /** Accuracy or rmse of the integer reference on labelled raw data. */
+
+import { predictedClass } from "../core/classes.js";
 import type { Dataset } from "../data/dataset.js";
 import { type Evaluation, predictModel, scoreOutputs } from "../model/predict.js";
 import type { ModelFile } from "../model/schema.js";
-import { predictedClass } from "../core/classes.js";
 import { predictInteger } from "../reference/integer.js";
 import type { QModel } from "./schema.js";
 

@@ -62,7 +62,14 @@ export interface QModelInfo {
 
 export function inspectQModel(q: QModel): QModelInfo {
   const view = emitQuantized(q, "model", "");
-  const bytes: QModelInfo["bytes"] = { weights: 0, bias: 0, requantization: 0, table: 0, parameters: 0, total: 0 };
+  const bytes: QModelInfo["bytes"] = {
+    weights: 0,
+    bias: 0,
+    requantization: 0,
+    table: 0,
+    parameters: 0,
+    total: 0,
+  };
   const summaries = opSummaries({ kind: "quantized", model: q });
   const ops = q.ops.map((op, index): QOpInfo => {
     let opBytes = view.ops[index].params?.bytes ?? 0;
@@ -102,7 +109,9 @@ export function inspectQModel(q: QModel): QModelInfo {
       meanErrorLsb: lut?.meanErrorLsb ?? Number.NaN,
     };
   });
-  const weights = view.ops.flatMap((op) => op.arrays.filter((a) => a.section === "weights" || a.section === "bias"));
+  const weights = view.ops.flatMap((op) =>
+    op.arrays.filter((a) => a.section === "weights" || a.section === "bias"),
+  );
   return {
     precision: q.precision,
     task: q.task,

@@ -1,6 +1,7 @@
 /** Loading and saving quantized models, and loading either kind of model file by its format field. */
-import type { QuantParams } from "../core/quant.js";
+
 import type { Exportable } from "../core/exportable.js";
+import type { QuantParams } from "../core/quant.js";
 import { UsageError } from "../errors.js";
 import { readJsonFile, stringifyJson, validate } from "../files.js";
 import { parseModel } from "../model/io.js";
@@ -77,7 +78,9 @@ function upgradeV1(v1: QModelV1, file: string): QModel {
     }
     const width = op.kind === "dense" ? op.inputs : op.width;
     if (width !== previous.shape[0]) {
-      throw new UsageError(`${where}: ${op.kind === "dense" ? "inputs" : "width"} is ${width}: the op before gives ${previous.shape[0]} values`);
+      throw new UsageError(
+        `${where}: ${op.kind === "dense" ? "inputs" : "width"} is ${width}: the op before gives ${previous.shape[0]} values`,
+      );
     }
     const kind = op.kind === "dense" ? "dense" : "activation";
     const n = counts.get(kind) ?? 0;
@@ -87,10 +90,24 @@ function upgradeV1(v1: QModelV1, file: string): QModel {
     const record: QOp =
       op.kind === "dense"
         ? (() => {
-            const { layer: _layer, inputs: _inputs, input: _input, output: _output, kind: _kind, ...rest } = op;
+            const {
+              layer: _layer,
+              inputs: _inputs,
+              input: _input,
+              output: _output,
+              kind: _kind,
+              ...rest
+            } = op;
             return { kind: "dense", name, inputs: [previous.name], output: name, ...rest };
           })()
-        : { kind: "activation", name, inputs: [previous.name], output: name, activation: op.activation, table: op.table };
+        : {
+            kind: "activation",
+            name,
+            inputs: [previous.name],
+            output: name,
+            activation: op.activation,
+            table: op.table,
+          };
     tensors.push(tensor);
     previous = tensor;
     return record;

@@ -19,9 +19,8 @@
  * `mirror - out(|q|)`, and every output is saturated to int16.
  */
 import { createHash } from "node:crypto";
-import { clamp, clampS8, clampS16, roundHalfAwayFromZero } from "./fixedpoint.js";
-
 import type { QuantParams } from "../core/quant.js";
+import { clamp, clampS8, clampS16, roundHalfAwayFromZero } from "./fixedpoint.js";
 
 export type { QuantParams };
 

@@ -22,7 +22,14 @@ import { type Calibration, type CalibrationOptions, calibrate } from "./calibrat
 import { checkQModel } from "./check.js";
 import { measureTableError, tableKey } from "./lut.js";
 import { rangeQuant } from "./range.js";
-import { INPUT_TENSOR, QMODEL_FORMAT, QMODEL_VERSION, type QModel, type QOp, type QTensor } from "./schema.js";
+import {
+  INPUT_TENSOR,
+  QMODEL_FORMAT,
+  QMODEL_VERSION,
+  type QModel,
+  type QOp,
+  type QTensor,
+} from "./schema.js";
 import { measureSoftmaxTable } from "./softmax.js";
 import type { QTable } from "./tables.js";
 
@@ -87,7 +94,11 @@ export function quantizeModel(
     return rangeQuant(lo * margin, hi * margin, precision, where);
   };
   const tensors: QTensor[] = [
-    { name: INPUT_TENSOR, shape: [...g.input.shape], ...tensorQuant(g.input.name, `${file}: the standardised input`) },
+    {
+      name: INPUT_TENSOR,
+      shape: [...g.input.shape],
+      ...tensorQuant(g.input.name, `${file}: the standardised input`),
+    },
   ];
   const quants = new Map<string, QuantParams>([[g.input.name, tensors[0]]]);
   const tables = new TableSet();

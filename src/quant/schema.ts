@@ -19,8 +19,8 @@ import { type QTable, tableSchema } from "./tables.js";
 export const QMODEL_FORMAT = "nn2c-qmodel";
 export const QMODEL_VERSION = 2;
 
-export type { Precision };
 export { CODE_RANGE } from "../core/quant.js";
+export type { Precision };
 
 const int = z.number().int();
 const finite = z.number().refine(Number.isFinite, "expected a finite number");

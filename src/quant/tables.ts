@@ -47,6 +47,11 @@ export const softmaxS16Schema = z.strictObject({
   entries: z.array(int),
 });
 
-export const tableSchema = z.discriminatedUnion("kind", [tableS8Schema, tableS16Schema, softmaxS8Schema, softmaxS16Schema]);
+export const tableSchema = z.discriminatedUnion("kind", [
+  tableS8Schema,
+  tableS16Schema,
+  softmaxS8Schema,
+  softmaxS16Schema,
+]);
 
 export type QTable = z.infer<typeof tableSchema>;

@@ -2,8 +2,9 @@
  * The training loop: seeded shuffling, mini-batches through preallocated buffers, fused losses, optimizer
  * steps, per-epoch logs and callbacks. Nothing is allocated per step.
  */
-import { UsageError } from "../errors.js";
+
 import type { Matrix, MatrixLike } from "../core/matrix.js";
+import { UsageError } from "../errors.js";
 import { Rng } from "../rng.js";
 import type { Callback, CallbackModel, Logs } from "./callbacks.js";
 import type { Kernels } from "./kernels/index.js";

@@ -5,8 +5,9 @@
  * indices for sparse categorical crossentropy. Crossentropies are fused with the activation they belong to
  * (softmax, sigmoid) and computed from the logits z, which keeps them finite for any z.
  */
-import { UsageError } from "../errors.js";
+
 import { sigmoidFn } from "../core/activations.js";
+import { UsageError } from "../errors.js";
 
 export interface LossInput {
   /** pre-activation outputs (logits) of the last layer */

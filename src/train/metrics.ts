@@ -29,7 +29,6 @@ export function computeMetric(metric: Metric, input: MetricInput): number {
   return metric.finalize(metric.sum(input) / input.N);
 }
 
-
 function targetClass(input: MetricInput, n: number): number {
   const { target, sparse, width } = input;
   if (sparse) return target[n];

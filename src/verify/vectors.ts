@@ -8,13 +8,13 @@
  */
 
 import type { Exportable } from "../core/exportable.js";
+import { CODE_RANGE } from "../core/quant.js";
 import type { Dataset } from "../data/dataset.js";
 import { UsageError } from "../errors.js";
-import { CODE_RANGE } from "../core/quant.js";
 import { inputQuant } from "../quant/schema.js";
+import { predictFloat32, runFloat32 } from "../reference/float32.js";
 import { dequantizeOutput, inputOf, quantizeInput, runOutput } from "../reference/integer.js";
 import { Rng } from "../rng.js";
-import { predictFloat32, runFloat32 } from "../reference/float32.js";
 
 export const STATUS_OK = 0;
 export const STATUS_INPUT = 2;

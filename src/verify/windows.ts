@@ -10,9 +10,9 @@ import type { Exportable } from "../core/exportable.js";
 import { featureExtractor } from "../features/compute.js";
 import type { FeatureDefinition } from "../features/definition.js";
 import { type RawSamples, windowFeatures } from "../features/windows.js";
+import { predictFloat32 } from "../reference/float32.js";
 import { predictInteger } from "../reference/integer.js";
 import { Rng } from "../rng.js";
-import { predictFloat32 } from "../reference/float32.js";
 import { type Expected, STATUS_OK } from "./vectors.js";
 
 /** Windows taken from the data at most: enough to cover a file, small enough for a micro:bit's flash. */

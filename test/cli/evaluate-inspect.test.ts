@@ -117,15 +117,19 @@ describe("nn2c inspect", () => {
     const run = await nn2c(["inspect", model]);
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain(
-      "classification model: 4 inputs -> 3 outputs (classes: setosa, versicolor, virginica)",
+      "classification model: input [4] (4 values) -> 3 outputs (classes: setosa, versicolor, virginica)",
     );
+    expect(run.stdout).toMatch(/^0 {2}dense \(dense\) +relu +\[8\] +40 +32$/m);
     expect(run.stdout).toContain("params 67, MACs per inference 56");
   });
 
   it("rejects a model file of another version", async () => {
     const file = join(dir, "v2.json");
-    writeFileSync(file, JSON.stringify({ format: "nn2c-model", version: 2 }));
-    expectUsageError(await nn2c(["inspect", file]), `${file}: model file version 2 is not supported`);
+    writeFileSync(file, JSON.stringify({ format: "nn2c-model", version: 3 }));
+    expectUsageError(
+      await nn2c(["inspect", file]),
+      `${file}: model file version 3 is not supported (this nn2c reads versions 1 and 2)`,
+    );
   });
 
   it("rejects a missing model file", async () => {

@@ -8,6 +8,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { DenseQOp } from "../../src/ops/dense/quant.js";
 import { serializeQModel } from "../../src/quant/io.js";
 import type { QModel } from "../../src/quant/schema.js";
 import { exportable, makeModel, tempDir } from "../codegen/helpers.js";
@@ -63,7 +64,7 @@ function tampered(edit: (q: QModel) => void): string {
 
 const SHIFT_40 = () =>
   tampered((q) => {
-    if (q.ops[0].kind === "dense") q.ops[0].shift[0] = 40;
+    (q.ops[0] as unknown as DenseQOp).shift[0] = 40;
   });
 
 const IRIS_HEADER = "sepal_length,sepal_width,petal_length,petal_width,species";
@@ -226,18 +227,17 @@ describe.concurrent("hostile input › tampered integer programs in every comman
 
   it("a table index that does not exist", async () => {
     const q = tampered((p) => {
-      if (p.ops[2].kind === "softmax") p.ops[2].table = 5;
+      p.ops[2].table = 5;
     });
     await fails(
       ["evaluate", q, IRIS_TRAIN],
-      `${q}: ops[2] (softmax): table is 5: expected the index of one of the 1 tables`,
+      `${q}: ops[2] (activation): table is 5: expected the index of one of the 1 tables`,
     );
   });
 
   it("an accumulator beyond int32", async () => {
     const q = tampered((p) => {
-      const op = p.ops[1];
-      if (op.kind !== "dense") return;
+      const op = p.ops[1] as unknown as DenseQOp;
       op.bias[0] = 2 ** 31 - 1;
       op.accumulatorBound = 2 ** 31 - 1 + 128 * op.weights[0].reduce((s, w) => s + Math.abs(w), 0);
     });
@@ -327,17 +327,17 @@ describe("what a user hit, fixed", () => {
     const q = file("q.json", serializeQModel(program));
     const info = json<{
       precision: string;
-      ops: { kind: string; inputs: number; outputs: number; output: { scale: number } }[];
+      ops: { kind: string; label: string; outputShape: number[]; output: { scale: number } }[];
       tables: { kind: string; entries: number; maxErrorLsb: number }[];
       bytes: Record<string, number>;
       arenaBytes: number;
       macs: number;
     }>(await nn2c(["inspect", q, "--json"]));
     expect(info.precision).toBe("int8");
-    expect(info.ops.map((o) => [o.kind, o.inputs, o.outputs])).toEqual([
-      ["dense", 4, 6],
-      ["dense", 6, 3],
-      ["softmax", 3, 3],
+    expect(info.ops.map((o) => [o.kind, o.label, o.outputShape])).toEqual([
+      ["dense", "dense 4 -> 6 relu", [6]],
+      ["dense", "dense 6 -> 3", [3]],
+      ["activation", "softmax", [3]],
     ]);
     expect(info.tables).toEqual([expect.objectContaining({ kind: "softmax_s8", entries: 256 })]);
     expect(info.bytes.weights).toBe(4 * 6 + 6 * 3);
@@ -353,7 +353,9 @@ describe("what a user hit, fixed", () => {
     expect(info.arenaBytes).toBe(4 + 6);
     const text = await nn2c(["inspect", q]);
     expect(text.exitCode).toBe(0);
-    expect(text.stdout).toMatch(/^int8 integer program, classification: 4 inputs -> 3 outputs/);
+    expect(text.stdout).toMatch(
+      /^int8 integer program, classification: input \[4\] \(4 values\) -> 3 outputs/,
+    );
     expect(text.stdout).toMatch(/table 0: softmax_s8 \(softmax\(exp\)\), 256 entries, 1024 bytes/);
   });
 });

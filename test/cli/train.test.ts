@@ -71,7 +71,7 @@ describe("nn2c train", () => {
     expect(result.test!.accuracy).toBeGreaterThanOrEqual(0.9);
 
     const file = JSON.parse(readFileSync(model, "utf8"));
-    expect(file).toMatchObject({ format: "nn2c-model", version: 1, task: "classification" });
+    expect(file).toMatchObject({ format: "nn2c-model", version: 2, task: "classification" });
     expect(file.training.metrics.test.accuracy).toBeCloseTo(result.test!.accuracy!, 5);
 
     const svg = readFileSync(report, "utf8");
@@ -109,7 +109,7 @@ describe("nn2c train", () => {
     const model = out("text.json");
     const run = await nn2c(["train", IRIS_TRAIN, "--epochs", "3", "--layers", "4", "-o", model]);
     expect(run.exitCode).toBe(0);
-    expect(run.stdout).toMatch(/^Layer \(kind\)/);
+    expect(run.stdout).toMatch(/^input: \(None, 4\)\nLayer \(type\) +Output Shape +Param #\n/);
     expect(run.stdout).toMatch(/Total params: 35\n/);
     expect(run.stdout).toMatch(/trained 3 epochs on 96 rows in [\d.]+ s/);
     expect(run.stdout).toMatch(/\ntrain\s+loss [\d.]+ {2}accuracy [\d.]+\n/);

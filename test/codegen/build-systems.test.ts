@@ -9,7 +9,7 @@ import { execa } from "execa";
 import { describe, expect, it } from "vitest";
 import { renderModel } from "../../src/codegen/export.js";
 import { predictModel } from "../../src/model/predict.js";
-import { predictInteger } from "../../src/quant/intref.js";
+import { predictInteger } from "../../src/reference/integer.js";
 import { requireTools } from "../toolchain/available.js";
 import { exportable, makeModel, type Precision, rowsFor, tempDir } from "./helpers.js";
 

@@ -66,19 +66,19 @@ describe.concurrent("nn2c export rejects", () => {
   });
 
   it("a float model file of another version", async () => {
-    const f = file("v9.json", serializeModel(model).replace('"version": 1', '"version": 9'));
+    const f = file("v9.json", serializeModel(model).replace('"version": 2', '"version": 9'));
     expect(readFileSync(f, "utf8")).toContain('"version": 9');
     await exportFails(
       [f, "-o", "OUT", "--name", "net"],
-      `${f}: model file version 9 is not supported (this nn2c reads version 1)`,
+      `${f}: model file version 9 is not supported (this nn2c reads versions 1 and 2)`,
     );
   });
 
   it("a quantized model file of another version", async () => {
-    const f = file("q2.json", JSON.stringify({ format: "nn2c-qmodel", version: 2 }));
+    const f = file("q3.json", JSON.stringify({ format: "nn2c-qmodel", version: 3 }));
     await exportFails(
       [f, "-o", "OUT", "--name", "net"],
-      `${f}: quantized model version 2 is not supported (this nn2c reads version 1)`,
+      `${f}: quantized model version 3 is not supported (this nn2c reads versions 1 and 2)`,
     );
   });
 

@@ -11,10 +11,10 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Exportable, RUNTIME_DIR, renderModel } from "../../src/codegen/export.js";
-import { serializeModel } from "../../src/model/io.js";
-import { dequantizeOutput, quantizeInput, runProgram } from "../../src/quant/intref.js";
 import { predictedClass } from "../../src/core/classes.js";
-import { predictFloat32, runFloat32 } from "../../src/verify/floatref.js";
+import { serializeModel } from "../../src/model/io.js";
+import { predictFloat32, runFloat32 } from "../../src/reference/float32.js";
+import { dequantizeOutput, inputOf, quantizeInput, runOutput } from "../../src/reference/integer.js";
 import { STRICT_FLAGS } from "../../src/verify/host.js";
 import { FLOAT_TOLERANCE } from "../../src/verify/verify.js";
 import { ensureBuilt, nn2c, ROOT } from "../cli/run.js";
@@ -148,11 +148,11 @@ function expectedOutput(m: Exportable, codes: number[], raw: number[][]): string
   };
   if (m.kind === "quantized") {
     const q = m.model;
-    lines.push(`P 0 ${Array.from(runProgram(q, Int32Array.from(codes)).at(-1)!).join(" ")}`);
+    lines.push(`P 0 ${Array.from(runOutput(q, Int32Array.from(codes))).join(" ")}`);
     for (const x of raw) {
       const qin = new Int32Array(x.length);
-      quantizeInput(q, x, qin);
-      const out = dequantizeOutput(q, runProgram(q, qin).at(-1)!);
+      quantizeInput(inputOf(q), x, qin);
+      const out = dequantizeOutput(q, runOutput(q, qin));
       lines.push(`F 0 ${Array.from(out, hex).join(" ")}`, classLine(out));
     }
   } else {

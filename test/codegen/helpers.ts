@@ -8,8 +8,8 @@ import { join } from "node:path";
 import { execa } from "execa";
 import type { Exportable } from "../../src/codegen/export.js";
 import { renderModel } from "../../src/codegen/export.js";
-import { f32 } from "../../src/model/io.js";
-import type { LayerRecord, ModelFile } from "../../src/model/schema.js";
+import { f32, parseModel } from "../../src/model/io.js";
+import type { ModelFile, ModelFileV1 } from "../../src/model/schema.js";
 import { quantizeModel } from "../../src/quant/quantize.js";
 import { Rng } from "../../src/rng.js";
 import { runHostHarness, STRICT_FLAGS } from "../../src/verify/host.js";
@@ -42,11 +42,14 @@ export interface ModelSpec {
   target?: { mean: number; std: number };
 }
 
-/** A valid float model file with seeded weights, standardisation and class names. */
+/**
+ * A valid float model file with seeded weights, standardisation and class names: a chain of dense and
+ * activation layers, written as version 1 and read as every version-1 file is (a test of that path too).
+ */
 export function makeModel(spec: ModelSpec): ModelFile {
   const rng = new Rng(spec.seed ?? 1);
   const n = spec.inputs;
-  const layers: LayerRecord[] = [];
+  const layers: ModelFileV1["layers"] = [];
   let width = n;
   for (const l of spec.layers) {
     const alpha = l.alpha === undefined ? {} : { alpha: l.alpha };
@@ -72,7 +75,7 @@ export function makeModel(spec: ModelSpec): ModelFile {
       ? (spec.classes ?? Array.from({ length: width === 1 ? 2 : width }, (_, k) => `class${k}`))
       : undefined;
   const target = spec.target ?? { mean: 10, std: 2.5 };
-  return {
+  const v1: ModelFileV1 = {
     format: "nn2c-model",
     version: 1,
     generator: "nn2c test",
@@ -99,6 +102,7 @@ export function makeModel(spec: ModelSpec): ModelFile {
       metrics: { train: {} },
     },
   };
+  return parseModel(v1);
 }
 
 /** Raw feature rows around the model's standardisation: mean ± spread·std. */

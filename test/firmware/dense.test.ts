@@ -179,8 +179,8 @@ describe.skipIf(qemu.missing.length > 0)(`dense kernels under QEMU${qemu.note}`,
       expect(second.total).toBe(first.total);
       // the core's fast path, not a silent fallback to plain C: instructions per MAC within the bound
       const k = cases.get(kernel)!.findIndex((c) => c.name === THROUGHPUT_CASE);
-      const { inputs, units } = cases.get(kernel)![k].op;
-      const perMac = first.regions[k].instructions / (inputs * units);
+      const { inputCount, units } = cases.get(kernel)![k].op;
+      const perMac = first.regions[k].instructions / (inputCount * units);
       expect(perMac, `${THROUGHPUT_CASE} instructions per MAC`).toBeLessThanOrEqual(
         MAX_PER_MAC[`${kernel} ${opt}`][core],
       );

@@ -1,15 +1,14 @@
 /**
  * Test programs for the dense kernels (firmware/nn/src/nn_dense_*.c): seeded layers of awkward sizes,
  * their weights in the blocked layout the generator writes, and the outputs the TypeScript reference
- * (runDense in src/quant/dense.ts) gives. The C program runs each layer through the kernel as compiled
+ * (runDense in src/ops/dense/quant.ts) gives. The C program runs each layer through the kernel as compiled
  * for the target (its fast path) and through the same file compiled with NN_DENSE_REFERENCE=1 (its
  * reference loop), and checks both against the TypeScript outputs bit for bit; each fast call is a
  * marked region for the instruction counter.
  */
-import { denseWeightIndex } from "../../src/codegen/emit.js";
-import { runDense } from "../../src/quant/dense.js";
+import { denseWeightIndex } from "../../src/ops/dense/emit.js";
+import { type DenseQOp, runDense } from "../../src/ops/dense/quant.js";
 import { INT32_MAX, quantizeMultiplier, reducedMultiplier } from "../../src/quant/fixedpoint.js";
-import type { DenseQOp } from "../../src/quant/schema.js";
 import { Rng } from "../../src/rng.js";
 
 export type Kernel = "s8" | "s16" | "s16_s64";
@@ -55,9 +54,12 @@ export const KERNEL_INFO: Record<Kernel, KernelInfo> = {
   },
 };
 
+/** A dense op as the kernel test builds it: the op, its input count and its output zero point. */
+export type TestOp = DenseQOp & { inputCount: number; zp: number };
+
 export interface Case {
   name: string;
-  op: DenseQOp;
+  op: TestOp;
   input: number[];
   expected: number[];
   /** bytes the input is placed after a 4-byte boundary (0-3) */
@@ -67,14 +69,7 @@ export interface Case {
 }
 
 /** A layer with seeded weights and multipliers that send most outputs inside the clamp. */
-function layer(
-  kernel: Kernel,
-  nIn: number,
-  nOut: number,
-  leaky: boolean,
-  rng: Rng,
-  extreme = false,
-): DenseQOp {
+function layer(kernel: Kernel, nIn: number, nOut: number, leaky: boolean, rng: Rng, extreme = false): TestOp {
   const k = KERNEL_INFO[kernel];
   const maxCode = -k.codeLo;
   // s16 with an int32 accumulator: keep the worst case inside int32 (the quantizer would choose s64)
@@ -115,14 +110,15 @@ function layer(
   const relu = rng.next() < 0.5;
   const clampLo = relu ? Math.max(k.codeLo, zp) : k.codeLo;
   const clampHi = rng.next() < 0.2 ? Math.min(k.codeHi, zp + Math.floor(outHalf / 3)) : k.codeHi;
-  const op: DenseQOp = {
+  const op: TestOp = {
     kind: "dense",
-    layer: 0,
+    name: "dense",
+    inputs: ["input"],
+    output: "dense",
+    inputCount: nIn,
+    zp,
     activation: leaky ? "leaky_relu" : relu ? "relu" : "linear",
-    inputs: nIn,
     units: nOut,
-    input: { scale: 1, zeroPoint: 0 },
-    output: { scale: 1, zeroPoint: zp },
     weights,
     weightScales: weights.map(() => 1),
     bias,
@@ -144,7 +140,7 @@ function layer(
  * A layer whose accumulators are its biases (n_in = 3, inputs 0): requantization over the whole range
  * of accumulators, multipliers and shifts, ties included (multiplier 2^30 with small shifts).
  */
-function requantLayer(kernel: Kernel, nOut: number, leaky: boolean, rng: Rng): DenseQOp {
+function requantLayer(kernel: Kernel, nOut: number, leaky: boolean, rng: Rng): TestOp {
   const k = KERNEL_INFO[kernel];
   const op = layer(kernel, 3, nOut, leaky, rng);
   const accMax = k.s64 ? 2 ** 47 - 1 : INT32_MAX;
@@ -181,7 +177,7 @@ function requantLayer(kernel: Kernel, nOut: number, leaky: boolean, rng: Rng): D
   }
   op.clampLo = k.codeLo;
   op.clampHi = k.codeHi;
-  op.output.zeroPoint = 0;
+  op.zp = 0;
   op.accumulatorBound = Math.max(...op.bias.map(Math.abs));
   for (const row of op.weights) row.fill(0);
   return op;
@@ -198,9 +194,9 @@ function inputs(kernel: Kernel, n: number, rng: Rng, extreme: boolean): number[]
   });
 }
 
-function expectedOutputs(op: DenseQOp, input: number[]): number[] {
+function expectedOutputs(op: TestOp, input: number[]): number[] {
   const out = new Int32Array(op.units);
-  runDense(op, input, out);
+  runDense(op, input, out, op.zp);
   return Array.from(out);
 }
 
@@ -212,7 +208,7 @@ export function makeCases(kernel: Kernel, seed = 1): Case[] {
   const rng = new Rng(seed * 7919 + KERNELS.indexOf(kernel));
   const cases: Case[] = [];
   let n = 0;
-  const add = (name: string, op: DenseQOp, input: number[], extra: Partial<Case> = {}) => {
+  const add = (name: string, op: TestOp, input: number[], extra: Partial<Case> = {}) => {
     cases.push({ name, op, input, expected: expectedOutputs(op, input), misalign: n++ % 4, ...extra });
   };
   for (const nIn of INPUT_SIZES) {
@@ -267,15 +263,15 @@ function cInt32(v: number): string {
  */
 export function testProgram(kernel: Kernel, cases: Case[]): string {
   const k = KERNEL_INFO[kernel];
-  const maxIn = Math.max(...cases.map((c) => c.op.inputs));
+  const maxIn = Math.max(...cases.map((c) => c.op.inputCount));
   const maxOut = Math.max(...cases.map((c) => c.op.units));
   const parts: string[] = [];
   cases.forEach((c, i) => {
     const { op } = c;
-    const blocked = new Array(op.units * op.inputs);
+    const blocked = new Array(op.units * op.inputCount);
     for (let o = 0; o < op.units; o++)
-      for (let j = 0; j < op.inputs; j++)
-        blocked[denseWeightIndex(op.inputs, op.units, o, j)] = op.weights[o][j];
+      for (let j = 0; j < op.inputCount; j++)
+        blocked[denseWeightIndex(op.inputCount, op.units, o, j)] = op.weights[o][j];
     // the unaligned case: one spare byte in front of its weights
     const pad = c.unalignedWeights ? 1 : 0;
     parts.push(`/* case ${i}: ${c.name} */
@@ -301,7 +297,7 @@ ${cArray(op.negShift)}
 };
 `
     : ""
-}static const ${k.code} x${i}[${op.inputs}] = {
+}static const ${k.code} x${i}[${op.inputCount}] = {
 ${cArray(c.input.map(cInt32))}
 };
 static const ${k.code} e${i}[${op.units}] = {
@@ -312,9 +308,9 @@ ${cArray(c.expected.map(cInt32))}
     .map((c, i) => {
       const { op } = c;
       const leaky = op.negMult !== undefined;
-      return `    {{${op.inputs}, ${op.units}, w${i} + ${c.unalignedWeights ? 1 : 0}, b${i}, m${i}, s${i}, ${leaky ? `nm${i}` : "NULL"}, ${
+      return `    {{${op.inputCount}, ${op.units}, w${i} + ${c.unalignedWeights ? 1 : 0}, b${i}, m${i}, s${i}, ${leaky ? `nm${i}` : "NULL"}, ${
         leaky ? `ns${i}` : "NULL"
-      }, ${op.output.zeroPoint}, ${op.clampLo}, ${op.clampHi}}, x${i}, e${i}, ${c.misalign}, "${c.name}"},`;
+      }, ${op.zp}, ${op.clampLo}, ${op.clampHi}}, x${i}, e${i}, ${c.misalign}, "${c.name}"},`;
     })
     .join("\n");
   return `/* dense ${kernel} kernel test: generated by test/firmware/dense.ts */

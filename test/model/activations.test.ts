@@ -4,7 +4,6 @@
  * user-registered activations.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { UsageError } from "../../src/errors.js";
 import {
   activationNames,
   DEFAULT_LEAKY_ALPHA,
@@ -13,16 +12,22 @@ import {
   registerActivation,
   unregisterActivation,
 } from "../../src/core/activations.js";
-import { ActivationOp } from "../../src/model/layers/activation.js";
-import { Activation, Dense } from "../../src/model/layers/index.js";
+import { UsageError } from "../../src/errors.js";
+import { Activation, Dense } from "../../src/model/layers.js";
+import { ActivationStep } from "../../src/ops/activation/train.js";
 import { expectGradientsMatch, numericGradient } from "./gradcheck.js";
 
 afterEach(() => unregisterActivation("swish"));
 
+/** An activation step over rows of `width` values. */
+function step(width: number, name: string, options: { alpha?: number }): ActivationStep {
+  return new ActivationStep(width, width, name, options);
+}
+
 function apply(name: string, xs: number[], alpha?: number): number[] {
-  const op = new ActivationOp(xs.length, name, alpha === undefined ? {} : { alpha });
+  const op = step(xs.length, name, alpha === undefined ? {} : { alpha });
   const y = new Float32Array(xs.length);
-  op.forward(Float32Array.from(xs), y, 1);
+  op.forward([Float32Array.from(xs)], y, 1);
   return Array.from(y);
 }
 
@@ -54,20 +59,20 @@ describe("built-in activations", () => {
   });
 
   it("softmax gives each row probabilities summing to 1", () => {
-    const op = new ActivationOp(3, "softmax", {});
+    const op = step(3, "softmax", {});
     const y = new Float32Array(6);
-    op.forward(Float32Array.from([0, Math.log(2), Math.log(5), 1, 1, 1]), y, 2);
+    op.forward([Float32Array.from([0, Math.log(2), Math.log(5), 1, 1, 1])], y, 2);
     expect(Array.from(y, (v) => Number(v.toFixed(6)))).toEqual([
       0.125, 0.25, 0.625, 0.333333, 0.333333, 0.333333,
     ]);
   });
 
   it("softmax does not overflow on large logits and ignores a common shift", () => {
-    const op = new ActivationOp(3, "softmax", {});
+    const op = step(3, "softmax", {});
     const a = new Float32Array(3);
     const b = new Float32Array(3);
-    op.forward(Float32Array.from([1000, 1001, 999]), a, 1);
-    op.forward(Float32Array.from([0, 1, -1]), b, 1);
+    op.forward([Float32Array.from([1000, 1001, 999])], a, 1);
+    op.forward([Float32Array.from([0, 1, -1])], b, 1);
     expect(Array.from(a)).toEqual(Array.from(b));
   });
 
@@ -82,7 +87,7 @@ describe("built-in activations", () => {
   });
 });
 
-describe("ActivationOp.backward ↔ finite differences", () => {
+describe("ActivationStep.backward ↔ finite differences", () => {
   // inputs on both sides of every kink (0 for the relu family, 6 for relu6), none within 0.1 of one
   const Z = [-3.1, -1.7, -0.6, -0.15, 0.2, 0.9, 1.6, 2.8, 5.4, 6.3, 7.5, -4.4];
   const cases: [string, number | undefined][] = [
@@ -108,40 +113,40 @@ describe("ActivationOp.backward ↔ finite differences", () => {
     );
     const width = name === "softmax" ? 4 : Z.length;
     const N = Z.length / width;
-    const op = new ActivationOp(width, name, alpha === undefined ? {} : { alpha });
+    const op = step(width, name, alpha === undefined ? {} : { alpha });
     const z = Float32Array.from(Z);
     const y = new Float32Array(Z.length);
     // weights c with both signs, so that a sign error cannot cancel
     const c = Float32Array.from(Z, (_, i) => ((i * 7) % 5) - 1.7);
     const L = () => {
-      op.forward(z, y, N);
+      op.forward([z], y, N);
       let s = 0;
       for (let i = 0; i < y.length; i++) s += c[i] * y[i];
       return s;
     };
     L();
     const dz = new Float32Array(Z.length);
-    op.backward(z, y, c, dz, N);
+    op.backward([z], y, c, [dz], N);
     expectGradientsMatch([{ name, analytic: dz, numeric: numericGradient(z, z.length, L) }]);
   });
 
   it("leaky_relu's gradient below zero is its alpha", () => {
-    const op = new ActivationOp(2, "leaky_relu", { alpha: 0.05 });
+    const op = step(2, "leaky_relu", { alpha: 0.05 });
     const z = Float32Array.from([-1, 1]);
     const y = new Float32Array(2);
     const dz = new Float32Array(2);
-    op.forward(z, y, 1);
-    op.backward(z, y, Float32Array.from([1, 1]), dz, 1);
+    op.forward([z], y, 1);
+    op.backward([z], y, Float32Array.from([1, 1]), [dz], 1);
     expect(Array.from(dz)).toEqual([Math.fround(0.05), 1]);
   });
 
   it("relu6's gradient is 0 above 6", () => {
-    const op = new ActivationOp(3, "relu6", {});
+    const op = step(3, "relu6", {});
     const z = Float32Array.from([-1, 3, 7]);
     const y = new Float32Array(3);
     const dz = new Float32Array(3);
-    op.forward(z, y, 1);
-    op.backward(z, y, Float32Array.from([2, 2, 2]), dz, 1);
+    op.forward([z], y, 1);
+    op.backward([z], y, Float32Array.from([2, 2, 2]), [dz], 1);
     expect(Array.from(dz)).toEqual([0, 2, 0]);
   });
 });
@@ -157,8 +162,10 @@ describe("registerActivation", () => {
     expect(hasActivation("swish")).toBe(true);
     expect(activationNames()).toContain("swish");
     expect(getActivation("swish")).toMatchObject({ builtin: false, elementwise: true, init: "he" });
-    expect(Dense({ units: 2, activation: "swish" }).activation).toBe("swish");
-    expect(Activation("swish").activation).toBe("swish");
+    expect((Dense({ units: 2, activation: "swish" }).config as { activation: string }).activation).toBe(
+      "swish",
+    );
+    expect(Activation("swish").config).toEqual({ activation: "swish" });
     expect(apply("swish", [0, 2])).toEqual([0, Math.fround(2 / (1 + Math.exp(-2)))]);
   });
 

@@ -4,13 +4,13 @@
  */
 import fc from "fast-check";
 import { afterEach, describe, expect, it } from "vitest";
-import { Arena, type Kernels, useJsKernels } from "../../src/train/kernels/index.js";
-import * as js from "../../src/train/kernels/js.js";
-import { type DenseOp, initDense } from "../../src/model/layers/dense.js";
-import { Dense } from "../../src/model/layers/index.js";
+import { Dense } from "../../src/model/layers.js";
 import type { Network } from "../../src/model/network.js";
 import { Sequential } from "../../src/model/sequential.js";
+import { type DenseStep, initDense } from "../../src/ops/dense/train.js";
 import { Rng } from "../../src/rng.js";
+import { Arena, type Kernels, useJsKernels } from "../../src/train/kernels/index.js";
+import * as js from "../../src/train/kernels/js.js";
 
 // Naive references, in double precision: C = bias + A B^T, C = A^T B, C = A B.
 function refABt(A: Float32Array, B: Float32Array, M: number, P: number, K: number, bias: Float32Array) {
@@ -180,7 +180,7 @@ function networkOf(layers: ReturnType<typeof Dense>[], inputSize: number, weight
   return seq.network(N);
 }
 
-describe("DenseOp", () => {
+describe("DenseStep", () => {
   // X [2][3], W [2][3], b [2]:
   //   Y[0] = [1 - 3 + 0.5, 0.5 + 2 + 6 - 1] = [-1.5, 7.5];  Y[1] = [4 - 6 + 0.5, 2 + 5 + 12 - 1] = [-1.5, 18]
   // with dY = [[1, 2], [3, -1]]:
@@ -192,10 +192,10 @@ describe("DenseOp", () => {
   const b = [0.5, -1];
   const dY = [1, 2, 3, -1];
 
-  function tiny(l2 = 0): { net: Network; op: DenseOp } {
+  function tiny(l2 = 0): { net: Network; op: DenseStep } {
     const net = networkOf([Dense({ units: 2, inputShape: [3], l2 })], 3, [W, b], 2);
     net.acts[0].set(X);
-    return { net, op: net.steps[0] as DenseOp };
+    return { net, op: net.steps[0].step as DenseStep };
   }
 
   it("forward computes b + X W^T on a 2x3 input", () => {
@@ -208,8 +208,8 @@ describe("DenseOp", () => {
     const { net, op } = tiny();
     net.forward(2);
     net.grads[1].set(dY);
-    op.backward(net.acts[0], net.acts[1], net.grads[1], net.grads[0], 2);
-    expect(Array.from(op.db)).toEqual([4, 1]);
+    op.backward([net.acts[0]], net.acts[1], net.grads[1], [net.grads[0]], 2);
+    expect(Array.from(op.db!)).toEqual([4, 1]);
     expect(Array.from(op.dW)).toEqual([13, 17, 21, -2, -1, 0]);
     expect(Array.from(net.grads[0].subarray(0, 6))).toEqual([2, 2, 3, 2.5, -1, -5]);
   });
@@ -230,8 +230,8 @@ describe("DenseOp", () => {
     net.forward(1);
     net.grads[1].set([1, 2, 99, 99, 99, 99, 99, 99]);
     net.backward(1, 1);
-    const op = net.steps[0] as DenseOp;
-    expect(Array.from(op.db)).toEqual([1, 2]);
+    const op = net.steps[0].step as DenseStep;
+    expect(Array.from(op.db!)).toEqual([1, 2]);
     expect(Array.from(op.dW)).toEqual([1, 2, 3, 2, 4, 6]);
   });
 
@@ -243,7 +243,7 @@ describe("DenseOp", () => {
     net.grads[1].set(dY);
     net.backward(2, 1);
     expect(Array.from(op.dW)).toEqual([13 + 1, 17, 21 - 1, -2 + 0.5, -1 + 1, 0 + 2]);
-    expect(Array.from(op.db)).toEqual([4, 1]);
+    expect(Array.from(op.db!)).toEqual([4, 1]);
   });
 
   it("works on its own copy of the weights until commit", () => {
@@ -259,7 +259,7 @@ describe("DenseOp", () => {
 
 describe("initDense", () => {
   it("draws He uniform weights within sqrt(6 / inputs) and zero biases", () => {
-    const { W, b } = initDense(50, 40, "he", new Rng(1));
+    const { kernel: W, bias: b } = initDense(50, 40, "he", new Rng(1), "zeros");
     const limit = Math.sqrt(6 / 50);
     const max = W.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     expect(max).toBeLessThanOrEqual(limit);
@@ -268,7 +268,7 @@ describe("initDense", () => {
   });
 
   it("draws Glorot uniform weights within sqrt(6 / (inputs + outputs))", () => {
-    const { W } = initDense(50, 40, "glorot", new Rng(1));
+    const { kernel: W } = initDense(50, 40, "glorot", new Rng(1), "zeros");
     const limit = Math.sqrt(6 / 90);
     const max = W.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
     expect(max).toBeLessThanOrEqual(limit);
@@ -276,7 +276,7 @@ describe("initDense", () => {
   });
 
   it("draws weights centred on zero with the variance of a uniform distribution", () => {
-    const { W } = initDense(100, 100, "he", new Rng(5));
+    const { kernel: W } = initDense(100, 100, "he", new Rng(5), "zeros");
     const limit = Math.sqrt(6 / 100);
     const mean = W.reduce((s, v) => s + v, 0) / W.length;
     const variance = W.reduce((s, v) => s + v * v, 0) / W.length;
@@ -285,8 +285,12 @@ describe("initDense", () => {
   });
 
   it("is deterministic for a seed", () => {
-    expect(initDense(4, 3, "he", new Rng(9)).W).toEqual(initDense(4, 3, "he", new Rng(9)).W);
-    expect(initDense(4, 3, "he", new Rng(9)).W).not.toEqual(initDense(4, 3, "he", new Rng(10)).W);
+    expect(initDense(4, 3, "he", new Rng(9), "zeros").kernel).toEqual(
+      initDense(4, 3, "he", new Rng(9), "zeros").kernel,
+    );
+    expect(initDense(4, 3, "he", new Rng(9), "zeros").kernel).not.toEqual(
+      initDense(4, 3, "he", new Rng(10), "zeros").kernel,
+    );
   });
 
   it("is chosen by the activation when a Sequential is built: He for relu, Glorot for sigmoid", () => {

@@ -101,7 +101,7 @@ export function checkNetwork(
   const loss = getLoss(lossName);
   const N = x.length;
   const net = seq.network(N);
-  const { lossStart } = seq.fusion(net, loss);
+  const lossStart = net.lossStart(loss.fusedWith);
   const width = net.outputSize;
   const input: LossInput = {
     z: net.acts[lossStart],
@@ -111,20 +111,20 @@ export function checkNetwork(
     width,
   };
   net.acts[0].set(x.flat());
+  // tensor k is read by step k on a chain: perturbing it, the steps from k on compute the loss
   const from = (k: number) => {
-    for (let j = k; j < net.steps.length; j++) net.steps[j].forward(net.acts[j], net.acts[j + 1], N);
+    net.forwardFrom(k, N);
     return loss.value(input) + net.penalty();
   };
 
-  // analytic: the same calls as the training loop, plus the input gradient of the first step
+  // analytic: the same calls as the training loop, plus the gradient wrt the input
   from(0);
   loss.gradient(input, net.grads[lossStart]);
-  net.backward(N, lossStart);
-  net.steps[0].backward(net.acts[0], net.acts[1], net.grads[1], net.grads[0], N);
+  net.backward(N, lossStart, true);
   const analyticParams = net.paramGrads().map((g) => Float64Array.from(g));
   const analyticActs = net.grads
     .slice(0, lossStart + 1)
-    .map((g, k) => Float64Array.from(g.subarray(0, N * net.widths[k])));
+    .map((g, k) => Float64Array.from(g.subarray(0, N * net.sizes[k])));
   const state = net.acts.map((a) => a.slice());
   const restore = () => {
     for (let j = 0; j < state.length; j++) net.acts[j].set(state[j]);

@@ -13,10 +13,10 @@ import {
   parseModel,
   saveModel,
   serializeModel,
-  toSequential,
+  toModel,
 } from "../../src/model/io.js";
-import type { ModelFile } from "../../src/model/schema.js";
 import { trainFromCsv } from "../../src/model/pipeline.js";
+import type { ModelFile } from "../../src/model/schema.js";
 import { usageError } from "../usage.js";
 
 const IRIS = new URL("../../examples/iris/train.csv", import.meta.url).pathname;
@@ -59,19 +59,51 @@ describe("saveModel and loadModel", () => {
   });
 
   it("store float32 weights that read back as the same float32 values", () => {
-    const seq = toSequential(parseModel(JSON.parse(serializeModel(model))));
+    const seq = toModel(parseModel(JSON.parse(serializeModel(model))));
     const records = layerRecords(seq);
     expect(records).toEqual(JSON.parse(JSON.stringify(model.layers)));
     for (const v of [0.1, 1 / 3, -123.456789, 1e-8, Math.PI])
       expect(Math.fround(f32(v))).toBe(Math.fround(v));
   });
 
-  it("toSequential predicts as the trained weights", () => {
-    const seq = toSequential(model);
+  it("toModel predicts as the trained weights", () => {
+    const seq = toModel(model);
     expect(seq.inputSize).toBe(4);
     expect(seq.outputSize).toBe(3);
     const [row] = seq.predict([[0, 0, 0, 0]]);
     expect(row.reduce((s, v) => s + v, 0)).toBeCloseTo(1, 6);
+  });
+});
+
+describe("version 1 files", () => {
+  it("still load: the chain's layers named as Keras names them, the same weights and predictions", () => {
+    const v2 = JSON.parse(serializeModel(model));
+    const v1 = {
+      ...v2,
+      version: 1,
+      inputs: { names: v2.inputs.names, mean: v2.inputs.mean, std: v2.inputs.std },
+      layers: v2.layers.map(
+        (l: { config: Record<string, unknown>; weights: { kernel: number[][]; bias: number[] } }) => ({
+          kind: "dense",
+          ...l.config,
+          weights: l.weights.kernel,
+          bias: l.weights.bias,
+        }),
+      ),
+      outputs: undefined,
+    };
+    const file = join(dir, "v1.json");
+    writeFileSync(file, JSON.stringify(v1));
+    const loaded = loadModel(file);
+    expect(loaded.version).toBe(2);
+    expect(loaded.layers.map((l) => l.name)).toEqual(["dense", "dense_1"]);
+    expect(loaded.outputs).toEqual(["dense_1"]);
+    expect(loaded.layers).toEqual(v2.layers);
+    const rows = [
+      [0.1, -0.4, 2, 0.5],
+      [1, 1, 1, 1],
+    ];
+    expect(toModel(loaded).predict(rows)).toEqual(toModel(model).predict(rows));
   });
 });
 
@@ -86,11 +118,11 @@ describe("loadModel rejects", () => {
     expect(loadError(file)).toMatch(/^not a valid JSON model file \(/);
   });
 
-  it("a file of another version", () => {
-    const file = variant("version2", (m) => {
-      m.version = 2;
+  it("a file of an unknown version, naming it", () => {
+    const file = variant("version3", (m) => {
+      m.version = 3;
     });
-    expect(loadError(file)).toBe("model file version 2 is not supported (this nn2c reads version 1)");
+    expect(loadError(file)).toBe("model file version 3 is not supported (this nn2c reads versions 1 and 2)");
   });
 
   it("a file of another format", () => {
@@ -106,32 +138,45 @@ describe("loadModel rejects", () => {
     expect(loadError(file)).toBe("not an nn2c float model (no format field, expected 'nn2c-model')");
   });
 
-  it("weights of the wrong shape, naming layers[k].weights", () => {
+  it("weights of the wrong shape, naming the layer and the weight", () => {
     const file = variant("weights", (m) => {
-      m.layers[0].weights[2].pop();
+      m.layers[0].weights.kernel[2].pop();
     });
-    expect(loadError(file)).toBe("layers[0].weights: expected 6 rows of 4 values");
+    expect(loadError(file)).toBe("layers[0] 'dense': weights.kernel[2]: expected 4 values");
   });
 
   it("a weight matrix with a row too many", () => {
     const file = variant("rows", (m) => {
-      m.layers[1].weights.push(m.layers[1].weights[0]);
+      m.layers[1].weights.kernel.push(m.layers[1].weights.kernel[0]);
     });
-    expect(loadError(file)).toBe("layers[1].weights: expected 3 rows of 6 values");
+    expect(loadError(file)).toBe("layers[1] 'dense_1': weights.kernel: expected 3 arrays");
   });
 
   it("a bias of the wrong length", () => {
     const file = variant("bias", (m) => {
-      m.layers[1].bias.push(0);
+      m.layers[1].weights.bias.push(0);
     });
-    expect(loadError(file)).toBe("layers[1].bias: expected 3 values");
+    expect(loadError(file)).toBe("layers[1] 'dense_1': weights.bias: expected 3 values");
   });
 
   it("a weight that is not a number, naming its index", () => {
     const file = variant("string", (m) => {
-      m.layers[0].weights[1][3] = "0.5";
+      m.layers[0].weights.kernel[1][3] = "0.5";
     });
-    expect(loadError(file)).toMatch(/^layers\[0\]\.weights\[1\]\[3\]: /);
+    expect(loadError(file)).toBe("layers[0] 'dense': weights.kernel[1][3]: expected a finite float32 number");
+  });
+
+  it("a weight of another name, or a missing one", () => {
+    const extra = variant("extra-weight", (m) => {
+      m.layers[0].weights.gamma = [1];
+    });
+    expect(loadError(extra)).toBe(
+      "layers[0] 'dense': weights.gamma: not a weight of dense (expected kernel, bias)",
+    );
+    const missing = variant("missing-weight", (m) => {
+      delete m.layers[1].weights.bias;
+    });
+    expect(loadError(missing)).toBe("layers[1] 'dense_1': weights.bias: missing (expected [3])");
   });
 
   it("a missing field", () => {
@@ -157,9 +202,9 @@ describe("loadModel rejects", () => {
 
   it("a weight beyond float32, which the C would store as an infinity", () => {
     const file = variant("huge", (m) => {
-      m.layers[0].weights[0][1] = 1e39;
+      m.layers[0].weights.kernel[0][1] = 1e39;
     });
-    expect(loadError(file)).toBe("layers[0].weights[0][1]: expected a finite float32 number");
+    expect(loadError(file)).toBe("layers[0] 'dense': weights.kernel[0][1]: expected a finite float32 number");
   });
 
   it("duplicate class names or input names, naming the model's field", () => {
@@ -191,18 +236,56 @@ describe("loadModel rejects", () => {
 
   it("an invalid activation name", () => {
     const file = variant("activation-name", (m) => {
-      m.layers[0].activation = "Relu!";
+      m.layers[0].config.activation = "Relu!";
     });
-    expect(loadError(file)).toMatch(/^layers\[0\]\.activation: /);
+    expect(loadError(file)).toMatch(/^layers\[0\]\.config\.activation: /);
   });
 
   it("an activation that is not registered", () => {
     const file = variant("activation", (m) => {
-      m.layers[1].activation = "gelu";
+      m.layers[1].config.activation = "gelu";
     });
     expect(loadError(file)).toBe(
-      "layers[1].activation: unknown activation 'gelu' (register it with registerActivation before loading)",
+      "layers[1] 'dense_1': config.activation: unknown activation 'gelu' (register it with registerActivation before loading)",
     );
+  });
+
+  it("a layer reading a tensor that does not exist", () => {
+    const file = variant("input-name", (m) => {
+      m.layers[1].inputs = ["dens"];
+    });
+    expect(loadError(file)).toBe(
+      "layers[1] 'dense_1': input 'dens' is no layer of the model: expected 'input' or a layer's name",
+    );
+  });
+
+  it("a cycle", () => {
+    const file = variant("cycle", (m) => {
+      m.layers[0].inputs = ["dense_1"];
+    });
+    expect(loadError(file)).toMatch(
+      /^layers\[\d\] '[a-z_1]+': is part of a cycle: a model is a graph without cycles$/,
+    );
+  });
+
+  it("two layers of one name, and a layer that does not lead to the output", () => {
+    const twice = variant("twice", (m) => {
+      m.layers[1].name = "dense";
+    });
+    expect(loadError(twice)).toBe("layers[1] 'dense': the name 'dense' is taken: expected a name of its own");
+    const dangling = variant("dangling", (m) => {
+      m.layers.push({ ...m.layers[1], name: "extra" });
+    });
+    expect(loadError(dangling)).toBe(
+      "layers[2] 'extra': does not lead to the output 'dense_1': every layer must feed the output",
+    );
+  });
+
+  it("a Dense whose kernel does not fit its input", () => {
+    const file = variant("units", (m) => {
+      m.layers[0].config.units = 5;
+    });
+    expect(loadError(file)).toBe("layers[0] 'dense': weights.kernel: expected 5 arrays");
   });
 
   it("an unknown layer kind", () => {
@@ -233,6 +316,6 @@ describe("parseModel", () => {
 
   it("returns the validated model", () => {
     const m: ModelFile = parseModel(JSON.parse(serializeModel(model)));
-    expect(m.layers.map((l) => l.activation)).toEqual(["relu", "softmax"]);
+    expect(m.layers.map((l) => l.config.activation)).toEqual(["relu", "softmax"]);
   });
 });

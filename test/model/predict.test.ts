@@ -3,10 +3,11 @@ import { describe, expect, it } from "vitest";
 import { parseCsv } from "../../src/data/csv.js";
 import { datasetFromTable } from "../../src/data/dataset.js";
 import { inspectModel } from "../../src/model/inspect.js";
+import { parseModel } from "../../src/model/io.js";
 import { datasetSchema, evaluateModel, predictModel, scoreOutputs } from "../../src/model/predict.js";
-import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "../../src/model/schema.js";
+import { MODEL_FORMAT, type ModelFileV1 } from "../../src/model/schema.js";
 
-const training: ModelFile["training"] = {
+const training: ModelFileV1["training"] = {
   loss: "mse",
   optimizer: { name: "adam" },
   epochs: 1,
@@ -18,10 +19,10 @@ const training: ModelFile["training"] = {
   metrics: { train: {} },
 };
 
-/** y = 2 z + 1 on z = (x - 10) / 2, in label units y * 3 + 5. */
-const regression: ModelFile = {
+/** y = 2 z + 1 on z = (x - 10) / 2, in label units y * 3 + 5 (written as version-1 files, read as they are). */
+const regressionV1: ModelFileV1 = {
   format: MODEL_FORMAT,
-  version: MODEL_VERSION,
+  version: 1,
   generator: "test",
   task: "regression",
   inputs: { names: ["x"], mean: [10], std: [2] },
@@ -30,18 +31,20 @@ const regression: ModelFile = {
   training,
 };
 
+const regression = parseModel(regressionV1);
+
 /** One sigmoid output: class "yes" when x > 0 (z = x), "no" below. */
-const binary: ModelFile = {
-  ...regression,
+const binary = parseModel({
+  ...regressionV1,
   task: "classification",
   inputs: { names: ["x"], mean: [0], std: [1] },
   output: { label: "y", classes: ["no", "yes"] },
   layers: [{ kind: "dense", units: 1, activation: "sigmoid", weights: [[4]], bias: [0] }],
-};
+} satisfies ModelFileV1);
 
 /** 4 inputs → 6 relu → 3 softmax. */
-const mlp: ModelFile = {
-  ...regression,
+const mlp = parseModel({
+  ...regressionV1,
   task: "classification",
   inputs: { names: ["a", "b", "c", "d"], mean: [0, 0, 0, 0], std: [1, 1, 1, 1] },
   output: { label: "y", classes: ["u", "v", "w"] },
@@ -62,7 +65,7 @@ const mlp: ModelFile = {
     },
     { kind: "activation", activation: "softmax" },
   ],
-};
+} satisfies ModelFileV1);
 
 describe("predictModel", () => {
   it("standardises raw features and scales regression outputs back to label units", () => {
@@ -110,14 +113,39 @@ describe("inspectModel", () => {
   it("counts parameters, MACs and weight bytes per layer and in total", () => {
     const info = inspectModel(mlp);
     expect(info).toMatchObject({ task: "classification", inputs: 4, outputs: 3, classes: ["u", "v", "w"] });
+    const layer = (
+      index: number,
+      name: string,
+      kind: string,
+      activation: string,
+      from: string,
+      n: number,
+      out: number,
+      params: number,
+      macs: number,
+    ) => ({
+      index,
+      name,
+      kind,
+      activation,
+      from: [from],
+      inputShapes: [[n]],
+      outputShape: [out],
+      inputs: n,
+      outputs: out,
+      params,
+      macs,
+    });
     expect(info.layers).toEqual([
-      { index: 0, kind: "dense", activation: "relu", inputs: 4, outputs: 6, params: 30, macs: 24 },
-      { index: 1, kind: "dense", activation: "linear", inputs: 6, outputs: 3, params: 21, macs: 18 },
-      { index: 2, kind: "activation", activation: "softmax", inputs: 3, outputs: 3, params: 0, macs: 0 },
+      layer(0, "dense", "dense", "relu", "input", 4, 6, 30, 24),
+      layer(1, "dense_1", "dense", "linear", "dense", 6, 3, 21, 18),
+      layer(2, "activation", "activation", "softmax", "dense_1", 3, 3, 0, 0),
     ]);
     expect(info.params).toBe(51);
     expect(info.macs).toBe(42);
-    // float32: 4 bytes per parameter; int8: weights + 12 bytes per output; int16: weights + 16 per output
-    expect(info.weightBytes).toEqual({ float32: 204, int8: 24 + 72 + 18 + 36, int16: 24 + 96 + 18 + 48 });
+    // float32: 4 bytes per parameter; int8 and int16 ("16x8"): int8 weights + a 32-bit bias, multiplier
+    // and shift per output (a 64-bit bias only where a layer needs it)
+    expect(info.weightBytes).toEqual({ float32: 204, int8: 24 + 72 + 18 + 36, int16: 24 + 72 + 18 + 36 });
+    expect(info.lowering).toEqual([]);
   });
 });

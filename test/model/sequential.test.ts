@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { registerActivation, unregisterActivation } from "../../src/core/activations.js";
-import { layerRecords, loadModel, saveModel, toSequential } from "../../src/model/io.js";
-import { Activation, Dense } from "../../src/model/layers/index.js";
+import { layerRecords, loadModel, saveModel, toModel } from "../../src/model/io.js";
+import { Activation, Dense } from "../../src/model/layers.js";
 import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "../../src/model/schema.js";
 import { Sequential } from "../../src/model/sequential.js";
 import { Rng } from "../../src/rng.js";
@@ -281,15 +281,16 @@ describe("evaluate, predict and summary", () => {
 
   it("summary lists each layer with its output shape, activation and parameters", () => {
     const lines = model.summary().split("\n");
-    expect(lines[0]).toMatch(/^Layer \(kind\)\s+Output\s+Activation\s+Params\s*$/);
-    expect(lines[2]).toMatch(/^dense_0\s+\(None, 8\)\s+relu\s+24\s*$/);
-    expect(lines[3]).toMatch(/^dense_1\s+\(None, 2\)\s+softmax\s+18\s*$/);
+    expect(lines[0]).toBe("input: (None, 2)");
+    expect(lines[1]).toMatch(/^Layer \(type\)\s+Output Shape\s+Param #$/);
+    expect(lines[3]).toMatch(/^dense \(dense, relu\)\s+\(None, 8\)\s+24$/);
+    expect(lines[4]).toMatch(/^dense_1 \(dense, softmax\)\s+\(None, 2\)\s+18$/);
     expect(lines.at(-1)).toBe("Total params: 42");
   });
 
   it("summary counts an Activation layer with no parameters", () => {
     const s = new Sequential([Dense({ units: 3, inputShape: [4] }), Activation("tanh")]).summary();
-    expect(s).toMatch(/activation_1\s+\(None, 3\)\s+tanh\s+0/);
+    expect(s).toMatch(/activation \(activation, tanh\)\s+\(None, 3\)\s+0/);
     expect(s).toMatch(/Total params: 15$/);
   });
 });
@@ -395,6 +396,7 @@ describe("a custom activation", () => {
       inputs: { names: ["x0", "x1"], mean: [0, 0], std: [1, 1] },
       output: { label: "y", classes: ["0", "1"] },
       layers: layerRecords(seq),
+      outputs: [seq.definitionOf.output],
       training: {
         loss: "sparse_categorical_crossentropy",
         optimizer: { name: "adam", lr: 0.05 },
@@ -417,8 +419,8 @@ describe("a custom activation", () => {
     const file = join(dir, "swish.json");
     saveModel(file, modelFile(seq));
     const loaded = loadModel(file);
-    expect(loaded.layers[0].activation).toBe("swish");
-    expect(toSequential(loaded).predict(data.x)).toEqual(seq.predict(data.x));
+    expect(loaded.layers[0].config.activation).toBe("swish");
+    expect(toModel(loaded).predict(data.x)).toEqual(seq.predict(data.x));
   });
 
   it("cannot be loaded without being registered: one line naming layers[k].activation", () => {
@@ -428,7 +430,7 @@ describe("a custom activation", () => {
     saveModel(file, modelFile(seq));
     unregisterActivation("swish");
     expect(usageError(() => loadModel(file))).toBe(
-      `${file}: layers[0].activation: unknown activation 'swish' (register it with registerActivation before loading)`,
+      `${file}: layers[0] 'dense': config.activation: unknown activation 'swish' (register it with registerActivation before loading)`,
     );
   });
 });

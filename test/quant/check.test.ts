@@ -11,6 +11,8 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
+import type { ActivationQOp } from "../../src/ops/activation/quant.js";
+import type { DenseQOp } from "../../src/ops/dense/quant.js";
 import { parseQModel, serializeQModel } from "../../src/quant/io.js";
 import type { QModel } from "../../src/quant/schema.js";
 import { Rng } from "../../src/rng.js";
@@ -103,12 +105,16 @@ describe("checkQModel › what a valid program passes", () => {
   });
 });
 
+/** Op k of a program as the dense or activation record it is. */
+const d = (t: QModel, k: number) => t.ops[k] as unknown as DenseQOp;
+const a = (t: QModel, k: number) => t.ops[k] as unknown as ActivationQOp;
+
 describe("checkQModel › refusals name the file, the op and the field", () => {
   const q8 = PROGRAMS.int8;
   it("a shift the kernels do not take", () => {
     refused(
       tampered(q8, (t) => {
-        if (t.ops[0].kind === "dense") t.ops[0].shift[2] = 40;
+        d(t, 0).shift[2] = 40;
       }),
       "ops[0] (dense): shift[2] is 40: expected an integer in [-31, 30]",
     );
@@ -117,7 +123,7 @@ describe("checkQModel › refusals name the file, the op and the field", () => {
   it("a left shift that would overflow the accumulator", () => {
     refused(
       tampered(q8, (t) => {
-        if (t.ops[0].kind === "dense") t.ops[0].shift[1] = 30;
+        d(t, 0).shift[1] = 30;
       }),
       "ops[0] (dense): shift[1] is 30: an accumulator of up to",
       "shifted left by 30 overflows int32",
@@ -127,13 +133,13 @@ describe("checkQModel › refusals name the file, the op and the field", () => {
   it("a multiplier outside [2^30, 2^31)", () => {
     refused(
       tampered(q8, (t) => {
-        if (t.ops[1].kind === "dense") t.ops[1].mult[0] = 12345;
+        d(t, 1).mult[0] = 12345;
       }),
       "ops[1] (dense): mult[0] is 12345: expected 0 or an integer in [2^30, 2^31)",
     );
     refused(
       tampered(q8, (t) => {
-        if (t.ops[0].kind === "dense") t.ops[0].negMult![3] = 2 ** 31;
+        d(t, 0).negMult![3] = 2 ** 31;
       }),
       "ops[0] (dense): negMult[3] is 2147483648",
     );
@@ -142,7 +148,7 @@ describe("checkQModel › refusals name the file, the op and the field", () => {
   it("an accumulator bound taken from the file, not recomputed", () => {
     refused(
       tampered(q8, (t) => {
-        if (t.ops[0].kind === "dense") t.ops[0].accumulatorBound = 1000;
+        d(t, 0).accumulatorBound = 1000;
       }),
       "ops[0] (dense): accumulatorBound is 1000: the weights and biases give",
     );
@@ -151,8 +157,7 @@ describe("checkQModel › refusals name the file, the op and the field", () => {
   it("weights and biases that overflow int32 in a layer declared s32", () => {
     refused(
       tampered(q8, (t) => {
-        const op = t.ops[0];
-        if (op.kind !== "dense") return;
+        const op = d(t, 0);
         op.bias[0] = 2 ** 31 - 100;
         op.accumulatorBound = 2 ** 31 - 100 + 128 * op.weights[0].reduce((s, w) => s + Math.abs(w), 0);
       }),
@@ -163,14 +168,13 @@ describe("checkQModel › refusals name the file, the op and the field", () => {
   it("a 64-bit accumulator in an int8 program, and one beyond 2^47", () => {
     refused(
       tampered(q8, (t) => {
-        if (t.ops[0].kind === "dense") t.ops[0].accumulator = "s64";
+        d(t, 0).accumulator = "s64";
       }),
       "ops[0] (dense): accumulator is s64: only int16 programs have 64-bit accumulators",
     );
     refused(
       tampered(PROGRAMS.s64, (t) => {
-        const op = t.ops[0];
-        if (op.kind !== "dense") return;
+        const op = d(t, 0);
         op.bias[0] = 2 ** 48;
         op.accumulatorBound = 2 ** 48 + 32768 * op.weights[0].reduce((s, w) => s + Math.abs(w), 0);
       }),
@@ -179,55 +183,75 @@ describe("checkQModel › refusals name the file, the op and the field", () => {
     );
   });
 
-  it("weights of another shape, and inputs that do not chain", () => {
+  it("weights of another shape, and tensors of another size", () => {
     refused(
       tampered(q8, (t) => {
-        if (t.ops[1].kind === "dense") t.ops[1].weights[2].pop();
+        d(t, 1).weights[2].pop();
       }),
       "ops[1] (dense): weights[2] has 5 values: expected 6",
     );
     refused(
       tampered(q8, (t) => {
-        if (t.ops[2].kind === "table") t.ops[2].width = 5;
+        t.tensors[3].shape = [5];
       }),
-      "ops[2] (table): width is 5: the op before gives 4 values",
+      "ops[2] (activation): output 'activation' holds 5 values: the input holds 4",
+    );
+  });
+
+  it("ops that read a tensor no op wrote before them, or write one twice", () => {
+    refused(
+      tampered(q8, (t) => {
+        t.ops[1].inputs = ["dense_2"];
+      }),
+      "ops[1] (dense): inputs 'dense_2' is not written by an op before it",
+    );
+    refused(
+      tampered(q8, (t) => {
+        t.ops[1].inputs = ["nowhere"];
+      }),
+      "ops[1] (dense): inputs 'nowhere' is no tensor of the program",
+    );
+    refused(
+      tampered(q8, (t) => {
+        t.ops[2].output = "dense";
+      }),
+      "ops[2] (activation): output 'dense' is written twice",
     );
   });
 
   it("clamps out of order or outside the type, zero points outside the type", () => {
     refused(
       tampered(q8, (t) => {
-        if (t.ops[0].kind === "dense") t.ops[0].clampHi = t.ops[0].clampLo - 1;
+        d(t, 0).clampHi = d(t, 0).clampLo - 1;
       }),
       "ops[0] (dense): clampHi is",
     );
     refused(
       tampered(q8, (t) => {
-        if (t.ops[1].kind === "dense") t.ops[1].clampLo = -129;
+        d(t, 1).clampLo = -129;
       }),
       "ops[1] (dense): clampLo is -129: expected an integer in [-128, 127]",
     );
     refused(
       tampered(q8, (t) => {
-        t.input.zeroPoint = 300;
-        t.ops[0].input.zeroPoint = 300;
+        t.tensors[0].zeroPoint = 300;
       }),
-      "the model: input.zeroPoint is 300",
+      "the model: tensors[0].zeroPoint is 300: expected an integer in [-128, 127]",
     );
   });
 
   it("a table index that does not exist, or a table of the wrong kind", () => {
     refused(
       tampered(q8, (t) => {
-        if (t.ops[2].kind === "table") t.ops[2].table = 7;
+        a(t, 2).table = 7;
       }),
-      "ops[2] (table): table is 7: expected the index of one of the 2 tables",
+      "ops[2] (activation): table is 7: expected the index of one of the 2 tables",
     );
     refused(
       tampered(q8, (t) => {
-        if (t.ops[2].kind === "table") t.ops[2].table = 1;
+        a(t, 2).table = 1;
       }),
-      "ops[2] (table): table 1 is a softmax_s8 table: a int8 op needs table_s8",
+      "ops[2] (activation): table 1 is a softmax_s8 table: a int8 tanh needs table_s8",
     );
   });
 
@@ -269,19 +293,18 @@ describe("checkQModel › refusals name the file, the op and the field", () => {
     );
   });
 
-  it("quantizations that do not chain, and output dequantization that is not the last op's", () => {
+  it("tables that describe other quantizations than the tensors they are applied to", () => {
     refused(
       tampered(q8, (t) => {
-        t.ops[1].input.scale *= 2;
+        t.tensors[2].scale *= 2;
       }),
-      "ops[1] (dense): input (scale",
-      "differs from the output of ops[0]",
+      "ops[2] (activation): inputs 'dense_1' is not quantized as the table's input",
     );
     refused(
       tampered(q8, (t) => {
-        t.outputQuant.zeroPoint = 0;
+        t.tensors[5].zeroPoint = 0;
       }),
-      "the model: outputQuant (scale",
+      "ops[4] (activation): output 'dense_2' has scale 0.00390625 zero point 0: softmax outputs scale 0.00390625 zero point -128",
     );
   });
 
@@ -294,10 +317,9 @@ describe("checkQModel › refusals name the file, the op and the field", () => {
     );
     refused(
       tampered(q8, (t) => {
-        t.input.scale = 1e-40;
-        t.ops[0].input.scale = 1e-40;
+        t.tensors[0].scale = 1e-40;
       }),
-      "input.scale: expected a positive float32 number",
+      "tensors[0].scale: expected a positive float32 number",
     );
   });
 

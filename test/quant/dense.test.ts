@@ -1,5 +1,5 @@
 /**
- * Dense layers in integers (src/quant/dense.ts). runDense against a BigInt evaluation of the op's
+ * Dense layers in integers (src/ops/dense/quant.ts). runDense against a BigInt evaluation of the op's
  * definition, by hand and on random ops (int8 and int16 codes, s32 and s64 accumulators, leaky relu,
  * extreme inputs); quantizeDense's choices (s64 wherever int32 could overflow, a proved accumulator
  * bound, fused clamps, multipliers) and its failure case; quantizeRow's error-compensating rounding and
@@ -7,17 +7,18 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { CODE_RANGE, type Precision, type QuantParams } from "../../src/core/quant.js";
 import { UsageError } from "../../src/errors.js";
+import type { DenseConfig } from "../../src/ops/dense/index.js";
 import {
-  type DenseSource,
+  type DenseQOp,
   inputMoments,
   quantizeDense,
   quantizeRow,
   runDense,
-} from "../../src/quant/dense.js";
+} from "../../src/ops/dense/quant.js";
+import type { FloatOp, QuantizeContext } from "../../src/ops/registry.js";
 import { INT32_MAX, INT32_MIN, quantizeMultiplier } from "../../src/quant/fixedpoint.js";
-import type { QuantParams } from "../../src/quant/lut.js";
-import { CODE_RANGE, type DenseQOp, type Precision } from "../../src/quant/schema.js";
 import { Rng } from "../../src/rng.js";
 
 const big = BigInt;
@@ -33,17 +34,20 @@ function roundShift(x: bigint, n: number): bigint {
   return x < 0n ? -r : r;
 }
 
+/** A dense op with its input count and the quantizations of its input and output tensors. */
+type TestOp = DenseQOp & { inputCount: number; inQuant: QuantParams; outQuant: QuantParams };
+
 /**
- * The op's definition in BigInt, written from the comment of src/quant/dense.ts and the two
+ * The op's definition in BigInt, written from the comment of src/ops/dense/quant.ts and the two
  * requantizations it names. s32 (TFLite): `x = acc·2^left`, the high multiply `trunc((x·mult + nudge)
  * / 2^31)` with nudge 2^30, or 1 - 2^30 below zero, then a right shift rounding half away from zero.
  * s64 (16x8): one rounding, half away from zero, of `acc·mult / 2^(16 - shift)`, saturated to int32.
  * Then the output zero point and the clamp.
  */
-function denseRef(op: DenseQOp, q: readonly number[]): number[] {
+function denseRef(op: TestOp, q: readonly number[]): number[] {
   return op.weights.map((w, o) => {
     let acc = big(op.bias[o]);
-    for (let i = 0; i < op.inputs; i++) acc += big(q[i]) * big(w[i]);
+    for (let i = 0; i < op.inputCount; i++) acc += big(q[i]) * big(w[i]);
     const neg = acc < 0n && op.negMult !== undefined;
     const mult = big(neg ? op.negMult![o] : op.mult[o]);
     const shift = neg ? op.negShift![o] : op.shift[o];
@@ -59,25 +63,26 @@ function denseRef(op: DenseQOp, q: readonly number[]): number[] {
       r = roundShift(acc * mult, 16 - shift);
       r = r > I32_MAX ? I32_MAX : r < I32_MIN ? I32_MIN : r;
     }
-    const out = r + big(op.output.zeroPoint);
+    const out = r + big(op.outQuant.zeroPoint);
     return Number(out < big(op.clampLo) ? big(op.clampLo) : out > big(op.clampHi) ? big(op.clampHi) : out);
   });
 }
 
-function run(op: DenseQOp, q: readonly number[]): number[] {
+function run(op: TestOp, q: readonly number[]): number[] {
   const out = new Int32Array(op.units);
-  runDense(op, q, out);
+  runDense(op, q, out, op.outQuant.zeroPoint);
   return Array.from(out);
 }
 
 /** Exact accumulators of an op on one input (BigInt), and the sign-matched extreme inputs of a unit. */
-function accumulators(op: DenseQOp, q: readonly number[]): bigint[] {
+function accumulators(op: TestOp, q: readonly number[]): bigint[] {
   return op.weights.map((w, o) => w.reduce((acc, wi, i) => acc + big(q[i]) * big(wi), big(op.bias[o])));
 }
 
-function extremeInputs(op: DenseQOp, precision: Precision): number[][] {
+function extremeInputs(op: TestOp, precision: Precision): number[][] {
   const { lo, hi } = CODE_RANGE[precision];
-  const inputs: number[][] = [Array(op.inputs).fill(lo), Array(op.inputs).fill(hi), Array(op.inputs).fill(0)];
+  const n = op.inputCount;
+  const inputs: number[][] = [Array(n).fill(lo), Array(n).fill(hi), Array(n).fill(0)];
   for (const w of op.weights) {
     inputs.push(w.map((v) => (v >= 0 ? hi : lo)));
     inputs.push(w.map((v) => (v >= 0 ? lo : hi)));
@@ -86,15 +91,17 @@ function extremeInputs(op: DenseQOp, precision: Precision): number[][] {
 }
 
 /** A dense op with every field the schema needs; the integer fields are what the test is about. */
-function op(fields: Partial<DenseQOp> & Pick<DenseQOp, "weights" | "bias" | "mult" | "shift">): DenseQOp {
+function op(fields: Partial<TestOp> & Pick<TestOp, "weights" | "bias" | "mult" | "shift">): TestOp {
   return {
     kind: "dense",
-    layer: 0,
+    name: "dense",
+    inputs: ["input"],
+    output: "dense",
     activation: "linear",
-    inputs: fields.weights[0].length,
+    inputCount: fields.weights[0].length,
     units: fields.weights.length,
-    input: { scale: 1, zeroPoint: 0 },
-    output: { scale: 1, zeroPoint: 0 },
+    inQuant: { scale: 1, zeroPoint: 0 },
+    outQuant: { scale: 1, zeroPoint: 0 },
     weightScales: fields.weights.map(() => 1),
     accumulator: "s32",
     accumulatorBound: 0,
@@ -105,7 +112,7 @@ function op(fields: Partial<DenseQOp> & Pick<DenseQOp, "weights" | "bias" | "mul
 }
 
 /** Random ops of one precision whose multipliers and shifts meet the requantizations' preconditions. */
-function randomOp(precision: Precision): fc.Arbitrary<{ op: DenseQOp; codes: number[] }> {
+function randomOp(precision: Precision): fc.Arbitrary<{ op: TestOp; codes: number[] }> {
   const { lo, hi } = CODE_RANGE[precision];
   const maxAbsCode = -lo;
   return fc
@@ -154,7 +161,7 @@ function randomOp(precision: Precision): fc.Arbitrary<{ op: DenseQOp; codes: num
         accumulatorBound: Math.max(...bounds),
         mult: r.mult,
         shift: r.shift.map(capShift),
-        output: { scale: 1, zeroPoint: r.zeroPoint },
+        outQuant: { scale: 1, zeroPoint: r.zeroPoint },
         clampLo: r.clamp[0],
         clampHi: r.clamp[1],
         ...(r.leaky ? { negMult: r.negMult, negShift: r.negShift.map(capShift) } : {}),
@@ -171,7 +178,7 @@ describe("runDense", () => {
       bias: [3],
       mult: [2 ** 30],
       shift: [0],
-      output: { scale: 1, zeroPoint: -5 },
+      outQuant: { scale: 1, zeroPoint: -5 },
     });
     expect(run(half, [10, 4])).toEqual([-2]); // acc 5 → 2.5 → 3
     expect(run(half, [-10, 4])).toEqual([-12]); // acc -15 → -7.5 → -7 (SaturatingRoundingDoublingHighMul)
@@ -196,7 +203,7 @@ describe("runDense", () => {
     expect(run(half, [3])).toEqual([191]); // 381 → 190.5 → 191
     expect(run(half, [-3])).toEqual([-191]); // -381 → -190.5 → -191
     expect(run(half, [-32768])).toEqual([-32768]); // -2080768 saturates at the clamp
-    const clamped = { ...half, output: { scale: 1, zeroPoint: 100 }, clampLo: 0, clampHi: 1000 };
+    const clamped = { ...half, outQuant: { scale: 1, zeroPoint: 100 }, clampLo: 0, clampHi: 1000 };
     expect(run(clamped, [-3, 0])).toEqual([0]); // clamp in output codes, zero point included
     expect(run(clamped, [3])).toEqual([291]);
   });
@@ -213,25 +220,69 @@ describe("runDense", () => {
   }
 });
 
-const src = (weights: number[][], bias: number[], fields: Partial<DenseSource> = {}): DenseSource => ({
-  layer: 0,
+/** A float dense layer: weights [units][inputs], biases, the activation fused into it. */
+interface Source {
+  weights: number[][];
+  bias: number[];
+  activation: string;
+  alpha: number;
+  /** calibration rows: the float inputs and the integer program's codes of them */
+  calibration?: { xf: Float32Array; codes: Int32Array; rows: number };
+}
+
+const src = (weights: number[][], bias: number[], fields: Partial<Source> = {}): Source => ({
   activation: "linear",
   alpha: 0,
-  hint: { kind: "linear" },
   weights,
   bias,
   ...fields,
 });
 
+/** quantizeDense on a float op made of `s`, with the given input and output quantizations. */
+function quantize(
+  s: Source,
+  input: QuantParams,
+  output: QuantParams,
+  precision: Precision,
+  where: string,
+): TestOp {
+  const I = s.weights[0].length;
+  const O = s.weights.length;
+  const f: FloatOp<DenseConfig> = {
+    kind: "dense",
+    name: "dense",
+    inputs: ["input"],
+    output: "dense",
+    inputShapes: [[I]],
+    outputShape: [O],
+    config: { units: O, activation: s.activation },
+    weights: { kernel: Float64Array.from(s.weights.flat()), bias: Float64Array.from(s.bias) },
+    activation: { name: s.activation, alpha: s.alpha },
+  };
+  const cal = s.calibration;
+  const ctx: QuantizeContext = {
+    precision,
+    where,
+    input: () => input,
+    calibratedOutput: () => output,
+    rows: cal?.rows ?? 0,
+    floatInput: () => cal!.xf,
+    codes: () => cal!.codes,
+    optimizeRounding: cal !== undefined,
+    addTable: () => 0,
+  };
+  return { ...quantizeDense(f, ctx).op, inputCount: I, inQuant: input, outQuant: output };
+}
+
 /** The real multiplier of unit o: input scale · weight scale / output scale. */
-const realOf = (op: DenseQOp, o: number) => (op.input.scale * op.weightScales[o]) / op.output.scale;
+const realOf = (op: TestOp, o: number) => (op.inQuant.scale * op.weightScales[o]) / op.outQuant.scale;
 
 describe("quantizeDense", () => {
   it("chooses s64 for an int16 layer whose worst-case accumulator exceeds int32, s32 for the same int8 layer", () => {
     const wide = src([Array(600).fill(0.5), Array(600).fill(-0.25)], [1, -1]);
     const input: QuantParams = { scale: 1e-3, zeroPoint: 0 };
     const output: QuantParams = { scale: 10, zeroPoint: 0 };
-    const s16 = quantizeDense(wide, input, output, "int16", "wide");
+    const s16 = quantize(wide, input, output, "int16", "wide");
     expect(s16.accumulator).toBe("s64");
     expect(s16.accumulatorBound).toBeGreaterThan(INT32_MAX);
     expect(s16.accumulatorBound).toBe(Math.max(...s16.bias.map(Math.abs)) + 32768 * 127 * 600);
@@ -250,7 +301,7 @@ describe("quantizeDense", () => {
         expect(Math.abs(out[o] - ideal)).toBeLessThanOrEqual(0.5 + Math.abs(ideal) * 2 ** -15);
       });
     }
-    const s8 = quantizeDense(wide, input, output, "int8", "wide");
+    const s8 = quantize(wide, input, output, "int8", "wide");
     expect(s8.accumulator).toBe("s32");
     expect(s8.accumulatorBound).toBeLessThanOrEqual(INT32_MAX);
     for (const q of extremeInputs(s8, "int8")) expect(run(s8, q)).toEqual(denseRef(s8, q));
@@ -260,13 +311,13 @@ describe("quantizeDense", () => {
     const layer = src([Array(16).fill(1)], [0]);
     const input: QuantParams = { scale: 1, zeroPoint: 0 };
     // real 8192 / 127 ≈ 64.5: shift 7, and 32768 · 127 · 16 · 2^7 > 2^31
-    const shifted = quantizeDense(layer, input, { scale: 1 / 8192, zeroPoint: 0 }, "int16", "shifted");
+    const shifted = quantize(layer, input, { scale: 1 / 8192, zeroPoint: 0 }, "int16", "shifted");
     expect(shifted.accumulatorBound).toBeLessThanOrEqual(INT32_MAX);
     expect(quantizeMultiplier(realOf(shifted, 0)).shift).toBe(7);
     expect(shifted.accumulator).toBe("s64");
     for (const q of extremeInputs(shifted, "int16")) expect(run(shifted, q)).toEqual(denseRef(shifted, q));
     // real 64 / 127 ≈ 0.5: no left shift, int32 suffices
-    const plain = quantizeDense(layer, input, { scale: 1 / 64, zeroPoint: 0 }, "int16", "plain");
+    const plain = quantize(layer, input, { scale: 1 / 64, zeroPoint: 0 }, "int16", "plain");
     expect(plain.accumulator).toBe("s32");
     for (const q of extremeInputs(plain, "int16")) expect(run(plain, q)).toEqual(denseRef(plain, q));
   });
@@ -292,7 +343,7 @@ describe("quantizeDense", () => {
     fc.assert(
       fc.property(layerArb, (l) => {
         const input = { scale: l.inScale, zeroPoint: l.precision === "int8" ? l.zeroPoint : 0 };
-        const op = quantizeDense(
+        const op = quantize(
           src(l.weights, l.bias),
           input,
           { scale: l.outScale, zeroPoint: 0 },
@@ -302,7 +353,7 @@ describe("quantizeDense", () => {
         const { lo, hi } = CODE_RANGE[l.precision];
         const rng = new Rng(l.seed);
         const randomInputs = Array.from({ length: 8 }, () =>
-          Array.from({ length: op.inputs }, () => lo + rng.int(hi - lo + 1)),
+          Array.from({ length: op.inputCount }, () => lo + rng.int(hi - lo + 1)),
         );
         let reached = 0n;
         for (const q of [...extremeInputs(op, l.precision), ...randomInputs]) {
@@ -328,52 +379,34 @@ describe("quantizeDense", () => {
     [0.1, -0.2],
   );
   const input: QuantParams = { scale: 0.02, zeroPoint: 5 };
-  const relu = { activation: "relu", hint: { kind: "clamp" as const, lo: 0, hi: Number.POSITIVE_INFINITY } };
-  const relu6 = { activation: "relu6", hint: { kind: "clamp" as const, lo: 0, hi: 6 } };
+  const relu = { activation: "relu" };
+  const relu6 = { activation: "relu6" };
 
   it("fuses relu as a lower clamp at the output zero point", () => {
-    const s8 = quantizeDense({ ...layer, ...relu }, input, { scale: 0.02, zeroPoint: -128 }, "int8", "r");
+    const s8 = quantize({ ...layer, ...relu }, input, { scale: 0.02, zeroPoint: -128 }, "int8", "r");
     expect([s8.clampLo, s8.clampHi]).toEqual([-128, 127]);
-    const shifted = quantizeDense(
-      { ...layer, ...relu },
-      input,
-      { scale: 0.02, zeroPoint: -100 },
-      "int8",
-      "r",
-    );
+    const shifted = quantize({ ...layer, ...relu }, input, { scale: 0.02, zeroPoint: -100 }, "int8", "r");
     expect([shifted.clampLo, shifted.clampHi]).toEqual([-100, 127]);
-    const s16 = quantizeDense({ ...layer, ...relu }, input, { scale: 1e-4, zeroPoint: 0 }, "int16", "r");
+    const s16 = quantize({ ...layer, ...relu }, input, { scale: 1e-4, zeroPoint: 0 }, "int16", "r");
     expect([s16.clampLo, s16.clampHi]).toEqual([0, 32767]);
     expect(s16.negMult).toBeUndefined();
   });
 
   it("fuses relu6 as an upper clamp at the code of 6, when 6 is inside the output range", () => {
-    const s8 = quantizeDense({ ...layer, ...relu6 }, input, { scale: 0.03, zeroPoint: -128 }, "int8", "r6");
+    const s8 = quantize({ ...layer, ...relu6 }, input, { scale: 0.03, zeroPoint: -128 }, "int8", "r6");
     expect([s8.clampLo, s8.clampHi]).toEqual([-128, -128 + 200]);
-    const s16 = quantizeDense(
-      { ...layer, ...relu6 },
-      input,
-      { scale: 24 / 32767, zeroPoint: 0 },
-      "int16",
-      "r6",
-    );
+    const s16 = quantize({ ...layer, ...relu6 }, input, { scale: 24 / 32767, zeroPoint: 0 }, "int16", "r6");
     expect([s16.clampLo, s16.clampHi]).toEqual([0, 8192]); // 6 · 32767 / 24 = 8191.75
-    const beyond = quantizeDense(
-      { ...layer, ...relu6 },
-      input,
-      { scale: 0.02, zeroPoint: -128 },
-      "int8",
-      "r6",
-    );
+    const beyond = quantize({ ...layer, ...relu6 }, input, { scale: 0.02, zeroPoint: -128 }, "int8", "r6");
     expect(beyond.clampHi).toBe(127); // 6 is code 172: saturation is the clamp
   });
 
   it("gives linear the full code range and leaky relu a second multiplier of alpha times the first", () => {
     const output = { scale: 0.01, zeroPoint: 3 };
-    const linear = quantizeDense(layer, input, output, "int8", "lin");
+    const linear = quantize(layer, input, output, "int8", "lin");
     expect([linear.clampLo, linear.clampHi, linear.negMult]).toEqual([-128, 127, undefined]);
-    const leaky = quantizeDense(
-      { ...layer, activation: "leaky_relu", alpha: 0.1, hint: { kind: "leaky" } },
+    const leaky = quantize(
+      { ...layer, activation: "leaky_relu", alpha: 0.1 },
       input,
       output,
       "int8",
@@ -392,10 +425,10 @@ describe("quantizeDense", () => {
   it("rejects a bias far larger than the weights, naming the layer and the unit", () => {
     const huge = src([[1e-6, 2e-6]], [1e9]);
     expect(() =>
-      quantizeDense(huge, { scale: 1e-3, zeroPoint: 0 }, { scale: 1, zeroPoint: 0 }, "int16", "layers[4]"),
+      quantize(huge, { scale: 1e-3, zeroPoint: 0 }, { scale: 1, zeroPoint: 0 }, "int16", "layers[4]"),
     ).toThrow(UsageError);
     expect(() =>
-      quantizeDense(huge, { scale: 1e-3, zeroPoint: 0 }, { scale: 1, zeroPoint: 0 }, "int16", "layers[4]"),
+      quantize(huge, { scale: 1e-3, zeroPoint: 0 }, { scale: 1, zeroPoint: 0 }, "int16", "layers[4]"),
     ).toThrow(/^layers\[4\]: unit 0 could reach an accumulator of .*beyond what 64-bit requantization takes/);
   });
 });
@@ -471,21 +504,15 @@ describe("quantizeDense bias correction", () => {
     const rows = 200;
     const input = { scale: 0.05, zeroPoint: 3 };
     // one code too high everywhere: the mean shift an earlier layer's rounding leaves
-    const { xf, xq, codes } = calibrationRows(11, rows, width, input, 1);
+    const { xf, codes } = calibrationRows(11, rows, width, input, 1);
     const rng = new Rng(12);
     const weights = Array.from({ length: 3 }, () => Array.from({ length: width }, () => rng.uniform(-1, 1)));
     const bias = [0.3, -0.1, 0.05];
     const layer = src(weights, bias);
     const output = { scale: 0.05, zeroPoint: 0 };
-    const corrected = quantizeDense(
-      { ...layer, inputStats: inputMoments(xf, xq, width, rows) },
-      input,
-      output,
-      "int8",
-      "c",
-    );
-    const plain = quantizeDense(layer, input, output, "int8", "p");
-    const meanResidual = (op: DenseQOp, o: number) => {
+    const corrected = quantize({ ...layer, calibration: { xf, codes, rows } }, input, output, "int8", "c");
+    const plain = quantize(layer, input, output, "int8", "p");
+    const meanResidual = (op: TestOp, o: number) => {
       let sum = 0;
       for (let r = 0; r < rows; r++) {
         let real = bias[o];

@@ -1,18 +1,25 @@
 /**
- * The integer reference (src/quant/intref.ts): quantizeInput reproduces the C's float32 steps (ties,
+ * The integer reference (src/reference/integer.ts): quantizeInput reproduces the C's float32 steps (ties,
  * float32 rounding of the division, saturation, clamping of huge values, rejection of NaN and
  * infinities); runProgram, predictInteger and dequantizeOutput on a hand-made program computed by hand.
  */
 import { describe, expect, it } from "vitest";
+import type { QuantParams } from "../../src/core/quant.js";
 import { UsageError } from "../../src/errors.js";
-import { dequantizeOutput, predictInteger, quantizeInput, runProgram } from "../../src/quant/intref.js";
 import { buildTableS8 } from "../../src/quant/lut.js";
 import type { Precision, QModel } from "../../src/quant/schema.js";
+import {
+  dequantizeOutput,
+  inputOf,
+  predictInteger,
+  quantizeInput,
+  runProgram,
+} from "../../src/reference/integer.js";
 
 /** The codes of single-feature rows x under standardisation (mean, std) and input quantization. */
 function codes(
   precision: Precision,
-  input: QModel["input"],
+  input: QuantParams,
   xs: number[],
   norm: { mean: number; std: number } = { mean: 0, std: 1 },
 ): number[] {
@@ -102,24 +109,26 @@ function handProgram(): QModel {
   const tableOut = { scale: 1 / 16, zeroPoint: -128 };
   return {
     format: "nn2c-qmodel",
-    version: 1,
+    version: 2,
     generator: "test",
     precision: "int8",
     sourceHash: "",
     task: "regression",
     inputs: { names: ["a", "b"], mean: [1, 2], std: [2, 4] },
     output: { label: "y", mean: 100, std: 10, kind: "values" },
-    input: { scale: 0.5, zeroPoint: 0 },
-    outputQuant: tableOut,
+    tensors: [
+      { name: "input", shape: [2], scale: 0.5, zeroPoint: 0 },
+      { name: "dense", shape: [1], ...denseOut },
+      { name: "square", shape: [1], ...tableOut },
+    ],
     ops: [
       {
         kind: "dense",
-        layer: 0,
+        name: "dense",
+        inputs: ["input"],
+        output: "dense",
         activation: "linear",
-        inputs: 2,
         units: 1,
-        input: { scale: 0.5, zeroPoint: 0 },
-        output: denseOut,
         weights: [[2, -3]],
         weightScales: [0.25],
         bias: [5],
@@ -131,16 +140,16 @@ function handProgram(): QModel {
         clampHi: 127,
       },
       {
-        kind: "table",
-        layer: 1,
+        kind: "activation",
+        name: "square",
+        inputs: ["dense"],
+        output: "square",
         activation: "square",
-        width: 1,
-        input: denseOut,
-        output: tableOut,
         table: 0,
       },
     ],
-    tables: [buildTableS8((x) => x * x, denseOut, tableOut) as unknown as QModel["tables"][number]],
+    outputs: ["square"],
+    tables: [buildTableS8((x) => x * x, denseOut, tableOut)],
     calibration: { rows: 10, method: "minmax" },
     luts: [],
     layerErrors: [],
@@ -162,8 +171,9 @@ describe("runProgram and predictInteger", () => {
     const q = handProgram();
     const qin = new Int32Array(2);
     const outs = rows.map((x) => {
-      quantizeInput(q, x, qin);
-      return runProgram(q, qin).map((o) => Array.from(o));
+      quantizeInput(inputOf(q), x, qin);
+      const values = runProgram(q, qin);
+      return ["dense", "square"].map((t) => Array.from(values.get(t)!));
     });
     expect(outs).toEqual([
       [[12], [-124]],
@@ -193,13 +203,13 @@ describe("dequantizeOutput", () => {
       ...handProgram(),
       output: { label: "y", classes: ["a", "b", "c"], kind: "probabilities" as const },
     };
-    q.outputQuant = { scale: 1 / 256, zeroPoint: -128 };
+    q.tensors[2] = { ...q.tensors[2], scale: 1 / 256, zeroPoint: -128 };
     expect(Array.from(dequantizeOutput(q, [-128, 0, 127]))).toEqual([0, 0.5, 255 / 256]);
   });
 
   it("computes in float32 steps: (float)(q - zp) · scale, then · std + mean", () => {
     const q = handProgram();
-    q.outputQuant = { scale: 0.1, zeroPoint: 0 };
+    q.tensors[2] = { ...q.tensors[2], scale: 0.1, zeroPoint: 0 };
     q.output = { label: "y", mean: 0.2, std: 3, kind: "values" };
     const f = Math.fround;
     // 11 · 0.1f, · 3, + 0.2f, each rounded to float32, is 3.5000002; double arithmetic gives 3.5

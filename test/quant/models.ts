@@ -1,5 +1,9 @@
-/** Small float model files built by hand for the quantizer tests: every weight chosen or drawn from a seed. */
-import type { LayerRecord, ModelFile } from "../../src/model/schema.js";
+/**
+ * Small float model files built by hand for the quantizer tests: every weight chosen or drawn from a seed.
+ * Written as chains of version-1 layers and read as version-1 files are.
+ */
+import { parseModel } from "../../src/model/io.js";
+import type { ModelFile, ModelFileV1 } from "../../src/model/schema.js";
 import { Rng } from "../../src/rng.js";
 
 /** A dense layer record from its weight rows ([units][inputs]) and biases. */
@@ -9,7 +13,14 @@ export function dense(
   activation = "linear",
   alpha?: number,
 ): LayerRecord {
-  return { kind: "dense", units: weights.length, activation, alpha, weights, bias };
+  return {
+    kind: "dense",
+    units: weights.length,
+    activation,
+    ...(alpha === undefined ? {} : { alpha }),
+    weights,
+    bias,
+  };
 }
 
 /** A dense layer of `units` × `inputs` weights drawn uniformly from ±scale (biases from ±scale / 2). */
@@ -27,6 +38,8 @@ export function randomDense(
   return dense(weights, bias, activation);
 }
 
+type LayerRecord = ModelFileV1["layers"][number];
+
 export interface ModelSpec {
   /** feature names; their standardisation is mean 0, std 1 unless given */
   names: string[];
@@ -40,7 +53,7 @@ export interface ModelSpec {
 /** A complete model file around the given layers (the training record is a placeholder). */
 export function modelFile(spec: ModelSpec): ModelFile {
   const n = spec.names.length;
-  return {
+  return parseModel({
     format: "nn2c-model",
     version: 1,
     generator: "test",
@@ -59,7 +72,7 @@ export function modelFile(spec: ModelSpec): ModelFile {
       history: {},
       metrics: { train: {} },
     },
-  };
+  } satisfies ModelFileV1);
 }
 
 /** `rows` rows of `cols` features drawn uniformly from ±spread, as float32. */

@@ -6,17 +6,19 @@
  */
 import { fileURLToPath } from "node:url";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { registerActivation, unregisterActivation } from "../../src/core/activations.js";
 import { loadDataset } from "../../src/data/dataset.js";
 import { UsageError } from "../../src/errors.js";
-import { registerActivation, unregisterActivation } from "../../src/core/activations.js";
+import { trainFromCsv } from "../../src/model/pipeline.js";
 import type { ModelFile } from "../../src/model/schema.js";
+import type { ActivationQOp } from "../../src/ops/activation/quant.js";
+import type { DenseQOp } from "../../src/ops/dense/quant.js";
 import { roundHalfAwayFromZero } from "../../src/quant/fixedpoint.js";
 import { parseQModel, serializeQModel } from "../../src/quant/io.js";
 import { measureTableError, type TableS8, type TableS16 } from "../../src/quant/lut.js";
 import { type QuantizeOptions, quantizeModel, rangeQuant } from "../../src/quant/quantize.js";
-import { CODE_RANGE, type DenseQOp, type Precision, type QModel } from "../../src/quant/schema.js";
+import { CODE_RANGE, type Precision, type QModel, tensorOf } from "../../src/quant/schema.js";
 import { Rng } from "../../src/rng.js";
-import { trainFromCsv } from "../../src/model/pipeline.js";
 import { usageError } from "../usage.js";
 import { dense, modelFile, randomDense } from "./models.js";
 
@@ -47,7 +49,16 @@ function train(activation: string, layers: number[], alpha?: number): ModelFile 
 
 /** [kind, activation] of every op. */
 const shape = (q: QModel) => q.ops.map((op) => [op.kind, op.activation]);
-const denseOps = (q: QModel) => q.ops.filter((op): op is DenseQOp => op.kind === "dense");
+const denseOps = (q: QModel) => q.ops.filter((op) => op.kind === "dense") as unknown as DenseQOp[];
+const activationOps = (q: QModel) =>
+  q.ops.filter((op) => op.kind === "activation") as unknown as ActivationQOp[];
+/** The quantization of a tensor of the program. */
+const quantOf = (q: QModel, tensor: string) => {
+  const { scale, zeroPoint } = tensorOf(q, tensor);
+  return { scale, zeroPoint };
+};
+const inQ = (q: QModel, op: { inputs: string[] }) => quantOf(q, op.inputs[0]);
+const outQ = (q: QModel, op: { output: string }) => quantOf(q, op.output);
 
 const models: Record<string, ModelFile> = {};
 beforeAll(() => {
@@ -95,17 +106,17 @@ describe("quantizeModel: the op each activation becomes", () => {
         ["dense", "relu"],
         ["dense", "relu"],
         ["dense", "linear"],
-        ["softmax", "softmax"],
+        ["activation", "softmax"],
       ]);
       const [a, b, logits] = denseOps(q);
       for (const op of [a, b]) {
-        expect(op.clampLo).toBe(op.output.zeroPoint);
+        expect(op.clampLo).toBe(outQ(q, op).zeroPoint);
         expect(op.clampHi).toBe(hi);
-        expect(op.output.zeroPoint).toBe(precision === "int8" ? -128 : 0); // relu outputs start at 0
+        expect(outQ(q, op).zeroPoint).toBe(precision === "int8" ? -128 : 0); // relu outputs start at 0
       }
       expect([logits.clampLo, logits.clampHi]).toEqual([lo, hi]);
-      expect(a.input).toEqual(q.input);
-      expect(b.input).toEqual(a.output);
+      expect(a.inputs).toEqual(["input"]);
+      expect(b.inputs).toEqual([a.output]);
     }
   });
 
@@ -121,9 +132,10 @@ describe("quantizeModel: the op each activation becomes", () => {
       ["int8", 2],
     ];
     for (const [precision, rangeMargin] of cases) {
-      const op = denseOps(quantize(model, precision, { rangeMargin }))[0];
+      const q = quantize(model, precision, { rangeMargin });
+      const op = denseOps(q)[0];
       expect(op.activation).toBe("relu6");
-      const { scale, zeroPoint } = op.output;
+      const { scale, zeroPoint } = outQ(q, op);
       expect(op.clampLo).toBe(zeroPoint);
       expect(op.clampHi).toBe(zeroPoint + roundHalfAwayFromZero(6 / scale));
       expect(op.clampHi).toBeLessThan(CODE_RANGE[precision].hi);
@@ -139,7 +151,7 @@ describe("quantizeModel: the op each activation becomes", () => {
       expect(shape(q)).toEqual([
         ["dense", "leaky_relu"],
         ["dense", "linear"],
-        ["softmax", "softmax"],
+        ["activation", "softmax"],
       ]);
       const op = denseOps(q)[0];
       expect(op.negMult).toHaveLength(8);
@@ -164,27 +176,27 @@ describe("quantizeModel: the op each activation becomes", () => {
       const sig = quantize(models.sigmoid, precision);
       expect(shape(sig)).toEqual([
         ["dense", "linear"],
-        ["table", "sigmoid"],
+        ["activation", "sigmoid"],
         ["dense", "linear"],
-        ["table", "sigmoid"],
+        ["activation", "sigmoid"],
         ["dense", "linear"],
-        ["softmax", "softmax"],
+        ["activation", "softmax"],
       ]);
       const tanh = quantize(models.tanh, precision);
       expect(shape(tanh)).toEqual([
         ["dense", "linear"],
-        ["table", "tanh"],
+        ["activation", "tanh"],
         ["dense", "linear"],
-        ["softmax", "softmax"],
+        ["activation", "softmax"],
       ]);
       for (const q of [sig, tanh]) {
         q.ops.forEach((op, j) => {
-          if (op.kind !== "table") return;
-          expect(op.output).toEqual(fixed[op.activation as "sigmoid" | "tanh"][precision]);
-          expect(op.input).toEqual(q.ops[j - 1].output);
-          expect(op.width).toBe((q.ops[j - 1] as DenseQOp).units);
-          expect(q.tables[op.table].kind).toBe(precision === "int8" ? "table_s8" : "table_s16");
-          expect(q.ops[j + 1].input).toEqual(op.output);
+          if (op.kind !== "activation" || op.activation === "softmax") return;
+          expect(outQ(q, op)).toEqual(fixed[op.activation as "sigmoid" | "tanh"][precision]);
+          expect(op.inputs).toEqual([q.ops[j - 1].output]);
+          expect(tensorOf(q, op.output).shape).toEqual([(q.ops[j - 1] as unknown as DenseQOp).units]);
+          expect(q.tables[op.table as number].kind).toBe(precision === "int8" ? "table_s8" : "table_s16");
+          expect(q.ops[j + 1].inputs).toEqual([op.output]);
         });
       }
     }
@@ -194,17 +206,16 @@ describe("quantizeModel: the op each activation becomes", () => {
     const expected = { int8: { scale: 1 / 256, zeroPoint: -128 }, int16: { scale: 1 / 32768, zeroPoint: 0 } };
     for (const precision of PRECISIONS) {
       const q = quantize(models.relu, precision);
-      const last = q.ops[q.ops.length - 1];
-      expect(last.kind).toBe("softmax");
-      expect(last.output).toEqual(expected[precision]);
-      expect(q.outputQuant).toEqual(expected[precision]);
+      const last = q.ops[q.ops.length - 1] as unknown as ActivationQOp;
+      expect([last.kind, last.activation]).toEqual(["activation", "softmax"]);
+      expect(outQ(q, last)).toEqual(expected[precision]);
+      expect(quantOf(q, q.outputs[0])).toEqual(expected[precision]);
       expect(q.output.kind).toBe("probabilities");
-      const table = q.tables[(last as { table: number }).table] as unknown as {
-        kind: string;
-        inputScale: number;
-      };
+      const table = q.tables[last.table];
       expect(table.kind).toBe(precision === "int8" ? "softmax_s8" : "softmax_s16");
-      expect(table.inputScale).toBe(last.input.scale);
+      expect(table.kind === "softmax_s8" || table.kind === "softmax_s16" ? table.inputScale : 0).toBe(
+        inQ(q, last).scale,
+      );
     }
   });
 
@@ -214,7 +225,7 @@ describe("quantizeModel: the op each activation becomes", () => {
       const q = quantize(models.relu, precision, { argmax: true });
       expect(q.ops).toEqual(full.ops.slice(0, -1));
       expect(q.output.kind).toBe("logits");
-      expect(q.outputQuant).toEqual(q.ops[q.ops.length - 1].output);
+      expect(q.outputs).toEqual([q.ops[q.ops.length - 1].output]);
       expect(q.tables).toEqual([]);
       expect(q.layerErrors).toEqual(full.layerErrors.slice(0, -1));
     }
@@ -239,12 +250,12 @@ describe("quantizeModel: tables and reported errors", () => {
   it("lists every activation table once in luts, with entries, bytes and its error against Math.exp", () => {
     for (const precision of PRECISIONS) {
       const q = quantize(models.sigmoid, precision);
-      const tableOps = q.ops.filter((op) => op.kind === "table");
+      const tableOps = activationOps(q).filter((op) => op.activation !== "softmax");
       expect(new Set(tableOps.map((op) => op.table)).size).toBe(2); // different input quantizations
       const activationLuts = q.luts.filter((l) => l.activation !== "softmax(exp)");
       expect(activationLuts.map((l) => l.table).sort()).toEqual(tableOps.map((op) => op.table).sort());
       for (const lut of activationLuts) {
-        const table = q.tables[lut.table] as unknown as TableS8 | TableS16;
+        const table = q.tables[lut.table] as TableS8 | TableS16;
         expect(lut.activation).toBe("sigmoid");
         const measured = measureTableError(table, sigmoid);
         expect(lut.maxErrorLsb).toBeCloseTo(measured.maxErrorLsb, 9);
@@ -268,9 +279,9 @@ describe("quantizeModel: tables and reported errors", () => {
     const x = Float32Array.from({ length: 17 }, (_, i) => i / 2 - 4);
     for (const precision of PRECISIONS) {
       const q = quantizeModel(model, x, x.length, { precision, calibration: { method: "minmax" } });
-      const tableOps = q.ops.filter((op) => op.kind === "table");
+      const tableOps = activationOps(q);
       expect(tableOps).toHaveLength(2);
-      expect(tableOps[0].input).toEqual(tableOps[1].input);
+      expect(inQ(q, tableOps[0])).toEqual(inQ(q, tableOps[1]));
       expect(tableOps.map((op) => op.table)).toEqual([0, 0]);
       expect(q.tables).toHaveLength(1);
       expect(q.luts).toHaveLength(1);
@@ -281,25 +292,25 @@ describe("quantizeModel: tables and reported errors", () => {
     for (const precision of PRECISIONS) {
       const relu = quantize(models.relu, precision);
       expect(relu.layerErrors.map((e) => [e.op, e.name])).toEqual([
-        [0, "layers[0] dense+relu"],
-        [1, "layers[1] dense+relu"],
-        [2, "layers[2] dense"],
-        [3, "layers[2] softmax"],
+        [0, "dense dense+relu"],
+        [1, "dense_1 dense+relu"],
+        [2, "dense_2 dense"],
+        [3, "dense_2 softmax"],
       ]);
       const sig = quantize(models.sigmoid, precision);
       expect(sig.layerErrors.map((e) => e.name)).toEqual([
-        "layers[0] dense",
-        "layers[0] table sigmoid",
-        "layers[1] dense",
-        "layers[1] table sigmoid",
-        "layers[2] dense",
-        "layers[2] softmax",
+        "dense dense",
+        "dense sigmoid",
+        "dense_1 dense",
+        "dense_1 sigmoid",
+        "dense_2 dense",
+        "dense_2 softmax",
       ]);
       for (const q of [relu, sig]) {
         q.layerErrors.forEach((e, j) => {
           expect(e.maxAbsError).toBeGreaterThan(0);
           expect(e.rmsError).toBeLessThanOrEqual(e.maxAbsError);
-          expect(e.maxErrorLsb).toBeCloseTo(e.maxAbsError / q.ops[j].output.scale, 3);
+          expect(e.maxErrorLsb).toBeCloseTo(e.maxAbsError / outQ(q, q.ops[j]).scale, 3);
         });
         // the first op sees only the input's and its own rounding: a few output steps at most
         expect(q.layerErrors[0].maxErrorLsb).toBeLessThan(precision === "int8" ? 4 : 64);
@@ -320,29 +331,30 @@ describe("quantizeModel: tables and reported errors", () => {
       const q = quantize(model, precision);
       expect(shape(q)).toEqual([
         ["dense", "linear"],
-        ["table", "swish"],
+        ["activation", "swish"],
         ["dense", "linear"],
-        ["softmax", "softmax"],
+        ["activation", "softmax"],
       ]);
-      const op = q.ops[1] as Extract<QModel["ops"][number], { kind: "table" }>;
-      const table = q.tables[op.table] as unknown as TableS8 | TableS16;
+      const op = q.ops[1] as unknown as ActivationQOp;
+      const table = q.tables[op.table] as TableS8 | TableS16;
       expect(q.luts.filter((l) => l.activation !== "softmax(exp)")).toEqual([
         { table: op.table, activation: "swish", ...measureTableError(table, swish) },
       ]);
       expect(q.luts[0].maxErrorLsb).toBeLessThanOrEqual(precision === "int8" ? 0.5 + 1e-9 : 1.5);
-      expect(q.layerErrors[1].name).toBe("layers[0] table swish");
+      expect(q.layerErrors[1].name).toBe("dense swish");
       // the output range holds swish over every input code (within half an output step)
       const { lo, hi } = CODE_RANGE[precision];
       let min = Number.POSITIVE_INFINITY;
       let max = Number.NEGATIVE_INFINITY;
       for (let c = lo; c <= hi; c++) {
-        const y = swish(op.input.scale * (c - op.input.zeroPoint));
+        const y = swish(inQ(q, op).scale * (c - inQ(q, op).zeroPoint));
         min = Math.min(min, y);
         max = Math.max(max, y);
       }
-      const half = op.output.scale / 2;
-      expect(op.output.scale * (lo - op.output.zeroPoint)).toBeLessThanOrEqual(min + half);
-      expect(op.output.scale * (hi - op.output.zeroPoint)).toBeGreaterThanOrEqual(max - half);
+      const out = outQ(q, op);
+      const half = out.scale / 2;
+      expect(out.scale * (lo - out.zeroPoint)).toBeLessThanOrEqual(min + half);
+      expect(out.scale * (hi - out.zeroPoint)).toBeGreaterThanOrEqual(max - half);
     }
   });
 });
@@ -370,8 +382,8 @@ describe("quantizeModel: determinism and the file format", () => {
     const pct = quantize(models.relu, "int8", { calibration: { method: "percentile", percentile: 99 } });
     expect(minmax.calibration).toEqual({ rows: iris.rows, method: "minmax", percentile: undefined });
     expect(pct.calibration).toEqual({ rows: iris.rows, method: "percentile", percentile: 99 });
-    expect(pct.input.scale).toBeLessThanOrEqual(minmax.input.scale);
-    expect(pct.input.scale).toBeGreaterThan(0);
+    expect(quantOf(pct, "input").scale).toBeLessThanOrEqual(quantOf(minmax, "input").scale);
+    expect(quantOf(pct, "input").scale).toBeGreaterThan(0);
   });
 });
 
@@ -411,7 +423,7 @@ describe("quantizeModel rejects", () => {
       ],
     });
     expect(usageError(() => quantize(model, "int8"))).toMatch(
-      /^cal\.csv: output of layers\[0\] \(dense 2 units, relu\): the calibration rows give a zero range/,
+      /^cal\.csv: output of layer 'dense' \(dense 2 units, relu\): the calibration rows give a zero range/,
     );
   });
 
@@ -432,7 +444,7 @@ describe("quantizeModel rejects", () => {
         });
         expect(usageError(() => quantize(inLayer, precision))).toMatch(
           new RegExp(
-            `^cal\\.csv: output of layers\\[0\\] \\(dense ${activation}\\): f\\(.*\\) = (NaN|Infinity): cannot be tabulated`,
+            `^cal\\.csv: layer 'dense' \\(activation ${activation}\\): f\\(.*\\) = (NaN|Infinity): cannot be tabulated`,
           ),
         );
         const separate = modelFile({
@@ -445,9 +457,7 @@ describe("quantizeModel rejects", () => {
           ],
         });
         expect(usageError(() => quantize(separate, precision))).toMatch(
-          new RegExp(
-            `^cal\\.csv: output of layers\\[1\\] \\(activation ${activation}\\): .*cannot be tabulated`,
-          ),
+          new RegExp(`^cal\\.csv: layer 'activation' \\(activation ${activation}\\): .*cannot be tabulated`),
         );
       }
     }

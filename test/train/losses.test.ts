@@ -3,8 +3,8 @@
  * differences of its value (wrt the logits for crossentropies, wrt the outputs otherwise).
  */
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/errors.js";
 import { sigmoidFn } from "../../src/core/activations.js";
+import { UsageError } from "../../src/errors.js";
 import { getLoss, LOSS_NAMES, type LossInput } from "../../src/train/losses.js";
 import { expectGradientsMatch, numericGradient } from "../model/gradcheck.js";
 

@@ -1,7 +1,7 @@
 /** Metrics on hand-computed examples: accuracy (argmax, ties, single sigmoid output), mse, mae, rmse. */
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/errors.js";
 import { argmax, predictedClass } from "../../src/core/classes.js";
+import { UsageError } from "../../src/errors.js";
 import { computeMetric, getMetric, METRIC_NAMES, type MetricInput } from "../../src/train/metrics.js";
 
 function input(y: number[], target: number[], N: number, width: number, sparse = false): MetricInput {

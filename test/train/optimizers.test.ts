@@ -4,10 +4,10 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
-import { useJsKernels } from "../../src/train/kernels/index.js";
-import { Dense } from "../../src/model/layers/index.js";
+import { Dense } from "../../src/model/layers.js";
 import type { Network } from "../../src/model/network.js";
 import { Sequential } from "../../src/model/sequential.js";
+import { useJsKernels } from "../../src/train/kernels/index.js";
 import { createOptimizer, type OptimizerSpec, resolveOptimizer } from "../../src/train/optimizers.js";
 
 afterEach(() => useJsKernels(false));

@@ -8,9 +8,9 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { registerActivation, unregisterActivation } from "../../src/core/activations.js";
 import { loadModel, saveModel, serializeModel } from "../../src/model/io.js";
+import { type TrainOptions, trainFromCsv } from "../../src/model/pipeline.js";
 import { modelSchema } from "../../src/model/schema.js";
 import { Rng } from "../../src/rng.js";
-import { type TrainOptions, trainFromCsv } from "../../src/model/pipeline.js";
 import { usageError } from "../usage.js";
 
 const IRIS_TRAIN = new URL("../../examples/iris/train.csv", import.meta.url).pathname;
@@ -58,10 +58,10 @@ describe("trainFromCsv", () => {
     const { model } = result;
     expect(model.task).toBe("classification");
     expect(model.output.classes).toEqual(["setosa", "versicolor", "virginica"]);
-    expect(model.layers.map((l) => [l.kind, l.activation, l.kind === "dense" ? l.units : 0])).toEqual([
-      ["dense", "relu", 32],
-      ["dense", "relu", 16],
-      ["dense", "softmax", 3],
+    expect(model.layers.map((l) => [l.name, l.kind, l.config.activation, l.config.units])).toEqual([
+      ["dense", "dense", "relu", 32],
+      ["dense_1", "dense", "relu", 16],
+      ["dense_2", "dense", "softmax", 3],
     ]);
     expect(model.training.loss).toBe("sparse_categorical_crossentropy");
     expect(result.test).toMatchObject({ accuracy: expect.any(Number), loss: expect.any(Number) });
@@ -69,7 +69,7 @@ describe("trainFromCsv", () => {
     expect(result.trainSamples).toBe(96);
     expect(result.epochsRun).toBe(100);
     expect(result.samplesPerSecond).toBeGreaterThan(0);
-    expect(modelSchema.safeParse(JSON.parse(serializeModel(model))).success).toBe(true);
+    expect(modelSchema().safeParse(JSON.parse(serializeModel(model))).success).toBe(true);
   });
 
   it("stores standardisation from the training rows and the settings used", () => {
@@ -102,7 +102,7 @@ describe("trainFromCsv", () => {
   it("trains two classes with one sigmoid output and binary crossentropy", () => {
     const result = trainFromCsv({ data: binaryCsv, epochs: 60, batchSize: 16, lr: 0.01, layers: [8] });
     expect(result.model.output.classes).toEqual(["left", "right"]);
-    expect(result.model.layers.at(-1)).toMatchObject({ units: 1, activation: "sigmoid" });
+    expect(result.model.layers.at(-1)?.config).toMatchObject({ units: 1, activation: "sigmoid" });
     expect(result.model.training.loss).toBe("binary_crossentropy");
     expect((result.train as { accuracy: number }).accuracy).toBeGreaterThanOrEqual(0.9);
   });
@@ -111,7 +111,7 @@ describe("trainFromCsv", () => {
     const result = trainFromCsv({ data: regressionCsv, epochs: 60, batchSize: 16, lr: 0.01, layers: [8] });
     const { model } = result;
     expect(model.task).toBe("regression");
-    expect(model.layers.at(-1)).toMatchObject({ units: 1, activation: "linear" });
+    expect(model.layers.at(-1)?.config).toMatchObject({ units: 1, activation: "linear" });
     expect(model.training.loss).toBe("mse");
     expect(model.output.mean).toBeCloseTo(10, 0);
     expect(model.output.std).toBeGreaterThan(1);
@@ -153,7 +153,12 @@ describe("trainFromCsv", () => {
       optimizer: "sgd",
       lr: 0.05,
     });
-    expect(model.layers[0]).toMatchObject({ units: 5, activation: "leaky_relu", alpha: 0.1, l2: 0.001 });
+    expect(model.layers[0].config).toMatchObject({
+      units: 5,
+      activation: "leaky_relu",
+      alpha: 0.1,
+      l2: 0.001,
+    });
     expect(model.training.optimizer).toEqual({ name: "sgd", lr: 0.05, momentum: 0.9, nesterov: false });
   });
 
@@ -174,13 +179,15 @@ describe("trainFromCsv", () => {
         epochs: 50,
         lr: 0.01,
       });
-      expect(result.model.layers[0].activation).toBe("swish");
+      expect(result.model.layers[0].config.activation).toBe("swish");
       expect((result.train as { accuracy: number }).accuracy).toBeGreaterThanOrEqual(0.9);
       const file = join(dir, "swish.json");
       saveModel(file, result.model);
       expect(loadModel(file)).toEqual(JSON.parse(serializeModel(result.model)));
       unregisterActivation("swish");
-      expect(() => loadModel(file)).toThrow(`${file}: layers[0].activation: unknown activation 'swish'`);
+      expect(() => loadModel(file)).toThrow(
+        `${file}: layers[0] 'dense': config.activation: unknown activation 'swish'`,
+      );
     } finally {
       unregisterActivation("swish");
     }
@@ -189,7 +196,7 @@ describe("trainFromCsv", () => {
   it("accepts no hidden layer", () => {
     const { model } = trainFromCsv({ data: IRIS_TRAIN, epochs: 1, layers: [] });
     expect(model.layers).toHaveLength(1);
-    expect(model.layers[0]).toMatchObject({ units: 3, activation: "softmax" });
+    expect(model.layers[0].config).toMatchObject({ units: 3, activation: "softmax" });
   });
 });
 

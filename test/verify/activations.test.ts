@@ -15,8 +15,9 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { renderModel } from "../../src/codegen/export.js";
-import { UsageError } from "../../src/errors.js";
 import { registerActivation, unregisterActivation } from "../../src/core/activations.js";
+import { UsageError } from "../../src/errors.js";
+import type { DenseQOp } from "../../src/ops/dense/quant.js";
 import type { QModel } from "../../src/quant/schema.js";
 import { verifyModel } from "../../src/verify/verify.js";
 import {
@@ -70,7 +71,7 @@ function activationModel(activation: string): ModelSpec {
   };
 }
 
-const denseOps = (q: QModel) => q.ops.filter((op) => op.kind === "dense");
+const denseOps = (q: QModel) => q.ops.filter((op) => op.kind === "dense") as DenseQOp[];
 
 interface Case {
   /** prefix of the C name */
@@ -91,8 +92,8 @@ const CASES: Case[] = [
       precisions: a === "swish" ? ["int8", "int16"] : PRECISIONS,
       check: (q) => {
         if (["sigmoid", "tanh", "swish"].includes(a))
-          expect(q.ops.some((op) => op.kind === "table")).toBe(true);
-        if (a === "softmax") expect(q.ops.at(-1)?.kind).toBe("softmax");
+          expect(q.ops.some((op) => op.kind === "activation" && op.activation === a)).toBe(true);
+        if (a === "softmax") expect(q.ops.at(-1)?.activation).toBe("softmax");
         if (a === "leaky_relu") expect(denseOps(q)[0].negMult).toBeDefined();
       },
     }),
@@ -124,7 +125,7 @@ const CASES: Case[] = [
       ],
     },
     precisions: PRECISIONS,
-    check: (q) => expect(q.ops.at(-1)?.kind).toBe("table"),
+    check: (q) => expect([q.ops.at(-1)?.kind, q.ops.at(-1)?.activation]).toEqual(["activation", "sigmoid"]),
   },
   {
     id: "wide",
@@ -290,7 +291,7 @@ describe("generated C › a registered activation", () => {
     const m = exportable(makeModel(activationModel("swish")), "float32");
     expect(() => renderModel(m, { name: "net" })).toThrow(UsageError);
     expect(() => renderModel(m, { name: "net" })).toThrow(
-      /layers\[0\]\.activation 'swish': a user-registered activation has no float C kernel; export it as int8 or int16/,
+      /op 1 \(dense\): activation 'swish': a user-registered activation has no float C kernel; export it as int8 or int16/,
     );
     await expect(verifyModel(m, { target: "host", random: 1 })).rejects.toThrow(UsageError);
   });

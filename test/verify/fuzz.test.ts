@@ -12,8 +12,8 @@
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Exportable } from "../../src/codegen/export.js";
-import { UsageError } from "../../src/errors.js";
 import { registerActivation, unregisterActivation } from "../../src/core/activations.js";
+import { UsageError } from "../../src/errors.js";
 import { verifyModel } from "../../src/verify/verify.js";
 import { exportable, type LayerSpec, type ModelSpec, makeModel, type Precision } from "../codegen/helpers.js";
 

@@ -3,12 +3,20 @@
  * (nn_softmax_s8, nn_softmax_s16) reading a table of the program, and the float kernels (nn_<name>_f32),
  * all in place where the plan allows.
  */
+
+import { cComment, cFloat, cInt } from "../../codegen/cnames.js";
 import { DEFAULT_LEAKY_ALPHA, getActivation } from "../../core/activations.js";
 import { CTYPE, describeQuant } from "../../core/quant.js";
-import { cComment, cFloat, cInt } from "../../codegen/cnames.js";
 import { UsageError } from "../../errors.js";
 import { int32, rows } from "../common.js";
-import type { ArrayView, EmittedOp, FloatEmitContext, FloatOp, IntegerEmitContext, ParamsView } from "../registry.js";
+import type {
+  ArrayView,
+  EmittedOp,
+  FloatEmitContext,
+  FloatOp,
+  IntegerEmitContext,
+  ParamsView,
+} from "../registry.js";
 import type { ActivationConfig } from "./index.js";
 import type { ActivationQOp } from "./quant.js";
 

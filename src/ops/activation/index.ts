@@ -58,7 +58,10 @@ export const activation = defineOp({
     inPlace: true,
     runFloat32: (op, [x], y) => {
       y.set(x);
-      applyActivationFloat32({ name: op.config.activation, alpha: op.config.alpha ?? DEFAULT_LEAKY_ALPHA }, y);
+      applyActivationFloat32(
+        { name: op.config.activation, alpha: op.config.alpha ?? DEFAULT_LEAKY_ALPHA },
+        y,
+      );
     },
     emitFloat: emitActivationFloat,
     quant: {

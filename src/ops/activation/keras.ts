@@ -12,7 +12,14 @@ export const activationKeras: Record<string, (config: KerasConfig, refuse: Refus
   ReLU(config, refuse) {
     onlyKnown(config, ["max_value", "negative_slope", "threshold"], refuse);
     atDefault(config, "threshold", [0], refuse);
-    const slope = kerasNumber(config, "negative_slope", 0, refuse, (v) => v >= 0 && v < 1, "a number in [0, 1)");
+    const slope = kerasNumber(
+      config,
+      "negative_slope",
+      0,
+      refuse,
+      (v) => v >= 0 && v < 1,
+      "a number in [0, 1)",
+    );
     const max = config.max_value;
     if (max !== undefined && max !== null && max !== 6) refuse("max_value", "null or 6 (relu6)");
     if (max === 6) {
@@ -25,7 +32,10 @@ export const activationKeras: Record<string, (config: KerasConfig, refuse: Refus
   LeakyReLU(config, refuse) {
     onlyKnown(config, ["alpha", "negative_slope"], refuse);
     const field = config.negative_slope !== undefined ? "negative_slope" : "alpha";
-    return { activation: "leaky_relu", alpha: kerasNumber(config, field, 0.3, refuse, (v) => v >= 0 && v < 1, "a number in [0, 1)") };
+    return {
+      activation: "leaky_relu",
+      alpha: kerasNumber(config, field, 0.3, refuse, (v) => v >= 0 && v < 1, "a number in [0, 1)"),
+    };
   },
   Softmax(config, refuse) {
     onlyKnown(config, ["axis"], refuse);

@@ -17,8 +17,8 @@ import {
   SOFTMAX_S16_MAX_LENGTH,
   softmaxOutputQuant,
 } from "../../quant/softmax.js";
-import { int, qopFields } from "../common.js";
 import type { QTable } from "../../quant/tables.js";
+import { int, qopFields } from "../common.js";
 import type { CheckContext, FloatOp, QuantizeContext, RunContext } from "../registry.js";
 import type { ActivationConfig } from "./index.js";
 
@@ -123,25 +123,35 @@ export function checkActivation(op: ActivationQOp, ctx: CheckContext): void {
     ctx.fail("table", `is ${op.table}: expected the index of one of the ${n} tables`);
   const table = ctx.tables[op.table];
   const kind = tableKind(op.activation, ctx.precision);
-  if (table.kind !== kind) ctx.fail("table", `${op.table} is a ${table.kind} table: a ${ctx.precision} ${op.activation} needs ${kind}`);
+  if (table.kind !== kind)
+    ctx.fail(
+      "table",
+      `${op.table} is a ${table.kind} table: a ${ctx.precision} ${op.activation} needs ${kind}`,
+    );
   const input = ctx.quant(op.inputs[0]);
   const output = ctx.quant(op.output);
   const fail = (field: string, message: string): never => ctx.failTable(op.table, field, message);
   const values = (field: string, v: readonly number[], length: number, lo: number, hi: number) => {
     if (v.length !== length) fail(field, `has ${v.length} values: expected ${length}`);
     v.forEach((x, i) => {
-      if (!(Number.isInteger(x) && x >= lo && x <= hi)) fail(`${field}[${i}]`, `is ${x}: expected an integer in [${lo}, ${hi}]`);
+      if (!(Number.isInteger(x) && x >= lo && x <= hi))
+        fail(`${field}[${i}]`, `is ${x}: expected an integer in [${lo}, ${hi}]`);
     });
   };
   if (table.kind === "softmax_s8" || table.kind === "softmax_s16") {
     const t = table;
     const int8 = table.kind === "softmax_s8";
     const max = int8 ? SOFTMAX_S8_MAX_LENGTH : SOFTMAX_S16_MAX_LENGTH;
-    if (width > max) ctx.fail("inputs", `'${op.inputs[0]}' holds ${width} values: softmax takes at most ${max}`);
+    if (width > max)
+      ctx.fail("inputs", `'${op.inputs[0]}' holds ${width} values: softmax takes at most ${max}`);
     const fixed = softmaxOutputQuant(ctx.precision);
     if (output.scale !== fixed.scale || output.zeroPoint !== fixed.zeroPoint)
-      ctx.fail("output", `'${op.output}' has scale ${output.scale} zero point ${output.zeroPoint}: softmax outputs scale ${fixed.scale} zero point ${fixed.zeroPoint}`);
-    if (t.inputScale !== input.scale) fail("inputScale", `is ${t.inputScale}: the op's input scale is ${input.scale}`);
+      ctx.fail(
+        "output",
+        `'${op.output}' has scale ${output.scale} zero point ${output.zeroPoint}: softmax outputs scale ${fixed.scale} zero point ${fixed.zeroPoint}`,
+      );
+    if (t.inputScale !== input.scale)
+      fail("inputScale", `is ${t.inputScale}: the op's input scale is ${input.scale}`);
     // Each term at most 2^20 (int8: the uint32 sum of 4095 terms cannot wrap) or 2^31 (int16, Q31); the
     // largest input's own term is positive, so the sum a division takes is never 0.
     if (int8) {
@@ -155,8 +165,10 @@ export function checkActivation(op: ActivationQOp, ctx: CheckContext): void {
     return;
   }
   const same = (a: QuantParams, b: QuantParams) => a.scale === b.scale && a.zeroPoint === b.zeroPoint;
-  if (!same(table.input, input)) ctx.fail("inputs", `'${op.inputs[0]}' is not quantized as the table's input`);
-  if (!same(table.output, output)) ctx.fail("output", `'${op.output}' is not quantized as the table's output`);
+  if (!same(table.input, input))
+    ctx.fail("inputs", `'${op.inputs[0]}' is not quantized as the table's input`);
+  if (!same(table.output, output))
+    ctx.fail("output", `'${op.output}' is not quantized as the table's output`);
   if (table.kind === "table_s8") values("entries", table.entries, 256, -128, 127);
   else checkTableS16(table, fail, values);
 }
@@ -178,7 +190,8 @@ function checkTableS16(
   range("codeLo", t.codeLo, dMin, dMax);
   range("codeHi", t.codeHi, t.codeLo, dMax, `an integer in [codeLo ${t.codeLo}, ${dMax}]`);
   // outputs before saturation stay far inside int32: out_base + 2^17 and mirror - out cannot overflow
-  for (const field of ["lowOut", "highOut", "outBase", "mirror"] as const) range(field, t[field], -(2 ** 30), 2 ** 30);
+  for (const field of ["lowOut", "highOut", "outBase", "mirror"] as const)
+    range(field, t[field], -(2 ** 30), 2 ** 30);
   range("shift", t.shift, 15, 30);
   range("rounding", t.rounding, 0, 2 ** 31 - 1);
   const zones = t.zoneStart.length;
@@ -192,14 +205,24 @@ function checkTableS16(
   values("entries", t.entries, t.entries.length, 0, 65535);
   const span = t.codeHi - t.codeLo;
   for (let z = 0; z < zones; z++) {
-    if (z > 0) range(`zoneStart[${z}]`, t.zoneStart[z], t.zoneStart[z - 1] + 1, 65536, "an integer above the zone before");
+    if (z > 0)
+      range(
+        `zoneStart[${z}]`,
+        t.zoneStart[z],
+        t.zoneStart[z - 1] + 1,
+        65536,
+        "an integer above the zone before",
+      );
     // the last offset r this zone serves, and the knot k + 1 it reads there (k grows with r)
     const first = t.zoneStart[z];
     const last = Math.min(z + 1 < zones ? t.zoneStart[z + 1] - 1 : span, span);
     if (last < first) continue;
     const k = t.zoneKnot[z] + Math.floor((last - first) / 2 ** t.zoneLog2[z]);
     if (k + 1 >= t.entries.length) {
-      fail(`zoneKnot[${z}]`, `is ${t.zoneKnot[z]}: offset ${last} reads entry ${k + 1} of ${t.entries.length}`);
+      fail(
+        `zoneKnot[${z}]`,
+        `is ${t.zoneKnot[z]}: offset ${last} reads entry ${k + 1} of ${t.entries.length}`,
+      );
     }
   }
 }

@@ -19,7 +19,13 @@ export class ActivationStep implements TrainStep {
     this.act.forward(x[0], y, N * this.size, this.width, this.options);
   }
 
-  backward(x: Float32Array[], y: Float32Array, dy: Float32Array, dx: (Float32Array | null)[], N: number): void {
+  backward(
+    x: Float32Array[],
+    y: Float32Array,
+    dy: Float32Array,
+    dx: (Float32Array | null)[],
+    N: number,
+  ): void {
     if (dx[0]) this.act.backward(x[0], y, dy, dx[0], N * this.size, this.width, this.options);
   }
 }

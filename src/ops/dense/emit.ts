@@ -3,12 +3,13 @@
  * weights in the blocked layout of nn.h, and the float kernel (nn_dense_f32, then the fused activation's
  * float kernel in place).
  */
+
+import { cComment, cFloat, cInt } from "../../codegen/cnames.js";
 import { getActivation } from "../../core/activations.js";
 import { CTYPE, describeQuant } from "../../core/quant.js";
-import { cComment, cFloat, cInt } from "../../codegen/cnames.js";
+import { floatActivationCall } from "../activation/emit.js";
 import { int32, matrixRows, rows, rowsOf, valueRange } from "../common.js";
 import type { ArrayView, EmittedOp, FloatEmitContext, FloatOp, IntegerEmitContext } from "../registry.js";
-import { floatActivationCall } from "../activation/emit.js";
 import type { DenseConfig } from "./index.js";
 import type { DenseQOp } from "./quant.js";
 
@@ -172,9 +173,7 @@ export function emitDenseFloat(op: FloatOp<DenseConfig>, ctx: FloatEmitContext):
   const fused = act.name === "linear" ? null : floatActivationCall(act.name, act.alpha, O, ctx.title);
   const bias = op.weights.bias ?? new Float64Array(O);
   return {
-    comment: cComment(
-      `${ctx.title}: dense ${I} -> ${O}${fused ? `, ${act.name} in place` : ""}, f32`,
-    ),
+    comment: cComment(`${ctx.title}: dense ${I} -> ${O}${fused ? `, ${act.name} in place` : ""}, f32`),
     arrays: [
       {
         section: "weights",

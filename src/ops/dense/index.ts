@@ -4,15 +4,15 @@
  */
 import { z } from "zod";
 import { ACTIVATION_NAME, getActivation } from "../../core/activations.js";
-import { type Shape, ShapeError, formatShape } from "../../core/shape.js";
+import { formatShape, type Shape, ShapeError } from "../../core/shape.js";
 import { MAX_TENSOR_VALUES } from "../../limits.js";
 import { float32 } from "../../values.js";
+import { applyActivationFloat32 } from "../activation/float.js";
 import { defineOp, type FloatOp } from "../registry.js";
 import { emitDense, emitDenseFloat } from "./emit.js";
+import { denseFromKeras } from "./keras.js";
 import { checkDense, denseQSchema, quantizeDense, runDenseOp } from "./quant.js";
 import { DenseStep, initDense } from "./train.js";
-import { denseFromKeras } from "./keras.js";
-import { applyActivationFloat32 } from "../activation/float.js";
 
 export const denseConfig = z.strictObject({
   units: z.number().int().positive().max(MAX_TENSOR_VALUES),
@@ -107,7 +107,8 @@ export const dense = defineOp({
       runInteger: runDenseOp,
       emit: emitDense,
       macs: (op) => op.units * op.weights[0].length,
-      describe: (op) => `${op.weights[0].length} -> ${op.units}${op.activation === "linear" ? "" : ` ${op.activation}`}`,
+      describe: (op) =>
+        `${op.weights[0].length} -> ${op.units}${op.activation === "linear" ? "" : ` ${op.activation}`}`,
     },
   },
 });

@@ -1,5 +1,13 @@
 /** Keras' Dense config → nn2c's. */
-import { atDefault, kerasActivation, kerasInitializer, kerasL2, kerasNumber, onlyKnown, type Refuse } from "../keras.js";
+import {
+  atDefault,
+  kerasActivation,
+  kerasInitializer,
+  kerasL2,
+  kerasNumber,
+  onlyKnown,
+  type Refuse,
+} from "../keras.js";
 import type { KerasConfig } from "../registry.js";
 import type { DenseConfig } from "./index.js";
 
@@ -20,8 +28,21 @@ const FIELDS = [
 
 export function denseFromKeras(config: KerasConfig, refuse: Refuse): DenseConfig {
   onlyKnown(config, FIELDS, refuse);
-  const units = kerasNumber(config, "units", Number.NaN, refuse, (v) => Number.isInteger(v) && v > 0, "a positive integer");
-  for (const field of ["bias_regularizer", "activity_regularizer", "kernel_constraint", "bias_constraint", "lora_rank"])
+  const units = kerasNumber(
+    config,
+    "units",
+    Number.NaN,
+    refuse,
+    (v) => Number.isInteger(v) && v > 0,
+    "a positive integer",
+  );
+  for (const field of [
+    "bias_regularizer",
+    "activity_regularizer",
+    "kernel_constraint",
+    "bias_constraint",
+    "lora_rank",
+  ])
     atDefault(config, field, [], refuse);
   const out: DenseConfig = { units, activation: kerasActivation(config.activation, refuse) };
   if (config.use_bias === false) out.useBias = false;
@@ -29,7 +50,12 @@ export function denseFromKeras(config: KerasConfig, refuse: Refuse): DenseConfig
   const kernel = kerasInitializer(
     config,
     "kernel_initializer",
-    { GlorotUniform: "glorot_uniform", glorot_uniform: "glorot_uniform", HeUniform: "he_uniform", he_uniform: "he_uniform" },
+    {
+      GlorotUniform: "glorot_uniform",
+      glorot_uniform: "glorot_uniform",
+      HeUniform: "he_uniform",
+      he_uniform: "he_uniform",
+    },
     refuse,
   );
   if (kernel) out.kernelInitializer = kernel;

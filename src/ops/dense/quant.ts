@@ -177,7 +177,10 @@ function refine(q: number[], sw: number, a: Float64Array, C: Float64Array): { q:
  * accumulation with 16-bit multipliers when the accumulator or its left shift could overflow int32) and
  * the output clamp of the fused activation.
  */
-export function quantizeDense(op: FloatOp<DenseConfig>, ctx: QuantizeContext): { op: DenseQOp; output: QuantParams } {
+export function quantizeDense(
+  op: FloatOp<DenseConfig>,
+  ctx: QuantizeContext,
+): { op: DenseQOp; output: QuantParams } {
   const { precision } = ctx;
   const input = ctx.input(0);
   const output = ctx.calibratedOutput();
@@ -202,8 +205,10 @@ export function quantizeDense(op: FloatOp<DenseConfig>, ctx: QuantizeContext): {
     // adding it to the bias cancels that shift.
     let correction = 0;
     if (stats)
-      for (let i = 0; i < row.length; i++) correction += row[i] * stats.meanF[i] - sw * wq[i] * stats.meanQ[i];
-    const b = roundHalfAwayFromZero(((bias?.[o] ?? 0) + correction) / (input.scale * sw)) - input.zeroPoint * sumW;
+      for (let i = 0; i < row.length; i++)
+        correction += row[i] * stats.meanF[i] - sw * wq[i] * stats.meanQ[i];
+    const b =
+      roundHalfAwayFromZero(((bias?.[o] ?? 0) + correction) / (input.scale * sw)) - input.zeroPoint * sumW;
     const bound = Math.abs(b) + maxAbsCode * wq.reduce((s, w) => s + Math.abs(w), 0);
     if (!Number.isSafeInteger(b) || bound > S64_BOUND) {
       throw new UsageError(
@@ -304,7 +309,8 @@ export function checkDense(op: DenseQOp, ctx: CheckContext): void {
   const range = (field: string, v: number, a: number, b: number, what = `an integer in [${a}, ${b}]`) => {
     if (!(Number.isInteger(v) && v >= a && v <= b)) ctx.fail(field, `is ${v}: expected ${what}`);
   };
-  if (units !== ctx.size(op.output)) ctx.fail("units", `is ${units}: its output tensor holds ${ctx.size(op.output)} values`);
+  if (units !== ctx.size(op.output))
+    ctx.fail("units", `is ${units}: its output tensor holds ${ctx.size(op.output)} values`);
   length("weights", op.weights, units);
   op.weights.forEach((row, o) => {
     length(`weights[${o}]`, row, width);
@@ -314,14 +320,19 @@ export function checkDense(op: DenseQOp, ctx: CheckContext): void {
   range("clampLo", op.clampLo, lo, hi);
   range("clampHi", op.clampHi, op.clampLo, hi, `an integer in [clampLo ${op.clampLo}, ${hi}]`);
   // The worst case over every input code, from the integers themselves (codes reach -lo in magnitude).
-  const bounds = op.weights.map((row, o) => Math.abs(op.bias[o]) + -lo * row.reduce((s, w) => s + Math.abs(w), 0));
+  const bounds = op.weights.map(
+    (row, o) => Math.abs(op.bias[o]) + -lo * row.reduce((s, w) => s + Math.abs(w), 0),
+  );
   const bound = Math.max(...bounds);
   if (op.accumulatorBound !== bound) {
     ctx.fail("accumulatorBound", `is ${op.accumulatorBound}: the weights and biases give ${bound}`);
   }
   const leaky = op.negMult !== undefined || op.negShift !== undefined;
   if (leaky && (op.negMult === undefined || op.negShift === undefined))
-    ctx.fail(op.negMult === undefined ? "negMult" : "negShift", "is missing: leaky relu needs both negMult and negShift");
+    ctx.fail(
+      op.negMult === undefined ? "negMult" : "negShift",
+      "is missing: leaky relu needs both negMult and negShift",
+    );
   const multipliers = (field: string, mult: number[], shift: number[], s64: boolean) => {
     const shiftField = field === "mult" ? "shift" : "negShift";
     length(field, mult, units);
@@ -335,15 +346,22 @@ export function checkDense(op: DenseQOp, ctx: CheckContext): void {
       range(`${shiftField}[${o}]`, s, s64 ? -47 : -31, s64 ? 15 : 30);
       // requantize shifts the accumulator left by max(shift, 0) before its high multiply: that must fit too
       if (!s64 && s > 0 && bounds[o] * 2 ** s > INT32_MAX) {
-        ctx.fail(`${shiftField}[${o}]`, `is ${s}: an accumulator of up to ${bounds[o]} shifted left by ${s} overflows int32`);
+        ctx.fail(
+          `${shiftField}[${o}]`,
+          `is ${s}: an accumulator of up to ${bounds[o]} shifted left by ${s} overflows int32`,
+        );
       }
     });
   };
   const s64 = op.accumulator === "s64";
   if (s64) {
-    if (ctx.precision !== "int16") ctx.fail("accumulator", "is s64: only int16 programs have 64-bit accumulators");
+    if (ctx.precision !== "int16")
+      ctx.fail("accumulator", "is s64: only int16 programs have 64-bit accumulators");
     if (bound > S64_BOUND)
-      ctx.fail("bias", `and weights reach an accumulator of ${bound}, beyond what 64-bit requantization takes (2^47)`);
+      ctx.fail(
+        "bias",
+        `and weights reach an accumulator of ${bound}, beyond what 64-bit requantization takes (2^47)`,
+      );
   } else if (bound > INT32_MAX) {
     ctx.fail(
       "accumulator",

@@ -13,8 +13,9 @@ import type { DenseConfig } from "./index.js";
 export class DenseStep implements TrainStep {
   private readonly W: Float32Array;
   private readonly b: Float32Array;
-  private readonly dW: Float32Array;
-  private readonly db: Float32Array | null;
+  /** the gradients of the kernel and the bias (null without a bias) */
+  readonly dW: Float32Array;
+  readonly db: Float32Array | null;
   private readonly kernels: Kernels;
   /** L2 factor: the loss gains l2 · sum(W^2) */
   private readonly l2: number;
@@ -38,7 +39,13 @@ export class DenseStep implements TrainStep {
   }
 
   /** dY: [N][O] gradient of the loss wrt Y. dX may be null for the first layer. */
-  backward(x: Float32Array[], _y: Float32Array, dY: Float32Array, dx: (Float32Array | null)[], N: number): void {
+  backward(
+    x: Float32Array[],
+    _y: Float32Array,
+    dY: Float32Array,
+    dx: (Float32Array | null)[],
+    N: number,
+  ): void {
     const { I, O, dW, db, kernels, W } = this;
     // db[o] = sum_n dY[n][o];  dW = dY^T X  ([O][N] x [N][I]);  dX = dY W  ([N][O] x [O][I])
     if (db) {
