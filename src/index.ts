@@ -39,12 +39,17 @@ export {
 } from "./model/io.js";
 export {
   Activation,
+  Add,
+  BatchNormalization,
   Dense,
+  Dropout,
+  Flatten,
   Input,
   type Layer,
   LeakyReLU,
   ReLU,
   ReLU6,
+  Reshape,
   type SymbolicTensor,
 } from "./model/layers.js";
 export { type CompileOptions, type FitOptions, type History, Model } from "./model/model.js";

@@ -170,3 +170,45 @@ export function LeakyReLU(options: { alpha?: number } & LayerOptions = {}): Laye
   const { alpha = 0.3, ...rest } = options;
   return makeLayer("activation", { activation: "leaky_relu", alpha }, rest);
 }
+
+export interface BatchNormalizationOptions extends LayerOptions {
+  /** the moving statistics keep this fraction at each training step (default 0.99, as Keras) */
+  momentum?: number;
+  /** added to the variance before its square root (default 0.001, as Keras) */
+  epsilon?: number;
+  /** learn a shift β (default true) */
+  center?: boolean;
+  /** learn a scale γ (default true) */
+  scale?: boolean;
+}
+
+/**
+ * Normalizes each channel (the last dimension) by the batch's mean and variance in training and by their
+ * moving averages at inference, then scales and shifts it, as Keras' `BatchNormalization`.
+ */
+export function BatchNormalization(options: BatchNormalizationOptions = {}): Layer {
+  const { name, inputShape, momentum = 0.99, epsilon = 0.001, center = true, scale = true } = options;
+  return makeLayer("batch_normalization", { momentum, epsilon, center, scale }, { name, inputShape });
+}
+
+/** Zeroes a fraction `rate` of the values in training (scaling the others up), as Keras' `Dropout`. */
+export function Dropout(options: { rate: number } & LayerOptions): Layer {
+  const { rate, ...rest } = options;
+  return makeLayer("dropout", { rate }, rest);
+}
+
+/** The input as one dimension, as Keras' `Flatten`: no value moves. */
+export function Flatten(options: LayerOptions = {}): Layer {
+  return makeLayer("flatten", {}, options);
+}
+
+/** The input under another shape of as many values (one dimension may be -1), as Keras' `Reshape`. */
+export function Reshape(options: { targetShape: number[] } & LayerOptions): Layer {
+  const { targetShape, ...rest } = options;
+  return makeLayer("reshape", { targetShape }, rest);
+}
+
+/** The elementwise sum of two or more tensors of one shape, as Keras' `Add`: `Add().apply([a, b])`. */
+export function Add(options: LayerOptions = {}): Layer {
+  return makeLayer("add", {}, options);
+}

@@ -4,5 +4,9 @@
  */
 import "./dense/index.js";
 import "./activation/index.js";
+import "./batch_normalization/index.js";
+import "./add/index.js";
+import "./dropout/index.js";
+import "./reshape/index.js";
 
 export { findOp, getOp, getOpFacet, opKinds } from "./registry.js";

@@ -263,10 +263,21 @@ export interface OpFacet<C, Q extends QOpRecord> {
   quant: QuantFacet<C, Q>;
 }
 
+/** A config and input shapes of a kind, for the contract test every kind runs (test/ops/contract.test.ts). */
+export interface OpExample<C> {
+  config: C;
+  inputs: Shape[];
+}
+
 export interface OpKind<C = unknown, Q extends QOpRecord = QOpRecord> {
   kind: string;
   /** what the kind is for, one line (help texts) */
   summary: string;
+  /**
+   * Configs and input shapes drawn from `rng` that exercise the kind's cases (bias or not, edges of the
+   * kernels' blocking, several channels): the contract test runs every stage of the kind on each.
+   */
+  examples(rng: Rng): OpExample<C>[];
   layer: LayerFacet<C>;
   train: TrainFacet<C>;
   lower: LowerFacet<C>;

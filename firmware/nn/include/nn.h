@@ -144,6 +144,65 @@ int nn_sigmoid_f32(const float *in, float *out, size_t len);
 int nn_tanh_f32(const float *in, float *out, size_t len);
 int nn_softmax_f32(const float *in, float *out, size_t len);
 
+/* A per-channel affine map (a BatchNormalization kept as an op): with c = i % channels (channels last),
+ *   acc = bias[c] + in[i] * weights[c];  out = clamp(nn_requantize(acc, mult[c], shift[c]), ...) + out_zp
+ * as nn_dense_s8's output stage (neg_mult/neg_shift for leaky relu, act_min/act_max for relu and relu6).
+ * weights: [channels] s8 (+-127 or 0); bias: [channels] s32 (s64 for nn_scale_shift_s16_s64, with 16-bit
+ * multipliers). len: a multiple of channels; out may alias in exactly. */
+typedef struct {
+    int32_t channels;
+    const int8_t *weights;
+    const int32_t *bias;
+    const int32_t *mult;      /* in [2^30, 2^31) or 0 */
+    const int32_t *shift;     /* in [-31, 30] */
+    const int32_t *neg_mult;  /* or NULL */
+    const int32_t *neg_shift; /* or NULL */
+    int32_t out_zp;
+    int32_t act_min;
+    int32_t act_max;
+} nn_scale_shift_s8_params_t;
+typedef nn_scale_shift_s8_params_t nn_scale_shift_s16_params_t;
+typedef struct {
+    int32_t channels;
+    const int8_t *weights;
+    const int64_t *bias;
+    const int32_t *mult;      /* in [2^15, 2^16) or 0 */
+    const int32_t *shift;     /* in [-47, 15] */
+    const int32_t *neg_mult;
+    const int32_t *neg_shift;
+    int32_t out_zp;
+    int32_t act_min;
+    int32_t act_max;
+} nn_scale_shift_s16_s64_params_t;
+int nn_scale_shift_s8(const nn_scale_shift_s8_params_t *p, const int8_t *in, int8_t *out, size_t len);
+int nn_scale_shift_s16(const nn_scale_shift_s16_params_t *p, const int16_t *in, int16_t *out, size_t len);
+int nn_scale_shift_s16_s64(const nn_scale_shift_s16_s64_params_t *p, const int16_t *in, int16_t *out, size_t len);
+/* out[i] = in[i] * scale[c] + shift[c], c = i % channels, each step rounded to float. */
+int nn_scale_shift_f32(const float *in, const float *scale, const float *shift, int32_t channels, float *out,
+                       size_t len);
+
+/* The elementwise sum of `count` tensors (2 to NN_ADD_MAX_INPUTS), as TensorFlow Lite's ADD computes it for
+ * the integer ones: each input's codes less its zero point, shifted left by left_shift (int8 20, int16 15),
+ * rescaled by its multiplier to half the largest input scale, summed, requantized to the output and clamped
+ * (a fused relu or relu6). in: the inputs' pointers; out may alias in[0] exactly. */
+#define NN_ADD_MAX_INPUTS 8
+typedef struct {
+    int32_t count;                       /* inputs, 2..NN_ADD_MAX_INPUTS */
+    int32_t left_shift;                  /* 20 (s8) or 15 (s16) */
+    int32_t in_zp[NN_ADD_MAX_INPUTS];    /* input zero points */
+    int32_t in_mult[NN_ADD_MAX_INPUTS];  /* in [2^30, 2^31) or 0 */
+    int32_t in_shift[NN_ADD_MAX_INPUTS]; /* in [-31, 0] */
+    int32_t out_mult;                    /* in [2^30, 2^31) or 0 */
+    int32_t out_shift;                   /* in [-31, 0] */
+    int32_t out_zp;
+    int32_t act_min;                     /* output clamp, inside the element type */
+    int32_t act_max;
+} nn_add_s8_params_t;
+typedef nn_add_s8_params_t nn_add_s16_params_t;
+int nn_add_s8(const nn_add_s8_params_t *p, const int8_t *const *in, int8_t *out, size_t len);
+int nn_add_s16(const nn_add_s16_params_t *p, const int16_t *const *in, int16_t *out, size_t len);
+int nn_add_f32(const float *const *in, int32_t count, float *out, size_t len);
+
 /* Index of the largest value of in[0..len) (the first one on a tie) into *index; len >= 1. */
 int nn_argmax_s8(const int8_t *in, size_t len, int32_t *index);
 int nn_argmax_s16(const int16_t *in, size_t len, int32_t *index);

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { ACTIVATION_NAME, DEFAULT_LEAKY_ALPHA, getActivation } from "../../core/activations.js";
 import { channelsOf, formatShape, ShapeError, sizeOf } from "../../core/shape.js";
 import { float32 } from "../../values.js";
-import { defineOp } from "../registry.js";
+import { defineOp, type OpExample } from "../registry.js";
 import { emitActivation, emitActivationFloat } from "./emit.js";
 import { applyActivationFloat32 } from "./float.js";
 import { activationKeras } from "./keras.js";
@@ -27,6 +27,14 @@ const NO_COST = { params: 0, macs: 0, bytes: { float32: 0, int8: 0, int16: 0 } }
 export const activation = defineOp({
   kind: "activation",
   summary: "an activation on its own (Keras Activation, ReLU, LeakyReLU, Softmax)",
+  examples: (rng) => [
+    ...["relu", "relu6", "sigmoid", "tanh", "softmax"].map((activation): OpExample<ActivationConfig> => ({
+      config: { activation },
+      inputs: [[2 + rng.int(20)]],
+    })),
+    { config: { activation: "leaky_relu", alpha: 0.25 }, inputs: [[3, 1 + rng.int(5)]] },
+    { config: { activation: "tanh" }, inputs: [[2, 3, 1 + rng.int(4)]] },
+  ],
   layer: {
     config: activationConfig,
     inputs: { min: 1, max: 1 },

@@ -5,11 +5,11 @@
  */
 
 import { cComment, cFloat, cInt } from "../../codegen/cnames.js";
-import { getActivation } from "../../core/activations.js";
 import { CTYPE, describeQuant } from "../../core/quant.js";
 import { floatActivationCall } from "../activation/emit.js";
-import { int32, matrixRows, rows, rowsOf, valueRange } from "../common.js";
+import { matrixRows, rows, rowsOf, valueRange } from "../common.js";
 import type { ArrayView, EmittedOp, FloatEmitContext, FloatOp, IntegerEmitContext } from "../registry.js";
+import { outputStageArrays } from "../requant.js";
 import type { DenseConfig } from "./index.js";
 import type { DenseQOp } from "./quant.js";
 
@@ -81,6 +81,7 @@ export function emitDense(op: DenseQOp, ctx: IntegerEmitContext): EmittedOp {
   const input = ctx.quant(op.inputs[0]);
   const output = ctx.quant(op.output);
   const realW = op.weights.flatMap((row, o) => row.map((w) => w * op.weightScales[o]));
+  const stage = outputStageArrays(op, id);
   const arrays: ArrayView[] = [
     {
       section: "weights",
@@ -101,44 +102,8 @@ export function emitDense(op: DenseQOp, ctx: IntegerEmitContext): EmittedOp {
         8,
       ),
     },
-    {
-      section: "requantization",
-      comment: `requantization multipliers (${s64 ? "16-bit, nn_requantize_s64" : "31-bit, nn_requantize"}) and shifts`,
-      ctype: "int32_t",
-      name: `${id}_mult`,
-      dims: `[${op.units}]`,
-      rows: rows(op.mult.map(int32), 8),
-    },
-    {
-      section: "requantization",
-      comment: "",
-      ctype: "int32_t",
-      name: `${id}_shift`,
-      dims: `[${op.units}]`,
-      rows: rows(op.shift.map(int32)),
-    },
+    ...stage.arrays,
   ];
-  const leaky = op.negMult !== undefined && op.negShift !== undefined;
-  if (op.negMult && op.negShift) {
-    arrays.push(
-      {
-        section: "requantization",
-        comment: "leaky relu: multipliers and shifts for negative accumulators",
-        ctype: "int32_t",
-        name: `${id}_neg_mult`,
-        dims: `[${op.units}]`,
-        rows: rows(op.negMult.map(int32), 8),
-      },
-      {
-        section: "requantization",
-        comment: "",
-        ctype: "int32_t",
-        name: `${id}_neg_shift`,
-        dims: `[${op.units}]`,
-        rows: rows(op.negShift.map(int32)),
-      },
-    );
-  }
   return {
     comment: cComment(
       `${ctx.title}: dense ${inputs} -> ${op.units}, ${op.activation}${op.activation === "linear" ? "" : " fused"}; in ${dtype} ${describeQuant(input)}, out ${dtype} ${describeQuant(output)}, clamp [${op.clampLo}, ${op.clampHi}]`,
@@ -153,8 +118,8 @@ export function emitDense(op: DenseQOp, ctx: IntegerEmitContext): EmittedOp {
         `${id}_bias`,
         `${id}_mult`,
         `${id}_shift`,
-        leaky ? `${id}_neg_mult` : "NULL",
-        leaky ? `${id}_neg_shift` : "NULL",
+        stage.negMult,
+        stage.negShift,
         `${output.zeroPoint}, ${op.clampLo}, ${op.clampHi}`,
       ],
       bytes: 44,
@@ -199,9 +164,4 @@ export function emitDenseFloat(op: FloatOp<DenseConfig>, ctx: FloatEmitContext):
     ],
     runtime: ["nn_dense_f32.c", ...(fused ? fused.runtime : [])],
   };
-}
-
-/** Whether the activation has a float kernel (a registered one does not). */
-export function hasFloatKernel(name: string): boolean {
-  return getActivation(name).builtin;
 }

@@ -44,6 +44,12 @@ const hasBias = (c: DenseConfig) => c.useBias !== false;
 export const dense = defineOp({
   kind: "dense",
   summary: "fully connected layer on a 1-D input (Keras Dense)",
+  examples: (rng) => [
+    // a width past two 16-input chunks and rows past a 4-row group: every part of the blocked layout
+    { config: { units: 4 + 1 + rng.int(3), activation: "linear" }, inputs: [[32 + 1 + rng.int(15)]] },
+    { config: { units: 1 + rng.int(4), activation: "relu6", useBias: false }, inputs: [[1 + rng.int(10)]] },
+    { config: { units: 8, activation: "leaky_relu", alpha: 0.1 }, inputs: [[16]] },
+  ],
   layer: {
     config: denseConfig,
     inputs: { min: 1, max: 1 },

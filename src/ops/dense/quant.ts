@@ -10,23 +10,15 @@
  * The clamp is applied before adding the zero point, so no addition can overflow.
  */
 import { z } from "zod";
-import { getActivation } from "../../core/activations.js";
 import { CODE_RANGE, type QuantParams } from "../../core/quant.js";
 import { UsageError } from "../../errors.js";
-import {
-  INT32_MAX,
-  quantizeMultiplier,
-  reducedMultiplier,
-  requantize,
-  requantize64,
-  roundHalfAwayFromZero,
-} from "../../quant/fixedpoint.js";
+import { roundHalfAwayFromZero } from "../../quant/fixedpoint.js";
 import { finite, int, qopFields } from "../common.js";
 import type { CheckContext, FloatOp, QuantizeContext, RunContext } from "../registry.js";
+import { checkOutputStage, outputCode, outputStage, outputStageFields, S64_BOUND } from "../requant.js";
 import type { DenseConfig } from "./index.js";
 
-/** Largest worst-case accumulator of the 64-bit requantization (requantize64 takes |acc| < 2^47). */
-export const S64_BOUND = 2 ** 47 - 1;
+export { S64_BOUND };
 
 export const denseQSchema = z.strictObject({
   ...qopFields("dense", { min: 1, max: 1 }),
@@ -39,17 +31,7 @@ export const denseQSchema = z.strictObject({
   weightScales: z.array(finite.refine((v) => v > 0, "expected a positive scale")),
   /** bias in accumulator units (input scale × weight scale), input zero point folded in */
   bias: z.array(int),
-  /** s32: requantize with a 31-bit multiplier; s64: 64-bit accumulator and a 16-bit multiplier */
-  accumulator: z.enum(["s32", "s64"]),
-  /** the largest |accumulator| any input can produce, proved from the integer weights */
-  accumulatorBound: int.nonnegative(),
-  mult: z.array(int.nonnegative()),
-  shift: z.array(int),
-  /** leaky relu: the multiplier and shift for negative accumulators */
-  negMult: z.array(int.nonnegative()).optional(),
-  negShift: z.array(int).optional(),
-  clampLo: int,
-  clampHi: int,
+  ...outputStageFields,
 });
 
 export type DenseQOp = z.infer<typeof denseQSchema>;
@@ -184,7 +166,7 @@ export function quantizeDense(
   const { precision } = ctx;
   const input = ctx.input(0);
   const output = ctx.calibratedOutput();
-  const { lo: codeLo, hi: codeHi } = CODE_RANGE[precision];
+  const { lo: codeLo } = CODE_RANGE[precision];
   const units = op.outputShape[0];
   const inputs = op.inputShapes[0][0];
   const kernel = op.weights.kernel;
@@ -220,31 +202,7 @@ export function quantizeDense(
     biasCodes.push(b);
     bounds.push(bound);
   }
-  const accumulatorBound = Math.max(...bounds);
   const reals = weightScales.map((sw) => (input.scale * sw) / output.scale);
-  const hint = getActivation(op.activation.name).quant({ alpha: op.activation.alpha });
-  const alpha = hint.kind === "leaky" ? op.activation.alpha : null;
-
-  // int32 accumulation when the worst case fits, and when a left shift of the 31-bit multiplier path
-  // cannot overflow either; otherwise 64-bit accumulation with a 16-bit multiplier.
-  const q31 = reals.map(quantizeMultiplier);
-  const q31neg = alpha === null ? null : reals.map((r) => quantizeMultiplier(r * alpha));
-  const fits32 = (bound: number, shift: number) => bound * 2 ** Math.max(shift, 0) <= INT32_MAX;
-  const s32 =
-    accumulatorBound <= INT32_MAX &&
-    q31.every((m, o) => fits32(bounds[o], m.shift)) &&
-    (q31neg ?? []).every((m, o) => fits32(bounds[o], m.shift));
-  const mults = s32 ? q31 : reals.map(reducedMultiplier);
-  const negMults = alpha === null ? null : s32 ? q31neg! : reals.map((r) => reducedMultiplier(r * alpha));
-
-  let clampLo = codeLo;
-  let clampHi = codeHi;
-  if (hint.kind === "clamp") {
-    clampLo = Math.max(codeLo, output.zeroPoint + roundHalfAwayFromZero(hint.lo / output.scale));
-    if (Number.isFinite(hint.hi)) {
-      clampHi = Math.min(codeHi, output.zeroPoint + roundHalfAwayFromZero(hint.hi / output.scale));
-    }
-  }
   const q: DenseQOp = {
     kind: "dense",
     name: op.name,
@@ -255,17 +213,8 @@ export function quantizeDense(
     weights,
     weightScales,
     bias: biasCodes,
-    accumulator: s32 ? "s32" : "s64",
-    accumulatorBound,
-    mult: mults.map((m) => m.mult),
-    shift: mults.map((m) => m.shift),
-    clampLo,
-    clampHi,
+    ...outputStage(reals, bounds, op.activation, output, precision, ctx.where),
   };
-  if (negMults) {
-    q.negMult = negMults.map((m) => m.mult);
-    q.negShift = negMults.map((m) => m.shift);
-  }
   return { op: q, output };
 }
 
@@ -275,17 +224,12 @@ function dequantize(codes: Int32Array, q: QuantParams): Float64Array {
 
 /** Exact integer evaluation of one dense op on one input vector of codes. */
 export function runDense(op: DenseQOp, q: ArrayLike<number>, out: Int32Array, zp: number): void {
-  const lo = op.clampLo - zp;
-  const hi = op.clampHi - zp;
-  const requant = op.accumulator === "s32" ? requantize : requantize64;
   const n = op.weights[0].length;
   for (let o = 0; o < op.units; o++) {
     const w = op.weights[o];
     let acc = op.bias[o];
     for (let i = 0; i < n; i++) acc += q[i] * w[i];
-    const neg = acc < 0 && op.negMult !== undefined;
-    const r = requant(acc, neg ? op.negMult![o] : op.mult[o], neg ? op.negShift![o] : op.shift[o]);
-    out[o] = Math.max(lo, Math.min(hi, r)) + zp;
+    out[o] = outputCode(op, o, acc, zp);
   }
 }
 
@@ -300,14 +244,11 @@ export function runDenseOp(op: DenseQOp, inputs: Int32Array[], out: Int32Array, 
  * requires.
  */
 export function checkDense(op: DenseQOp, ctx: CheckContext): void {
-  const { lo, hi } = CODE_RANGE[ctx.precision];
+  const { lo } = CODE_RANGE[ctx.precision];
   const width = ctx.size(op.inputs[0]);
   const units = op.units;
   const length = (field: string, values: readonly unknown[], n: number) => {
     if (values.length !== n) ctx.fail(field, `has ${values.length} values: expected ${n}`);
-  };
-  const range = (field: string, v: number, a: number, b: number, what = `an integer in [${a}, ${b}]`) => {
-    if (!(Number.isInteger(v) && v >= a && v <= b)) ctx.fail(field, `is ${v}: expected ${what}`);
   };
   if (units !== ctx.size(op.output))
     ctx.fail("units", `is ${units}: its output tensor holds ${ctx.size(op.output)} values`);
@@ -317,57 +258,9 @@ export function checkDense(op: DenseQOp, ctx: CheckContext): void {
   });
   length("weightScales", op.weightScales, units);
   length("bias", op.bias, units);
-  range("clampLo", op.clampLo, lo, hi);
-  range("clampHi", op.clampHi, op.clampLo, hi, `an integer in [clampLo ${op.clampLo}, ${hi}]`);
   // The worst case over every input code, from the integers themselves (codes reach -lo in magnitude).
   const bounds = op.weights.map(
     (row, o) => Math.abs(op.bias[o]) + -lo * row.reduce((s, w) => s + Math.abs(w), 0),
   );
-  const bound = Math.max(...bounds);
-  if (op.accumulatorBound !== bound) {
-    ctx.fail("accumulatorBound", `is ${op.accumulatorBound}: the weights and biases give ${bound}`);
-  }
-  const leaky = op.negMult !== undefined || op.negShift !== undefined;
-  if (leaky && (op.negMult === undefined || op.negShift === undefined))
-    ctx.fail(
-      op.negMult === undefined ? "negMult" : "negShift",
-      "is missing: leaky relu needs both negMult and negShift",
-    );
-  const multipliers = (field: string, mult: number[], shift: number[], s64: boolean) => {
-    const shiftField = field === "mult" ? "shift" : "negShift";
-    length(field, mult, units);
-    length(shiftField, shift, units);
-    const [m0, m1, what] = s64 ? [2 ** 15, 2 ** 16, "[2^15, 2^16)"] : [2 ** 30, 2 ** 31, "[2^30, 2^31)"];
-    mult.forEach((m, o) => {
-      if (!(m === 0 || (Number.isInteger(m) && m >= m0 && m < m1)))
-        ctx.fail(`${field}[${o}]`, `is ${m}: expected 0 or an integer in ${what}`);
-    });
-    shift.forEach((s, o) => {
-      range(`${shiftField}[${o}]`, s, s64 ? -47 : -31, s64 ? 15 : 30);
-      // requantize shifts the accumulator left by max(shift, 0) before its high multiply: that must fit too
-      if (!s64 && s > 0 && bounds[o] * 2 ** s > INT32_MAX) {
-        ctx.fail(
-          `${shiftField}[${o}]`,
-          `is ${s}: an accumulator of up to ${bounds[o]} shifted left by ${s} overflows int32`,
-        );
-      }
-    });
-  };
-  const s64 = op.accumulator === "s64";
-  if (s64) {
-    if (ctx.precision !== "int16")
-      ctx.fail("accumulator", "is s64: only int16 programs have 64-bit accumulators");
-    if (bound > S64_BOUND)
-      ctx.fail(
-        "bias",
-        `and weights reach an accumulator of ${bound}, beyond what 64-bit requantization takes (2^47)`,
-      );
-  } else if (bound > INT32_MAX) {
-    ctx.fail(
-      "accumulator",
-      `is s32, but the weights and biases reach an accumulator of ${bound}, beyond int32: quantize the model again`,
-    );
-  }
-  multipliers("mult", op.mult, op.shift, s64);
-  if (leaky) multipliers("negMult", op.negMult!, op.negShift!, s64);
+  checkOutputStage(op, units, bounds, ctx);
 }
