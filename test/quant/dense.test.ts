@@ -427,10 +427,14 @@ describe("quantizeDense", () => {
 
   it("refuses an int8 layer whose accumulator needs more than int32, pointing to int16", () => {
     const big = src([[1e-3, -1e-3]], [5]);
-    expect(() => quantize(big, { scale: 1e-4, zeroPoint: 0 }, { scale: 1, zeroPoint: 0 }, "int8", "layer 'd'")).toThrow(
+    expect(() =>
+      quantize(big, { scale: 1e-4, zeroPoint: 0 }, { scale: 1, zeroPoint: 0 }, "int8", "layer 'd'"),
+    ).toThrow(
       /^layer 'd': an accumulator could reach .* beyond int32, and int8 programs have no 64-bit accumulators: quantize to int16$/,
     );
-    expect(quantize(big, { scale: 1e-4, zeroPoint: 0 }, { scale: 1, zeroPoint: 0 }, "int16", "d").accumulator).toBe("s64");
+    expect(
+      quantize(big, { scale: 1e-4, zeroPoint: 0 }, { scale: 1, zeroPoint: 0 }, "int16", "d").accumulator,
+    ).toBe("s64");
   });
 
   it("rejects a bias far larger than the weights, naming the layer and the unit", () => {

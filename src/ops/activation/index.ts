@@ -28,10 +28,12 @@ export const activation = defineOp({
   kind: "activation",
   summary: "an activation on its own (Keras Activation, ReLU, LeakyReLU, Softmax)",
   examples: (rng) => [
-    ...["relu", "relu6", "sigmoid", "tanh", "softmax"].map((activation): OpExample<ActivationConfig> => ({
-      config: { activation },
-      inputs: [[2 + rng.int(20)]],
-    })),
+    ...["relu", "relu6", "sigmoid", "tanh", "softmax"].map(
+      (activation): OpExample<ActivationConfig> => ({
+        config: { activation },
+        inputs: [[2 + rng.int(20)]],
+      }),
+    ),
     { config: { activation: "leaky_relu", alpha: 0.25 }, inputs: [[3, 1 + rng.int(5)]] },
     { config: { activation: "tanh" }, inputs: [[2, 3, 1 + rng.int(4)]] },
   ],

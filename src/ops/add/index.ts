@@ -46,7 +46,7 @@ export const add = defineOp({
   summary: "elementwise sum of tensors of one shape (Keras Add)",
   examples: (rng) => [
     { config: {}, inputs: Array(2).fill([1 + rng.int(20)]) },
-    { config: {}, inputs: Array.from({ length: 3 }, () => [3, 1 + rng.int(4)]) },
+    { config: {}, inputs: Array(3).fill([3, 1 + rng.int(4)]) },
   ],
   layer: {
     config: addConfig,

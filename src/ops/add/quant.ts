@@ -131,7 +131,10 @@ export function checkAdd(op: AddQOp, ctx: CheckContext): void {
   const zp = ctx.quant(op.output).zeroPoint;
   const requantized = Math.floor(sum * (op.outMult / 2 ** 31) * 2 ** op.outShift) + 1;
   if (requantized + Math.abs(zp) > INT32_MAX)
-    ctx.fail("outMult", `gives a requantized sum of up to ${requantized}: with the zero point ${zp} beyond int32`);
+    ctx.fail(
+      "outMult",
+      `gives a requantized sum of up to ${requantized}: with the zero point ${zp} beyond int32`,
+    );
   if (!(op.clampLo >= lo && op.clampLo <= op.clampHi && op.clampHi <= hi))
     ctx.fail(
       "clampLo",

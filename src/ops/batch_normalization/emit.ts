@@ -1,7 +1,7 @@
 /** The C of a BatchNormalization kept as an op: nn_scale_shift_s8 / _s16 / _s16_s64, or nn_scale_shift_f32. */
 import { cComment, cFloat, cInt } from "../../codegen/cnames.js";
-import { channelsOf, sizeOf } from "../../core/shape.js";
 import { CTYPE, describeQuant } from "../../core/quant.js";
+import { channelsOf, sizeOf } from "../../core/shape.js";
 import { floatActivationCall } from "../activation/emit.js";
 import { rows, valueRange } from "../common.js";
 import type { EmittedOp, FloatEmitContext, FloatOp, IntegerEmitContext } from "../registry.js";
@@ -13,7 +13,8 @@ export function emitBatchNorm(op: BatchNormQOp, ctx: IntegerEmitContext): Emitte
   const { id } = ctx;
   const dtype = CTYPE[ctx.precision].dtype;
   const s64 = op.accumulator === "s64";
-  const kernel = ctx.precision === "int8" ? "nn_scale_shift_s8" : s64 ? "nn_scale_shift_s16_s64" : "nn_scale_shift_s16";
+  const kernel =
+    ctx.precision === "int8" ? "nn_scale_shift_s8" : s64 ? "nn_scale_shift_s16_s64" : "nn_scale_shift_s16";
   const n = ctx.size(op.output);
   const input = ctx.quant(op.inputs[0]);
   const output = ctx.quant(op.output);

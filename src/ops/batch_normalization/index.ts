@@ -136,8 +136,7 @@ export const batchNormalization = defineOp({
       runInteger: runBatchNorm,
       emit: emitBatchNorm,
       macs: (op, ctx) => ctx.size(op.output),
-      describe: (op) =>
-        `${op.channels} channels${op.activation === "linear" ? "" : ` ${op.activation}`}`,
+      describe: (op) => `${op.channels} channels${op.activation === "linear" ? "" : ` ${op.activation}`}`,
     },
   },
 });

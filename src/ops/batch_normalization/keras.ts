@@ -55,8 +55,22 @@ export function batchNormFromKeras(config: KerasConfig, refuse: Refuse): BatchNo
     return v;
   };
   const out: BatchNormalizationConfig = {
-    momentum: kerasNumber(config, "momentum", BATCH_NORM_DEFAULTS.momentum, refuse, (v) => v >= 0 && v <= 1, "a number in [0, 1]"),
-    epsilon: kerasNumber(config, "epsilon", BATCH_NORM_DEFAULTS.epsilon, refuse, (v) => v > 0 && v <= 1, "a number in (0, 1]"),
+    momentum: kerasNumber(
+      config,
+      "momentum",
+      BATCH_NORM_DEFAULTS.momentum,
+      refuse,
+      (v) => v >= 0 && v <= 1,
+      "a number in [0, 1]",
+    ),
+    epsilon: kerasNumber(
+      config,
+      "epsilon",
+      BATCH_NORM_DEFAULTS.epsilon,
+      refuse,
+      (v) => v > 0 && v <= 1,
+      "a number in (0, 1]",
+    ),
     center: flag("center"),
     scale: flag("scale"),
   };

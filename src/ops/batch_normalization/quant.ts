@@ -9,8 +9,8 @@
  * Mirrored by nn_scale_shift_s8.c, nn_scale_shift_s16.c and nn_scale_shift_s16_s64.c.
  */
 import { z } from "zod";
-import { channelsOf } from "../../core/shape.js";
 import { CODE_RANGE, type QuantParams } from "../../core/quant.js";
+import { channelsOf } from "../../core/shape.js";
 import { UsageError } from "../../errors.js";
 import { roundHalfAwayFromZero } from "../../quant/fixedpoint.js";
 import { finite, int, qopFields } from "../common.js";

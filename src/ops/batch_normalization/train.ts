@@ -4,7 +4,8 @@
  *   training:  μ, σ² the batch mean and (biased) variance; x̂ = (x - μ) / sqrt(σ² + ε);  y = γ x̂ + β;
  *              moving_mean ← momentum · moving_mean + (1 - momentum) · μ, and the same for the variance
  *   inference: y = γ (x - moving_mean) / sqrt(moving_variance + ε) + β
- * Backward (training): dβ = Σ dy;  dγ = Σ dy x̂;  dx = γ / sqrt(σ² + ε) · (dy - mean(dy) - x̂ mean(dy x̂)).
+ * Backward: dβ = Σ dy;  dγ = Σ dy x̂;  in training dx = γ / sqrt(σ² + ε) · (dy - mean(dy) - x̂ mean(dy x̂)),
+ * at inference (constant statistics) dx = γ / sqrt(moving_variance + ε) · dy.
  */
 import type { StepArgs, TrainStep } from "../registry.js";
 import type { BatchNormalizationConfig } from "./index.js";
@@ -24,6 +25,8 @@ export class BatchNormStep implements TrainStep {
   private readonly variance: Float64Array;
   private readonly momentum: number;
   private readonly epsilon: number;
+  /** the mode of the last forward, which backward differentiates */
+  private training = false;
 
   constructor(
     /** values per row, and channels (the last dimension) */
@@ -46,6 +49,7 @@ export class BatchNormStep implements TrainStep {
   }
 
   forward(x: Float32Array[], y: Float32Array, N: number, training: boolean): void {
+    this.training = training;
     const C = this.channels;
     const n = N * this.size;
     const M = n / C;
@@ -71,14 +75,22 @@ export class BatchNormStep implements TrainStep {
       }
       return;
     }
+    for (let c = 0; c < C; c++) this.invStd[c] = 1 / Math.sqrt(this.movingVariance[c] + this.epsilon);
     for (let i = 0; i < n; i++) {
       const c = i % C;
-      const h = (input[i] - this.movingMean[c]) / Math.sqrt(this.movingVariance[c] + this.epsilon);
+      const h = (input[i] - this.movingMean[c]) * this.invStd[c];
+      this.xHat[i] = h;
       y[i] = (this.gamma?.[c] ?? 1) * h + (this.beta?.[c] ?? 0);
     }
   }
 
-  backward(_x: Float32Array[], _y: Float32Array, dy: Float32Array, dx: (Float32Array | null)[], N: number): void {
+  backward(
+    _x: Float32Array[],
+    _y: Float32Array,
+    dy: Float32Array,
+    dx: (Float32Array | null)[],
+    N: number,
+  ): void {
     const C = this.channels;
     const n = N * this.size;
     const M = n / C;
@@ -96,7 +108,8 @@ export class BatchNormStep implements TrainStep {
     for (let i = 0; i < n; i++) {
       const c = i % C;
       const g = (this.gamma?.[c] ?? 1) * this.invStd[c];
-      d[i] = g * (dy[i] - sumDy[c] / M - this.xHat[i] * (sumDyXHat[c] / M));
+      // at inference mean and variance are constants: the map is affine in x
+      d[i] = this.training ? g * (dy[i] - sumDy[c] / M - this.xHat[i] * (sumDyXHat[c] / M)) : g * dy[i];
     }
   }
 }
