@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { checkOutputs, hasJsonFormat, writeFilesAtomic } from "../files.js";
 import { serializeModel } from "../model/io.js";
+import { kerasClasses } from "../model/keras.js";
 import { type SplitMetrics, trainFromCsv } from "../model/pipeline.js";
 import { MODEL_FORMAT } from "../model/schema.js";
 import { asciiCurves, isSvgReport, svgCurves } from "../report/curves.js";
@@ -14,6 +15,7 @@ interface TrainFlags {
   label?: string;
   task?: "classification" | "regression";
   layers?: number[];
+  architecture?: string;
   activation?: string;
   alpha?: number;
   epochs: number;
@@ -52,6 +54,10 @@ export function registerTrain(program: Command): void {
       ]),
     )
     .option("--layers <widths>", "hidden layer widths, comma-separated, or none", layersArg)
+    .option(
+      "--architecture <file>",
+      "the layers of a Keras Sequential model, as model.to_json() writes them (instead of --layers, --activation, --alpha, --l2)",
+    )
     .option("--activation <name>", "hidden layer activation (relu, relu6, leaky_relu, sigmoid, tanh, linear)")
     .option(
       "--alpha <slope>",
@@ -96,8 +102,13 @@ Defaults follow the task: relu hidden layers; softmax + crossentropy for several
 binary crossentropy for two, linear + mse for regression. Text labels or a few distinct integers are
 classes; other numbers are a regression target.
 
-Example:
-  nn2c train examples/digits/train.csv --test examples/digits/test.csv -o out/digits.json --report out/digits.svg`,
+With --architecture, the layers are those of a Keras Sequential model (model.to_json(), Keras 2 or 3:
+${kerasLayerList()}); its last layer must fit the task (softmax over the classes, one sigmoid
+for two classes, one linear unit for a regression), and settings nn2c does not have are refused by name.
+
+Examples:
+  nn2c train examples/digits/train.csv --test examples/digits/test.csv -o out/digits.json --report out/digits.svg
+  nn2c train examples/digits/train.csv --architecture examples/digits/keras-architecture.json -o out/digits.json`,
     )
     .action(
       action((data: string, flags: TrainFlags) => {
@@ -112,6 +123,9 @@ Example:
             force: flags.force,
             inputs: [
               { file: data, what: "training data" },
+              ...(flags.architecture === undefined
+                ? []
+                : [{ file: flags.architecture, what: "architecture" }]),
               ...(flags.test === undefined ? [] : [{ file: flags.test, what: "test data" }]),
             ],
           },
@@ -158,4 +172,9 @@ Example:
         out.write(`wrote ${flags.output}${flags.report ? ` and ${flags.report}` : ""}\n`);
       }),
     );
+}
+
+/** The Keras classes nn2c reads, wrapped for the help text. */
+function kerasLayerList(): string {
+  return [...kerasClasses().keys()].sort().join(", ");
 }

@@ -6,6 +6,7 @@
 
 import { getActivation } from "../core/activations.js";
 import type { Matrix } from "../core/matrix.js";
+import { formatShape, sizeOf } from "../core/shape.js";
 import {
   computeStandardization,
   type Dataset,
@@ -16,10 +17,12 @@ import {
   type Task,
 } from "../data/dataset.js";
 import { UsageError } from "../errors.js";
+import { getOp } from "../ops/registry.js";
 import { type Callback, EarlyStopping, type Logs } from "../train/callbacks.js";
 import { type OptimizerSpec, resolveOptimizer } from "../train/optimizers.js";
 import { VERSION } from "../version.js";
 import { layerRecords } from "./io.js";
+import { readKerasArchitecture } from "./keras.js";
 import { Dense, type Layer } from "./layers.js";
 import { datasetSchema } from "./predict.js";
 import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "./schema.js";
@@ -31,6 +34,8 @@ export interface TrainOptions {
   task?: Task;
   /** hidden layer widths */
   layers?: number[];
+  /** a Keras architecture file (Sequential `model.to_json()`), instead of layers, activation, alpha, l2 */
+  architecture?: string;
   /** hidden activation */
   activation?: string;
   /** leaky_relu slope */
@@ -92,14 +97,18 @@ function positiveInt(v: number, what: string): number {
   return v;
 }
 
-export function trainFromCsv(options: TrainOptions): TrainResult {
+interface Settings {
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  validationSplit: number;
+  optimizer: OptimizerSpec;
+}
+
+/** The training settings with their defaults, each checked. */
+function settingsOf(options: TrainOptions): Settings {
   const epochs = positiveInt(options.epochs ?? 50, "--epochs");
   const batchSize = positiveInt(options.batchSize ?? 32, "--batch-size");
-  const hidden = (options.layers ?? DEFAULT_LAYERS).map((u) => positiveInt(u, "--layers width"));
-  const activation = options.activation ?? "relu";
-  if (!getActivation(activation).elementwise) {
-    throw new UsageError(`--activation ${activation}: hidden layers need an elementwise activation`);
-  }
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed) || seed < 0)
     throw new UsageError(`--seed ${seed}: expected a non-negative integer`);
@@ -112,18 +121,30 @@ export function trainFromCsv(options: TrainOptions): TrainResult {
       ? { name: "sgd", lr: options.lr, momentum: options.momentum ?? 0.9 }
       : ({ name: options.optimizer ?? "adam", lr: options.lr } as OptimizerSpec),
   );
+  return { epochs, batchSize, seed, validationSplit, optimizer };
+}
 
+interface Splits {
+  all: Dataset;
+  train: Dataset;
+  validation: Dataset | null;
+  test: Dataset | null;
+}
+
+/** The data file split into training and validation rows (every class in training), and the test file. */
+function splitsOf(options: TrainOptions, settings: Settings): Splits {
+  const { seed, validationSplit, batchSize } = settings;
   const all = loadDataset(options.data, { label: options.label, task: options.task });
   const split = validationSplit > 0 ? splitIndices(all, validationSplit, seed) : { keep: [], held: [] };
-  const trainSet = validationSplit > 0 ? subset(all, split.keep) : all;
-  const valSet = validationSplit > 0 && split.held.length > 0 ? subset(all, split.held) : null;
-  if (trainSet.rows < batchSize) {
+  const train = validationSplit > 0 ? subset(all, split.keep) : all;
+  const validation = validationSplit > 0 && split.held.length > 0 ? subset(all, split.held) : null;
+  if (train.rows < batchSize) {
     throw new UsageError(
-      `${options.data}: ${trainSet.rows} training rows, fewer than the batch size ${batchSize}: lower --batch-size`,
+      `${options.data}: ${train.rows} training rows, fewer than the batch size ${batchSize}: lower --batch-size`,
     );
   }
   if (all.task === "classification") {
-    const present = new Set(trainSet.labels);
+    const present = new Set(train.labels);
     const missing = all.classes.filter((_, k) => !present.has(k));
     if (missing.length) {
       throw new UsageError(
@@ -131,12 +152,17 @@ export function trainFromCsv(options: TrainOptions): TrainResult {
       );
     }
   }
-  const testSet = options.test
-    ? loadDataset(options.test, { schema: datasetSchema(provisional(all)) })
-    : null;
+  const test = options.test ? loadDataset(options.test, { schema: datasetSchema(provisional(all)) }) : null;
+  return { all, train, validation, test };
+}
 
-  const norm = computeStandardization(trainSet.x, trainSet.rows, trainSet.cols);
-  const target = all.task === "regression" ? targetScaling(trainSet) : null;
+/** The default network: hidden Dense layers of the given widths, then the task's output layer. */
+function defaultLayers(options: TrainOptions, all: Dataset): { layers: Layer[]; head: Head } {
+  const hidden = (options.layers ?? DEFAULT_LAYERS).map((u) => positiveInt(u, "--layers width"));
+  const activation = options.activation ?? "relu";
+  if (!getActivation(activation).elementwise) {
+    throw new UsageError(`--activation ${activation}: hidden layers need an elementwise activation`);
+  }
   const head = defaultHead(all);
   const layers: Layer[] = hidden.map((units, k) =>
     Dense({
@@ -154,8 +180,66 @@ export function trainFromCsv(options: TrainOptions): TrainResult {
       inputShape: hidden.length ? undefined : [all.cols],
     }),
   );
+  return { layers, head };
+}
+
+/**
+ * The network of a Keras architecture file, and the loss its output calls for: its input must hold the
+ * data's feature columns, and its output must be what the task needs (softmax over the classes, one
+ * sigmoid for two classes, one linear value for a regression).
+ */
+function architectureLayers(file: string, all: Dataset, data: string): { layers: Layer[]; head: Head } {
+  const { inputShape, layers } = readKerasArchitecture(file);
+  if (sizeOf(inputShape) !== all.cols) {
+    throw new UsageError(
+      `${file}: the input shape ${formatShape(inputShape)} holds ${sizeOf(inputShape)} values: ${data} has ${all.cols} feature columns`,
+    );
+  }
+  const output = new Sequential(layers).define(inputShape).outputShape;
+  const last = layers[layers.length - 1];
+  const own = getOp(last.kind).layer.activation?.(last.config);
+  const act =
+    last.kind === "activation" ? (last.config as { activation: string }).activation : (own?.name ?? "linear");
+  const width = output.length === 1 ? output[0] : -1;
+  const where = `${file}: the last layer${last.name ? ` '${last.name}'` : ""} gives ${formatShape(output)} with ${act}`;
+  if (all.task === "regression") {
+    if (width !== 1 || act !== "linear")
+      throw new UsageError(`${where}: ${data} is a regression: expected 1 unit with linear`);
+    return { layers, head: defaultHead(all) };
+  }
+  const K = all.classes.length;
+  if (K === 2 && width === 1 && act === "sigmoid") return { layers, head: defaultHead(all) };
+  if (width === K && act === "softmax")
+    return {
+      layers,
+      head: { units: K, activation: "softmax", loss: "sparse_categorical_crossentropy", metric: "accuracy" },
+    };
+  throw new UsageError(
+    `${where}: ${data} has ${K} classes: expected ${K} units with softmax${K === 2 ? " (or 1 with sigmoid)" : ""}`,
+  );
+}
+
+export function trainFromCsv(options: TrainOptions): TrainResult {
+  const settings = settingsOf(options);
+  if (options.architecture !== undefined) {
+    const given = (["layers", "activation", "alpha", "l2"] as const).filter((k) => options[k] !== undefined);
+    if (given.length)
+      throw new UsageError(`--${given[0]} with --architecture: the architecture file defines the layers`);
+  }
+  const splits = splitsOf(options, settings);
+  const { all, train: trainSet, validation: valSet, test: testSet } = splits;
+  const norm = computeStandardization(trainSet.x, trainSet.rows, trainSet.cols);
+  const target = all.task === "regression" ? targetScaling(trainSet) : null;
+  const { layers, head } =
+    options.architecture === undefined
+      ? defaultLayers(options, all)
+      : architectureLayers(options.architecture, all, options.data);
   const seq = new Sequential(layers);
-  seq.compile({ optimizer, loss: head.loss, metrics: [head.metric === "rmse" ? "rmse" : "accuracy"] });
+  seq.compile({
+    optimizer: settings.optimizer,
+    loss: head.loss,
+    metrics: [head.metric === "rmse" ? "rmse" : "accuracy"],
+  });
 
   const prepare = (ds: Dataset): [Matrix, Float32Array | Int32Array] => [
     { rows: ds.rows, cols: ds.cols, data: standardize(ds.x, ds.cols, norm) },
@@ -168,14 +252,14 @@ export function trainFromCsv(options: TrainOptions): TrainResult {
   if (stopper) callbacks.push(stopper);
   if (options.onEpoch) {
     const onEpoch = options.onEpoch;
-    callbacks.push({ onEpochEnd: (epoch, logs) => onEpoch(epoch, epochs, logs) });
+    callbacks.push({ onEpochEnd: (epoch, logs) => onEpoch(epoch, settings.epochs, logs) });
   }
   const [xTrain, yTrain] = prepare(trainSet);
   const t0 = performance.now();
   const hist = seq.fit(xTrain, yTrain, {
-    epochs,
-    batchSize,
-    seed,
+    epochs: settings.epochs,
+    batchSize: settings.batchSize,
+    seed: settings.seed,
     shuffle: true,
     validationData: valSet ? prepare(valSet) : undefined,
     callbacks,
@@ -205,7 +289,12 @@ export function trainFromCsv(options: TrainOptions): TrainResult {
     version: MODEL_VERSION,
     generator: `nn2c ${VERSION}`,
     task: all.task,
-    inputs: { names: all.featureNames, mean: norm.mean, std: norm.std },
+    inputs: {
+      names: all.featureNames,
+      mean: norm.mean,
+      std: norm.std,
+      ...(seq.inputShape.length > 1 ? { shape: [...seq.inputShape] } : {}),
+    },
     output: {
       label: all.labelName,
       classes: all.task === "classification" ? all.classes : undefined,
@@ -216,12 +305,12 @@ export function trainFromCsv(options: TrainOptions): TrainResult {
     outputs: [seq.definitionOf.output],
     training: {
       loss: head.loss,
-      optimizer: { ...optimizer },
-      epochs,
+      optimizer: { ...settings.optimizer },
+      epochs: settings.epochs,
       epochsRun,
-      batchSize,
-      validationSplit,
-      seed,
+      batchSize: settings.batchSize,
+      validationSplit: settings.validationSplit,
+      seed: settings.seed,
       earlyStopping: stopper ? { patience: stopper.patience, bestEpoch: stopper.bestEpoch + 1 } : undefined,
       history: Object.fromEntries(Object.entries(history).map(([k, v]) => [k, v.map(round6)])),
       metrics: {

@@ -49,8 +49,8 @@ export class Sequential extends Model {
     return super.summary();
   }
 
-  /** The graph of the stack from the input shape. */
-  private define(input: number | Shape): void {
+  /** The graph of the stack from the input shape (shapes checked), without weights yet. */
+  define(input: number | Shape): this {
     const shape = typeof input === "number" ? [input] : input;
     if (!(shape.length > 0 && shape.every((d) => Number.isInteger(d) && d > 0))) {
       throw new UsageError(
@@ -72,6 +72,7 @@ export class Sequential extends Model {
       },
       this.stack,
     );
+    return this;
   }
 
   protected override ensureBuilt(cols: number, seed: number): void {

@@ -1,0 +1,128 @@
+/**
+ * Keras architecture files: what `model.to_json()` writes for a Sequential model (Keras 2 and Keras 3),
+ * read into nn2c layers. The input shape comes from the InputLayer (`batch_input_shape` in Keras 2,
+ * `batch_shape` in Keras 3) or from the first layer's `batch_input_shape`; each layer's config goes
+ * through the converter its op kind registers for that class name, which maps the fields nn2c implements
+ * and accepts the rest only at Keras' defaults. Anything else is refused in one line naming the file, the
+ * layer and the field.
+ */
+import { z } from "zod";
+import { formatShape, type Shape, shapeSchema } from "../core/shape.js";
+import { UsageError } from "../errors.js";
+import { readTextFile, validate } from "../files.js";
+import { opKinds } from "../ops/index.js";
+import type { Refuse } from "../ops/keras.js";
+import type { KerasConfig } from "../ops/registry.js";
+import { clip } from "../values.js";
+import { type Layer, makeLayer } from "./layers.js";
+
+const kerasLayer = z.looseObject({
+  class_name: z.string(),
+  config: z.record(z.string(), z.unknown()),
+});
+
+const kerasSequential = z.looseObject({
+  class_name: z.literal("Sequential"),
+  config: z.looseObject({
+    name: z.string().optional(),
+    layers: z.array(kerasLayer).min(1),
+  }),
+});
+
+export interface KerasArchitecture {
+  inputShape: Shape;
+  layers: Layer[];
+}
+
+/** The Keras class names nn2c reads, and the op kind of each. */
+export function kerasClasses(): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const kind of opKinds())
+    for (const name of Object.keys(kind.layer.keras ?? {})) out.set(name, kind.kind);
+  return out;
+}
+
+/** A batch shape `[null, 8, 8, 1]` without its batch dimension, or undefined when it is not one. */
+function batchShape(v: unknown): Shape | undefined {
+  if (!Array.isArray(v) || v.length < 2 || v[0] !== null) return undefined;
+  const s = shapeSchema.safeParse(v.slice(1));
+  return s.success ? s.data : undefined;
+}
+
+export function readKerasArchitecture(file: string): KerasArchitecture {
+  const text = readTextFile(file, "architecture");
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(
+      `${file}: not JSON (${(e as Error).message}): expected what Keras' model.to_json() writes`,
+    );
+  }
+  if (typeof data === "object" && data !== null && "class_name" in data && data.class_name !== "Sequential") {
+    throw new UsageError(
+      `${file}: class_name is ${JSON.stringify(clip(String(data.class_name), 40))}: expected "Sequential" (nn2c reads Sequential models)`,
+    );
+  }
+  const model = validate(kerasSequential, data, file);
+  const classes = kerasClasses();
+  let inputShape: Shape | undefined;
+  const layers: Layer[] = [];
+  for (const [k, entry] of model.config.layers.entries()) {
+    const name = typeof entry.config.name === "string" ? entry.config.name : undefined;
+    const where = `${file}: layers[${k}]${name ? ` '${clip(name, 40)}'` : ""} (${clip(entry.class_name, 40)})`;
+    const refuse: Refuse = (field, expected) => {
+      const got = (entry.config as KerasConfig)[field.split(".")[0]];
+      throw new UsageError(
+        `${where}: ${field} is ${clip(JSON.stringify(got) ?? "missing", 60)}: expected ${expected}`,
+      );
+    };
+    const declared = entry.config.batch_input_shape ?? entry.config.batch_shape;
+    if (declared !== undefined && declared !== null) {
+      const shape = batchShape(declared);
+      if (!shape)
+        refuse(
+          entry.config.batch_shape !== undefined ? "batch_shape" : "batch_input_shape",
+          "[null, then 1 to 4 positive integers]",
+        );
+      if (layers.length > 0 && inputShape && formatShape(inputShape) !== formatShape(shape))
+        refuse("batch_input_shape", `${formatShape(inputShape)}: the input is declared once`);
+      inputShape = shape;
+    }
+    if (entry.class_name === "InputLayer") {
+      if (layers.length > 0)
+        throw new UsageError(`${where}: an InputLayer after other layers: expected it first`);
+      for (const field of ["sparse", "ragged"]) {
+        const v = entry.config[field];
+        if (v !== undefined && v !== null && v !== false) refuse(field, "false (nn2c takes dense inputs)");
+      }
+      if (!inputShape) refuse("batch_shape", "the input's shape, [null, ...]");
+      continue;
+    }
+    const kind = classes.get(entry.class_name);
+    if (!kind) {
+      throw new UsageError(
+        `${where}: class ${clip(entry.class_name, 40)} is no layer nn2c has: expected one of ${[...classes.keys()].sort().join(", ")}`,
+      );
+    }
+    const convert = opKinds().find((o) => o.kind === kind)!.layer.keras![entry.class_name];
+    const config = convert(entry.config as KerasConfig, refuse);
+    try {
+      layers.push(
+        makeLayer(kind, config, {
+          name,
+          inputShape: layers.length === 0 ? inputShape && [...inputShape] : undefined,
+        }),
+      );
+    } catch (e) {
+      if (e instanceof UsageError) throw new UsageError(`${where}: ${e.message}`);
+      throw e;
+    }
+  }
+  if (!inputShape)
+    throw new UsageError(
+      `${file}: no input shape: expected an InputLayer or a batch_input_shape on the first layer`,
+    );
+  if (layers.length === 0) throw new UsageError(`${file}: no layers after the input: expected at least one`);
+  return { inputShape, layers };
+}
