@@ -1,7 +1,8 @@
-// WebAssembly SIMD kernels for training (AssemblyScript, compiled by `npm run build:wasm`).
+// WebAssembly SIMD kernels for training (AssemblyScript, compiled by scripts/build-wasm.mjs, which
+// `npm run build` runs).
 //
 // The three products of a dense layer, on float32 matrices that live in this module's memory; the
-// arguments are byte offsets. Each has a plain TypeScript reference in src/model/layers/dense.ts and is
+// arguments are byte offsets. Each has a plain TypeScript reference in src/train/kernels/js.ts and is
 // tested against it. Arithmetic is IEEE float32 (wasm SIMD has no fused multiply-add), so results are
 // deterministic on every machine.
 

@@ -1,6 +1,10 @@
 /**
  * The activation registry. Every activation, built in or registered by a user, is one entry here; the
- * trainer, the quantizer and the code generator look activations up by name and never switch on them.
+ * trainer, the lowering, the quantizer and the code generator look activations up by name and ask the
+ * entry (its derivative, whether it is elementwise, how it quantizes: a clamp, a second multiplier, a
+ * table or softmax). Two facts stay keyed by name, in src/ops/activation: the fixed output scales of
+ * sigmoid and tanh (as TensorFlow Lite fixes them) and their point symmetry; and "linear" means no
+ * activation everywhere.
  *
  * Elementwise activations define y = f(x) and its derivative; softmax is the one activation that works on
  * a whole vector. Array loops (`forward`, `backward`) are derived from f and df unless an entry gives

@@ -12,7 +12,7 @@
  * output from the training network's tensor of that name.
  */
 import { DEFAULT_LEAKY_ALPHA, getActivation } from "../core/activations.js";
-import type { Shape } from "../core/shape.js";
+import { type Shape, sameShape } from "../core/shape.js";
 import { UsageError } from "../errors.js";
 import { type FloatOp, getOp, type LayerNode } from "../ops/registry.js";
 import type { LayerGraph } from "./graph.js";
@@ -33,139 +33,163 @@ export function preactivationName(layer: string): string {
   return `${layer}/preact`;
 }
 
-export function lowerGraph(
-  g: LayerGraph,
-  tensors: (layer: string) => Record<string, Float32Array | Float64Array>,
-  file = "the model",
-): FloatGraph {
-  // Which op-graph tensor each layer's output is (identities and aliases read their input's), and how
-  // many layers (other than identities and aliases) read each op-graph tensor.
-  const tensorOf = new Map<string, string>([[g.input.name, g.input.name]]);
-  const readers = new Map<string, number>();
-  const passes = (node: LayerNode) => getOp(node.kind).lower.mode !== "op";
-  for (const node of g.nodes) {
-    if (passes(node)) tensorOf.set(node.name, tensorOf.get(node.inputs[0])!);
-    else {
-      tensorOf.set(node.name, node.name);
-      for (const i of node.inputs) readers.set(tensorOf.get(i)!, (readers.get(tensorOf.get(i)!) ?? 0) + 1);
+type LayerTensorsOf = (layer: string) => Record<string, Float32Array | Float64Array>;
+
+export function lowerGraph(g: LayerGraph, tensors: LayerTensorsOf, file = "the model"): FloatGraph {
+  const lowering = new Lowering(g, tensors);
+  for (const node of g.nodes) lowering.lower(node);
+  const output = lowering.tensorOf.get(g.output)!;
+  if (output === g.input.name) {
+    throw new UsageError(`${file}: the output '${g.output}' is the input itself: the model computes nothing`);
+  }
+  return { input: g.input, ops: lowering.ops, output, shapes: lowering.shapes, notes: lowering.notes };
+}
+
+const NO_ACTIVATION = { name: "linear", alpha: DEFAULT_LEAKY_ALPHA };
+
+/** The state of one lowering pass: the ops so far, and which op-graph tensor each layer's output is. */
+class Lowering {
+  readonly ops: FloatOp[] = [];
+  readonly notes: string[] = [];
+  readonly shapes: Map<string, Shape>;
+  /** the op-graph tensor of each layer's output (identities and aliases: their input's) */
+  readonly tensorOf: Map<string, string>;
+  /** how many layers (other than identities and aliases) read each op-graph tensor */
+  private readonly readers = new Map<string, number>();
+  private readonly producer = new Map<string, FloatOp>();
+
+  constructor(
+    private readonly g: LayerGraph,
+    private readonly tensors: LayerTensorsOf,
+  ) {
+    this.tensorOf = new Map([[g.input.name, g.input.name]]);
+    this.shapes = new Map([[g.input.name, g.input.shape]]);
+    for (const node of g.nodes) {
+      if (getOp(node.kind).lower.mode !== "op")
+        this.tensorOf.set(node.name, this.tensorOf.get(node.inputs[0])!);
+      else {
+        this.tensorOf.set(node.name, node.name);
+        for (const i of node.inputs) this.read(this.tensorOf.get(i)!, 1);
+      }
     }
   }
-  const ops: FloatOp[] = [];
-  const producer = new Map<string, FloatOp>();
-  const notes: string[] = [];
-  const shapes = new Map<string, Shape>([[g.input.name, g.input.shape]]);
-  const add = (op: FloatOp) => {
-    ops.push(op);
-    producer.set(op.output, op);
-    shapes.set(op.output, op.outputShape);
-  };
-  const rename = (op: FloatOp, output: string) => {
-    producer.delete(op.output);
-    shapes.delete(op.output);
+
+  private read(tensor: string, count: number): void {
+    this.readers.set(tensor, (this.readers.get(tensor) ?? 0) + count);
+  }
+
+  private add(op: FloatOp): void {
+    this.ops.push(op);
+    this.producer.set(op.output, op);
+    this.shapes.set(op.output, op.outputShape);
+  }
+
+  private rename(op: FloatOp, output: string): void {
+    this.producer.delete(op.output);
+    this.shapes.delete(op.output);
     op.output = output;
-    producer.set(output, op);
-    shapes.set(output, op.outputShape);
-  };
-  /** The op whose output `layerInput` is, when only `node` reads it and no alias changed its shape. */
-  const soleProducer = (layerInput: string): FloatOp | undefined => {
-    const t = tensorOf.get(layerInput)!;
-    const op = producer.get(t);
-    if (!op || (readers.get(t) ?? 0) !== 1) return undefined;
-    const shape = g.shapes.get(layerInput)!;
-    return shape.length === op.outputShape.length && shape.every((d, i) => d === op.outputShape[i])
-      ? op
-      : undefined;
-  };
-  /** Fuses an activation into `op` when its kind can take it as its output stage. */
-  const fuse = (op: FloatOp | undefined, act: { name: string; alpha: number }): boolean => {
+    this.producer.set(output, op);
+    this.shapes.set(output, op.outputShape);
+  }
+
+  /** The op whose output `layerInput` is, when only one layer reads it and no alias changed its shape. */
+  private soleProducer(layerInput: string): FloatOp | undefined {
+    const t = this.tensorOf.get(layerInput)!;
+    const op = this.producer.get(t);
+    if (!op || (this.readers.get(t) ?? 0) !== 1) return undefined;
+    return sameShape(this.g.shapes.get(layerInput)!, op.outputShape) ? op : undefined;
+  }
+
+  /** Whether `op` can take the activation as its output stage (it has none yet, and its kind can). */
+  private fuses(op: FloatOp | undefined, act: { name: string; alpha: number }): boolean {
     if (op?.activation.name !== "linear") return false;
     const fuses = getOp(op.kind).op?.fuses;
     return fuses?.(getActivation(act.name).quant({ alpha: act.alpha })) === true;
-  };
+  }
 
-  for (const node of g.nodes) {
+  lower(node: LayerNode): void {
     const kind = getOp(node.kind);
-    const inShapes = node.inputs.map((i) => g.shapes.get(i)!);
-    const outShape = g.shapes.get(node.name)!;
     if (kind.lower.mode === "identity") {
-      notes.push(`dropped ${node.kind} '${node.name}' (an identity at inference)`);
-      continue;
+      this.notes.push(`dropped ${node.kind} '${node.name}' (an identity at inference)`);
+      return;
     }
     if (kind.lower.mode === "alias") {
-      notes.push(
-        `${node.kind} '${node.name}' reads '${tensorOf.get(node.inputs[0])}' as ${JSON.stringify(outShape)}: no op`,
+      const shape = JSON.stringify(this.g.shapes.get(node.name));
+      this.notes.push(
+        `${node.kind} '${node.name}' reads '${this.tensorOf.get(node.inputs[0])}' as ${shape}: no op`,
       );
-      continue;
+      return;
     }
-    const affine = kind.lower.affine?.(node.config, tensors(node.name));
-    if (affine) {
-      const p = soleProducer(node.inputs[0]);
-      const fold = p && p.activation.name === "linear" ? getOp(p.kind).op?.foldAffine : undefined;
-      if (p && fold) {
-        const folded = fold(p, affine.scale, affine.shift);
-        Object.assign(p, folded);
-        rename(p, node.name);
-        notes.push(`folded ${node.kind} '${node.name}' into ${p.kind} '${p.name}'`);
-        continue;
-      }
-    }
+    const affine = kind.lower.affine?.(node.config, this.tensors(node.name));
+    if (affine && this.foldAffine(node, affine)) return;
     const fusable = kind.lower.fusable?.(node.config);
-    if (fusable) {
-      if (fusable.name === "linear") {
-        tensorOf.set(node.name, tensorOf.get(node.inputs[0])!);
-        notes.push(`dropped ${node.kind} '${node.name}' (linear)`);
-        // its readers now read the tensor before it
-        const t = tensorOf.get(node.inputs[0])!;
-        readers.set(t, (readers.get(t) ?? 1) - 1 + (readers.get(node.name) ?? 0));
-        continue;
-      }
-      const p = soleProducer(node.inputs[0]);
-      if (fuse(p, fusable)) {
-        p!.activation = fusable;
-        rename(p!, node.name);
-        notes.push(`fused ${fusable.name} '${node.name}' into ${p!.kind} '${p!.name}'`);
-        continue;
-      }
-    }
+    if (fusable && this.fuseLayer(node, fusable)) return;
     const weights: Record<string, Float64Array> = {};
-    for (const [name, values] of Object.entries(tensors(node.name)))
+    for (const [name, values] of Object.entries(this.tensors(node.name)))
       weights[name] = Float64Array.from(values);
     const op: FloatOp = {
       kind: node.kind,
       name: node.name,
-      inputs: node.inputs.map((i) => tensorOf.get(i)!),
+      inputs: node.inputs.map((i) => this.tensorOf.get(i)!),
       output: node.name,
-      inputShapes: inShapes,
-      outputShape: outShape,
+      inputShapes: node.inputs.map((i) => this.g.shapes.get(i)!),
+      outputShape: this.g.shapes.get(node.name)!,
       config: node.config,
       weights: affine ? { scale: affine.scale, shift: affine.shift } : weights,
-      activation: { name: "linear", alpha: DEFAULT_LEAKY_ALPHA },
+      activation: { ...NO_ACTIVATION },
     };
-    add(op);
-    // the layer's own activation (Dense's `activation`): its output stage, or an op of its own after it
+    this.add(op);
     const own = kind.layer.activation?.(node.config);
-    if (own) {
-      const act = { name: own.name, alpha: own.alpha ?? DEFAULT_LEAKY_ALPHA };
-      if (fuse(op, act)) op.activation = act;
-      else {
-        rename(op, preactivationName(node.name));
-        add({
-          kind: "activation",
-          name: node.name,
-          inputs: [op.output],
-          output: node.name,
-          inputShapes: [outShape],
-          outputShape: outShape,
-          config: { activation: act.name, alpha: act.alpha },
-          weights: {},
-          activation: { name: "linear", alpha: DEFAULT_LEAKY_ALPHA },
-        });
-      }
+    if (own) this.ownActivation(op, { name: own.name, alpha: own.alpha ?? DEFAULT_LEAKY_ALPHA });
+  }
+
+  /** Folds a per-channel affine layer into the op before it, when that op is its own and can absorb it. */
+  private foldAffine(node: LayerNode, affine: { scale: Float64Array; shift: Float64Array }): boolean {
+    const p = this.soleProducer(node.inputs[0]);
+    const fold = p && p.activation.name === "linear" ? getOp(p.kind).op?.foldAffine : undefined;
+    if (!p || !fold) return false;
+    Object.assign(p, fold(p, affine.scale, affine.shift));
+    this.rename(p, node.name);
+    this.notes.push(`folded ${node.kind} '${node.name}' into ${p.kind} '${p.name}'`);
+    return true;
+  }
+
+  /** An activation layer: dropped when linear, else fused into the op before it when that op can take it. */
+  private fuseLayer(node: LayerNode, act: { name: string; alpha: number }): boolean {
+    if (act.name === "linear") {
+      const t = this.tensorOf.get(node.inputs[0])!;
+      this.tensorOf.set(node.name, t);
+      this.notes.push(`dropped ${node.kind} '${node.name}' (linear)`);
+      // its readers now read the tensor before it
+      this.read(t, (this.readers.get(node.name) ?? 0) - 1);
+      return true;
     }
+    const p = this.soleProducer(node.inputs[0]);
+    if (!p || !this.fuses(p, act)) return false;
+    p.activation = act;
+    this.rename(p, node.name);
+    this.notes.push(`fused ${act.name} '${node.name}' into ${p.kind} '${p.name}'`);
+    return true;
   }
-  const output = tensorOf.get(g.output)!;
-  if (output === g.input.name) {
-    throw new UsageError(`${file}: the output '${g.output}' is the input itself: the model computes nothing`);
+
+  /** A layer's own activation (Dense's `activation`): its output stage, or an op of its own after it. */
+  private ownActivation(op: FloatOp, act: { name: string; alpha: number }): void {
+    if (this.fuses(op, act)) {
+      op.activation = act;
+      return;
+    }
+    const name = op.output;
+    this.rename(op, preactivationName(name));
+    this.add({
+      kind: "activation",
+      name,
+      inputs: [op.output],
+      output: name,
+      inputShapes: [op.outputShape],
+      outputShape: op.outputShape,
+      config: { activation: act.name, alpha: act.alpha },
+      weights: {},
+      activation: { ...NO_ACTIVATION },
+    });
   }
-  return { input: g.input, ops, output, shapes, notes };
 }

@@ -284,7 +284,45 @@ export function trainFromCsv(options: TrainOptions): TrainResult {
       if (history[key]) history[key] = history[key].map((v) => v * target.std);
   }
 
-  const model: ModelFile = {
+  const model = modelFileOf(seq, splits.all, norm, target, {
+    head,
+    settings,
+    epochsRun,
+    stopper,
+    history,
+    metrics: { train, validation, test },
+  });
+  return {
+    model,
+    trainSeconds,
+    samplesPerSecond: (trainSet.rows * epochsRun) / trainSeconds,
+    trainSamples: trainSet.rows,
+    epochsRun,
+    train,
+    validation,
+    test,
+    history,
+    summary: seq.summary(),
+  };
+}
+
+/** The model file of a trained network: its graph and weights, the data's columns and scaling, the run. */
+function modelFileOf(
+  seq: Sequential,
+  all: Dataset,
+  norm: { mean: number[]; std: number[] },
+  target: { mean: number; std: number } | null,
+  run: {
+    head: Head;
+    settings: Settings;
+    epochsRun: number;
+    stopper: EarlyStopping | null;
+    history: Record<string, number[]>;
+    metrics: { train: SplitMetrics; validation: SplitMetrics | null; test: SplitMetrics | null };
+  },
+): ModelFile {
+  const { settings, stopper, metrics } = run;
+  return {
     format: MODEL_FORMAT,
     version: MODEL_VERSION,
     generator: `nn2c ${VERSION}`,
@@ -304,33 +342,21 @@ export function trainFromCsv(options: TrainOptions): TrainResult {
     layers: layerRecords(seq),
     outputs: [seq.definitionOf.output],
     training: {
-      loss: head.loss,
+      loss: run.head.loss,
       optimizer: { ...settings.optimizer },
       epochs: settings.epochs,
-      epochsRun,
+      epochsRun: run.epochsRun,
       batchSize: settings.batchSize,
       validationSplit: settings.validationSplit,
       seed: settings.seed,
       earlyStopping: stopper ? { patience: stopper.patience, bestEpoch: stopper.bestEpoch + 1 } : undefined,
-      history: Object.fromEntries(Object.entries(history).map(([k, v]) => [k, v.map(round6)])),
+      history: Object.fromEntries(Object.entries(run.history).map(([k, v]) => [k, v.map(round6)])),
       metrics: {
-        train: roundMetrics(train),
-        validation: validation ? roundMetrics(validation) : undefined,
-        test: test ? roundMetrics(test) : undefined,
+        train: roundMetrics(metrics.train),
+        validation: metrics.validation ? roundMetrics(metrics.validation) : undefined,
+        test: metrics.test ? roundMetrics(metrics.test) : undefined,
       },
     },
-  };
-  return {
-    model,
-    trainSeconds,
-    samplesPerSecond: (trainSet.rows * epochsRun) / trainSeconds,
-    trainSamples: trainSet.rows,
-    epochsRun,
-    train,
-    validation,
-    test,
-    history,
-    summary: seq.summary(),
   };
 }
 

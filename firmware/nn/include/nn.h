@@ -71,7 +71,7 @@ static inline size_t nn_dense_weight_index(int32_t n_in, int32_t n_out, int32_t 
 #define NN_DENSE_REFERENCE 0
 #endif
 
-/* A dense layer on int8 codes (see src/quant/dense.ts):
+/* A dense layer on int8 codes (see src/ops/dense/quant.ts):
  *   acc = bias[o] + sum_i in[i] * w(o, i)                  (int32; the input zero point is in bias)
  *   r   = nn_requantize(acc, mult[o], shift[o])            (neg_mult/neg_shift when acc < 0, if set)
  *   out = clamp(r, act_min - out_zp, act_max - out_zp) + out_zp
@@ -209,7 +209,7 @@ int nn_argmax_s16(const int16_t *in, size_t len, int32_t *index);
 int nn_argmax_f32(const float *in, size_t len, int32_t *index);
 
 /* Standardises and quantizes raw features, in float32 steps (mirrored by quantizeInput in
- * src/quant/intref.ts):
+ * src/reference/integer.ts):
  *   z = (x[i] - mean[i]) / std[i];  t = z / scale, clamped to [-65536, 65536];
  *   q[i] = saturate(round_half_away_from_zero(t) + zero_point)
  * Returns NN_ERROR_INPUT (and writes nothing further) at the first NaN or infinite x[i]. */

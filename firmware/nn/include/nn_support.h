@@ -91,7 +91,7 @@ static inline int32_t nn_requantize_s64(int64_t acc, int32_t mult, int32_t shift
 }
 
 /* Rounds a float in [-65536, 65536] to the nearest integer, ties away from zero (C99 roundf without
- * libm; mirrored by quantizeInput in src/quant/intref.ts). a - (float)r is exact: r = trunc(a) and
+ * libm; mirrored by quantizeInput in src/reference/integer.ts). a - (float)r is exact: r = trunc(a) and
  * a < 2^17, so the difference is a multiple of a's unit in the last place below 1. */
 static inline int32_t nn_round_f32(float t)
 {

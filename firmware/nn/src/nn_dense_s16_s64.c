@@ -2,8 +2,8 @@
  * nn_dense_s16_s64: a dense layer on s16 codes with int8 weights and an int64 accumulator.
  *
  * in: [n_in] s16; weights: [n_out * n_in] s8 in the blocked layout of nn.h (groups of 4 rows, chunks of
- * 16 inputs: w(o, i) = weights[nn_dense_weight_index(n_in, n_out, o, i)]); bias: [n_out] s32, the input
- * zero point folded in; out: [n_out] s16, not overlapping in. Mirrors runDense in src/quant/dense.ts:
+ * 16 inputs: w(o, i) = weights[nn_dense_weight_index(n_in, n_out, o, i)]); bias: [n_out] s64, the input
+ * zero point folded in; out: [n_out] s16, not overlapping in. Mirrors runDense in src/ops/dense/quant.ts:
  *   acc = bias[o] + sum_i in[i] * w(o, i)
  *   r   = nn_requantize_s64(acc, mult[o], shift[o])   (neg_mult/neg_shift when acc < 0 and set: leaky relu)
  *   out = clamp(r, act_min - out_zp, act_max - out_zp) + out_zp   (clamp first: no addition overflows)

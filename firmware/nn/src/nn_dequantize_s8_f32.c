@@ -1,6 +1,6 @@
 /*
  * nn_dequantize_s8_f32: y[i] = (float)(q[i] - zero_point) * scale, one float rounding
- * (mirrored by dequantizeOutput in src/quant/intref.ts). q: [len] s8; y: [len] f32.
+ * (mirrored by dequantizeOutput in src/reference/integer.ts). q: [len] s8; y: [len] f32.
  */
 #include "nn.h"
 

@@ -1,6 +1,6 @@
 /*
  * nn_quantize_f32_s16: raw features to s16 codes, in float32 steps (mirrored by quantizeInput in
- * src/quant/intref.ts, which reproduces each float operation with Math.fround):
+ * src/reference/integer.ts, which reproduces each float operation with Math.fround):
  *   z = (x[i] - mean[i]) / std[i];  t = z / scale, clamped to [-65536, 65536];
  *   q[i] = clamp(round_half_away_from_zero(t) + zero_point, -32768, 32767)
  * x, mean, std: [len] f32; q: [len] s16. Returns NN_ERROR_INPUT at the first NaN or infinite x[i].
