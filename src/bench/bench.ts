@@ -10,6 +10,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { PlannedTensorView } from "../codegen/emit.js";
 import { renderModel } from "../codegen/export.js";
 import { loadTemplates } from "../codegen/render.js";
 import type { Exportable } from "../core/exportable.js";
@@ -43,6 +44,8 @@ export interface BenchResult {
   ramBytes: number;
   /** the part of ramBytes that is the activation arena (the rest is other static data) */
   arenaBytes: number;
+  /** the memory plan: each tensor's offset and size in the arena, in bytes */
+  plan: PlannedTensorView[];
   stackBytes: number;
   /** executed instructions of one inference; null when they cannot be counted (see `notice`) */
   instructions: number | null;
@@ -167,6 +170,7 @@ export async function benchModel(
       weightBytes,
       ramBytes,
       arenaBytes,
+      plan: v.plan,
       stackBytes,
       instructions,
       macs,

@@ -124,6 +124,12 @@ describe.skipIf(qemu.missing.length > 0)(`verify on Cortex-M under QEMU${qemu.no
       expect(t.stackBytes).toBeGreaterThan(0);
       expect(t.codeBytes).toBeGreaterThan(100);
       expect(t.weightBytes).toBeGreaterThanOrEqual(15);
+      // the memory plan: the input (5 codes) and the output (3) side by side, as the arena holds them
+      expect(t.plan.map((p) => [p.name, p.bytes])).toEqual([
+        ["input", 5],
+        [(q.model as QModel).outputs[0], 3],
+      ]);
+      expect(t.arenaBytes).toBe(Math.max(...t.plan.map((p) => p.offset + p.bytes)));
     }
     const text = await execa("node", [MAIN, "bench", file, "-t", "cortex-m4"], { reject: false, env });
     expect(text.exitCode).toBe(0);
