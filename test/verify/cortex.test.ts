@@ -124,11 +124,13 @@ describe.skipIf(qemu.missing.length > 0)(`verify on Cortex-M under QEMU${qemu.no
       expect(t.stackBytes).toBeGreaterThan(0);
       expect(t.codeBytes).toBeGreaterThan(100);
       expect(t.weightBytes).toBeGreaterThanOrEqual(15);
-      // the memory plan: the input (5 codes) and the output (3) side by side, as the arena holds them
+      // the memory plan: the input (5 codes), the dense output (3) and the softmax over it (in place)
       expect(t.plan.map((p) => [p.name, p.bytes])).toEqual([
         ["input", 5],
+        ["dense/preact", 3],
         [(q.model as QModel).outputs[0], 3],
       ]);
+      expect(t.plan[2].offset).toBe(t.plan[1].offset);
       expect(t.arenaBytes).toBe(Math.max(...t.plan.map((p) => p.offset + p.bytes)));
     }
     const text = await execa("node", [MAIN, "bench", file, "-t", "cortex-m4"], { reject: false, env });
