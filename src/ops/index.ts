@@ -8,5 +8,7 @@ import "./batch_normalization/index.js";
 import "./add/index.js";
 import "./dropout/index.js";
 import "./reshape/index.js";
+import "./conv2d/index.js";
+import "./conv1d/index.js";
 
 export { findOp, getOp, getOpFacet, opKinds } from "./registry.js";

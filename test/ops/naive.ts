@@ -158,6 +158,9 @@ export const NAIVE: Record<string, Naive> = {
     return { out, macs: 0 };
   },
 
+  conv2d: naiveConv,
+  conv1d: naiveConv,
+
   activation(op: { table: number }, [x], ctx) {
     const table = ctx.tables[op.table] as unknown as { kind: string; entries: number[] };
     const { lo } = CODE_RANGE[ctx.precision];
@@ -209,6 +212,55 @@ export const NAIVE: Record<string, Naive> = {
     }
   },
 };
+
+interface ConvLike extends OutputStage {
+  inputs: string[];
+  output: string;
+  input: [number, number, number];
+  kernel: [number, number];
+  strides: [number, number];
+  dilation: [number, number];
+  padding: "valid" | "same";
+  filters: number;
+  weights: number[][];
+  bias: number[];
+}
+
+/** TensorFlow's output size and padding of one axis, written out again. */
+function tfAxis(size: number, k: number, s: number, d: number, padding: string) {
+  const span = (k - 1) * d + 1;
+  if (padding === "valid") return { out: Math.floor((size - span) / s) + 1, pad: 0 };
+  const out = Math.ceil(size / s);
+  return { out, pad: Math.floor(Math.max((out - 1) * s + span - size, 0) / 2) };
+}
+
+/** Every output and filter: the bias plus (x - zp) · w over the window, padding taps skipped (they hold zp). */
+function naiveConv(op: ConvLike, [x]: Int32Array[], ctx: NaiveContext): NaiveResult {
+  const [H, W, C] = op.input;
+  const rows = tfAxis(H, op.kernel[0], op.strides[0], op.dilation[0], op.padding);
+  const cols = tfAxis(W, op.kernel[1], op.strides[1], op.dilation[1], op.padding);
+  const zpIn = B(ctx.quant(op.inputs[0]).zeroPoint);
+  const zpOut = ctx.quant(op.output).zeroPoint;
+  const out: number[] = [];
+  let macs = 0;
+  for (let oy = 0; oy < rows.out; oy++)
+    for (let ox = 0; ox < cols.out; ox++)
+      for (let f = 0; f < op.filters; f++) {
+        let acc = B(op.bias[f]);
+        for (let ky = 0; ky < op.kernel[0]; ky++)
+          for (let kx = 0; kx < op.kernel[1]; kx++)
+            for (let c = 0; c < C; c++) {
+              const iy = oy * op.strides[0] - rows.pad + ky * op.dilation[0];
+              const ix = ox * op.strides[1] - cols.pad + kx * op.dilation[1];
+              if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+              acc +=
+                (B(x[(iy * W + ix) * C + c]) - zpIn) * B(op.weights[f][(ky * op.kernel[1] + kx) * C + c]);
+              macs++;
+            }
+        out.push(outputCode(op, f, acc, zpOut));
+      }
+  return { out, macs };
+}
 
 /** The naive output of an op and its multiply-accumulates. */
 export function runNaive(op: QOp, inputs: Int32Array[], ctx: NaiveContext): NaiveResult {

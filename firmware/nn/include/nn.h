@@ -203,6 +203,85 @@ int nn_add_s8(const nn_add_s8_params_t *p, const int8_t *const *in, int8_t *out,
 int nn_add_s16(const nn_add_s16_params_t *p, const int16_t *const *in, int16_t *out, size_t len);
 int nn_add_f32(const float *const *in, int32_t count, float *out, size_t len);
 
+/* The window of a convolution or pooling over an [in_h][in_w][in_c] tensor (channels last): output
+ * position (oy, ox) reads input rows oy * stride_h - pad_top + ky * dil_h (ky < k_h) and the same for
+ * columns; taps outside the input read nothing (padding: the input zero point, which adds nothing). The
+ * generator computes the sizes and pads by TensorFlow's rule; a 1-D op has in_h = out_h = k_h = 1. */
+typedef struct {
+    int32_t in_h;
+    int32_t in_w;
+    int32_t in_c;
+    int32_t out_h;
+    int32_t out_w;
+    int32_t k_h;
+    int32_t k_w;
+    int32_t stride_h;
+    int32_t stride_w;
+    int32_t dil_h;
+    int32_t dil_w;
+    int32_t pad_top;
+    int32_t pad_left;
+} nn_window_t;
+
+/* A convolution on int8 codes (src/ops/conv2d/quant.ts), per output position and filter f:
+ *   acc = bias[f] + sum over the taps inside the input of (in - in_zp) * w[f][ky][kx][c]
+ *   out = clamp(nn_requantize(acc, mult[f], shift[f]), act_min - out_zp, act_max - out_zp) + out_zp
+ * (neg_mult/neg_shift when acc < 0, if set). weights: [out_c][k_h][k_w][in_c]; in: [in_h][in_w][in_c];
+ * out: [out_h][out_w][out_c], not overlapping in. The quantizer proves that no accumulator overflows. */
+typedef struct {
+    nn_window_t win;
+    int32_t out_c;
+    const int8_t *weights;
+    const int32_t *bias;
+    const int32_t *mult;      /* in [2^30, 2^31) or 0 */
+    const int32_t *shift;     /* in [-31, 30] */
+    const int32_t *neg_mult;  /* or NULL */
+    const int32_t *neg_shift; /* or NULL */
+    int32_t in_zp;
+    int32_t out_zp;
+    int32_t act_min;
+    int32_t act_max;
+} nn_conv2d_s8_params_t;
+typedef nn_conv2d_s8_params_t nn_conv2d_s16_params_t;
+/* nn_conv2d_s16 with a 64-bit accumulator and bias and 16-bit multipliers (nn_requantize_s64). */
+typedef struct {
+    nn_window_t win;
+    int32_t out_c;
+    const int8_t *weights;
+    const int64_t *bias;
+    const int32_t *mult;      /* in [2^15, 2^16) or 0 */
+    const int32_t *shift;     /* in [-47, 15] */
+    const int32_t *neg_mult;
+    const int32_t *neg_shift;
+    int32_t in_zp;
+    int32_t out_zp;
+    int32_t act_min;
+    int32_t act_max;
+} nn_conv2d_s16_s64_params_t;
+/* The float convolution: acc = bias[f], then each product and sum over the taps rounded to float. */
+typedef struct {
+    nn_window_t win;
+    int32_t out_c;
+    const float *weights; /* [out_c][k_h][k_w][in_c] */
+    const float *bias;    /* [out_c] */
+} nn_conv2d_f32_params_t;
+int nn_conv2d_s8(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out);
+int nn_conv2d_s16(const nn_conv2d_s16_params_t *p, const int16_t *in, int16_t *out);
+int nn_conv2d_s16_s64(const nn_conv2d_s16_s64_params_t *p, const int16_t *in, int16_t *out);
+int nn_conv2d_f32(const nn_conv2d_f32_params_t *p, const float *in, float *out);
+
+/* Pooling over a window (nn_window_t, no dilation): the largest code of the taps inside the input, or
+ * their sum divided by their count, rounded to nearest with ties away from zero (TensorFlow Lite's
+ * average pool); in and out share one quantization. Global pooling is a window of the whole input.
+ * in: [in_h][in_w][in_c]; out: [out_h][out_w][in_c], not overlapping in. */
+int nn_max_pool_s8(const nn_window_t *w, const int8_t *in, int8_t *out);
+int nn_max_pool_s16(const nn_window_t *w, const int16_t *in, int16_t *out);
+int nn_max_pool_f32(const nn_window_t *w, const float *in, float *out);
+int nn_avg_pool_s8(const nn_window_t *w, const int8_t *in, int8_t *out);
+int nn_avg_pool_s16(const nn_window_t *w, const int16_t *in, int16_t *out);
+/* float: the sum over the taps in row-major order, each addition rounded to float, divided by the count */
+int nn_avg_pool_f32(const nn_window_t *w, const float *in, float *out);
+
 /* Index of the largest value of in[0..len) (the first one on a tie) into *index; len >= 1. */
 int nn_argmax_s8(const int8_t *in, size_t len, int32_t *index);
 int nn_argmax_s16(const int16_t *in, size_t len, int32_t *index);

@@ -1,0 +1,126 @@
+/** The C of a convolution: nn_conv2d_s8 / _s16 / _s16_s64 with a parameter struct, or nn_conv2d_f32. */
+import { cComment, cFloat, cInt } from "../../codegen/cnames.js";
+import { CTYPE, describeQuant } from "../../core/quant.js";
+import { floatActivationCall } from "../activation/emit.js";
+import { matrixRows, rows, valueRange } from "../common.js";
+import type { ArrayView, EmittedOp, FloatEmitContext, FloatOp, IntegerEmitContext } from "../registry.js";
+import { outputStageArrays } from "../requant.js";
+import type { Geometry } from "./geometry.js";
+import type { ConvQOp } from "./quant.js";
+import { qGeometry } from "./quant.js";
+
+/** The geometry fields every window struct of nn.h starts with (nn_window_t). */
+export function windowFields(g: Geometry): string {
+  return `{ ${g.H}, ${g.W}, ${g.C}, ${g.Ho}, ${g.Wo}, ${g.kernel[0]}, ${g.kernel[1]}, ${g.strides[0]}, ${g.strides[1]}, ${g.dilation[0]}, ${g.dilation[1]}, ${g.padTop}, ${g.padLeft} }`;
+}
+
+/** "3x3 stride 1 same, [8, 8, 1] -> [8, 8, 8]" */
+export function describeWindow(g: Geometry, outC: number): string {
+  const dil = g.dilation[0] > 1 || g.dilation[1] > 1 ? ` dilation ${g.dilation.join("x")}` : "";
+  return `${g.kernel.join("x")} stride ${g.strides.join("x")}${dil} ${g.padding}, [${g.H}, ${g.W}, ${g.C}] -> [${g.Ho}, ${g.Wo}, ${outC}]`;
+}
+
+export function emitConv(op: ConvQOp, ctx: IntegerEmitContext): EmittedOp {
+  const { id } = ctx;
+  const g = qGeometry(op);
+  const dtype = CTYPE[ctx.precision].dtype;
+  const s64 = op.accumulator === "s64";
+  const kernel = ctx.precision === "int8" ? "nn_conv2d_s8" : s64 ? "nn_conv2d_s16_s64" : "nn_conv2d_s16";
+  const input = ctx.quant(op.inputs[0]);
+  const output = ctx.quant(op.output);
+  const stage = outputStageArrays(op, id);
+  const K = g.kernel[0] * g.kernel[1] * g.C;
+  const arrays: ArrayView[] = [
+    {
+      section: "weights",
+      comment: `weights: s8 [${op.filters}][${g.kernel[0]}][${g.kernel[1]}][${g.C}] (filter, row, column, channel), per filter scales ${valueRange(op.weightScales)}`,
+      ctype: "int8_t",
+      name: `${id}_weights`,
+      dims: `[${op.filters} * ${K}] NN_WEIGHTS_ALIGNED`,
+      rows: op.weights.flatMap((row, f) => [`/* filter ${f} */`, ...rows(row.map(String))]),
+    },
+    {
+      section: "bias",
+      comment: `bias: ${s64 ? "s64" : "s32"} in accumulator units; |accumulator| <= ${op.accumulatorBound}`,
+      ctype: s64 ? "int64_t" : "int32_t",
+      name: `${id}_bias`,
+      dims: `[${op.filters}]`,
+      rows: rows(
+        op.bias.map((b) => cInt(b, s64 ? "int64" : "int32")),
+        8,
+      ),
+    },
+    ...stage.arrays,
+  ];
+  return {
+    comment: cComment(
+      `${ctx.title}: convolution ${describeWindow(g, op.filters)}, ${op.activation}${op.activation === "linear" ? "" : " fused"}; in ${dtype} ${describeQuant(input)}, out ${dtype} ${describeQuant(output)}, clamp [${op.clampLo}, ${op.clampHi}]`,
+    ),
+    arrays,
+    params: {
+      type: `${kernel}_params_t`,
+      name: `${id}_params`,
+      fields: [
+        windowFields(g),
+        `${op.filters}`,
+        `${id}_weights`,
+        `${id}_bias`,
+        `${id}_mult`,
+        `${id}_shift`,
+        stage.negMult,
+        stage.negShift,
+        `${input.zeroPoint}, ${output.zeroPoint}, ${op.clampLo}, ${op.clampHi}`,
+      ],
+      bytes: 13 * 4 + 4 + 6 * 4 + 16,
+    },
+    calls: ([src], dst) => [`${kernel}(&${id}_params, ${src}, ${dst})`],
+    runtime: [`${kernel}.c`],
+  };
+}
+
+/** The float convolution: nn_conv2d_f32 (weights [F][kh][kw][C]), then its fused activation in place. */
+export function emitConvFloat(op: FloatOp, g: Geometry, ctx: FloatEmitContext): EmittedOp {
+  const { id } = ctx;
+  const F = op.outputShape[op.outputShape.length - 1];
+  const K = g.kernel[0] * g.kernel[1] * g.C;
+  const act = op.activation;
+  const n = g.Ho * g.Wo * F;
+  const fused = act.name === "linear" ? null : floatActivationCall(act.name, act.alpha, n, ctx.title);
+  const kernel = op.weights.kernel;
+  const filters = Array.from({ length: F }, (_, f) => Array.from({ length: K }, (_, k) => kernel[k * F + f]));
+  const bias = op.weights.bias ?? new Float64Array(F);
+  return {
+    comment: cComment(
+      `${ctx.title}: convolution ${describeWindow(g, F)}${fused ? `, ${act.name} in place` : ""}, f32`,
+    ),
+    arrays: [
+      {
+        section: "weights",
+        comment: `weights: f32 [${F}][${g.kernel[0]} * ${g.kernel[1]} * ${g.C}] (filter, row, column, channel)`,
+        ctype: "float",
+        name: `${id}_weights`,
+        dims: `[${F}][${K}]`,
+        rows: matrixRows(filters, cFloat),
+      },
+      {
+        section: "bias",
+        comment: "bias: f32",
+        ctype: "float",
+        name: `${id}_bias`,
+        dims: `[${F}]`,
+        rows: rows(Array.from(bias, cFloat), 8),
+      },
+    ],
+    params: {
+      type: "nn_conv2d_f32_params_t",
+      name: `${id}_params`,
+      fields: [windowFields(g), `${F}`, `&${id}_weights[0][0]`, `${id}_bias`],
+      bytes: 13 * 4 + 4 + 8,
+    },
+    calls: ([src], dst) => [
+      `nn_conv2d_f32(&${id}_params, ${src}, ${dst})`,
+      ...(fused ? [fused.call(dst, dst)] : []),
+    ],
+    runtime: ["nn_conv2d_f32.c", ...(fused ? fused.runtime : [])],
+  };
+}

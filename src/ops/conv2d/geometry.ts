@@ -1,0 +1,71 @@
+/**
+ * The geometry of a sliding window over a [H, W, C] tensor (channels last), shared by the convolutions
+ * and the pooling ops: output size and padding by TensorFlow's rule. "valid": no padding, only windows
+ * that fit; "same": ceil(size / stride) outputs, with padding split so that the odd pixel goes at the
+ * end (bottom, right). A 1-D op is the 2-D one with a height of 1.
+ */
+import { ShapeError } from "../../core/shape.js";
+
+export type Padding = "valid" | "same";
+
+export interface WindowSpec {
+  /** window size, stride and dilation per axis: [height, width] */
+  kernel: [number, number];
+  strides: [number, number];
+  dilation: [number, number];
+  padding: Padding;
+}
+
+export interface Geometry extends WindowSpec {
+  H: number;
+  W: number;
+  C: number;
+  Ho: number;
+  Wo: number;
+  padTop: number;
+  padLeft: number;
+}
+
+function axis(size: number, k: number, s: number, d: number, padding: Padding, name: string) {
+  const span = (k - 1) * d + 1;
+  if (padding === "valid") {
+    if (span > size) {
+      throw new ShapeError(
+        `the window spans ${span} ${name}${d > 1 ? " (dilated)" : ""}, the input has ${size}: expected a window no larger than the input, or padding "same"`,
+      );
+    }
+    return { out: Math.floor((size - span) / s) + 1, pad: 0 };
+  }
+  const out = Math.ceil(size / s);
+  const total = Math.max((out - 1) * s + span - size, 0);
+  return { out, pad: Math.floor(total / 2) };
+}
+
+/** The geometry of a window over an input of [H, W, C]; throws ShapeError when it cannot fit. */
+export function geometry(H: number, W: number, C: number, spec: WindowSpec): Geometry {
+  const [kh, kw] = spec.kernel;
+  const [sh, sw] = spec.strides;
+  const [dh, dw] = spec.dilation;
+  const rows = axis(H, kh, sh, dh, spec.padding, H === 1 ? "rows" : "rows");
+  const cols = axis(W, kw, sw, dw, spec.padding, "steps");
+  return { ...spec, H, W, C, Ho: rows.out, Wo: cols.out, padTop: rows.pad, padLeft: cols.pad };
+}
+
+/** How many window positions of each output row (or column) fall inside the input: their sum over the outputs. */
+export function validTaps(size: number, out: number, k: number, s: number, d: number, pad: number): number {
+  let n = 0;
+  for (let o = 0; o < out; o++)
+    for (let j = 0; j < k; j++) {
+      const i = o * s - pad + j * d;
+      if (i >= 0 && i < size) n++;
+    }
+  return n;
+}
+
+/** Multiply-accumulates of one pass over the input: every valid tap, for every channel pair. */
+export function tapCount(g: Geometry): number {
+  return (
+    validTaps(g.H, g.Ho, g.kernel[0], g.strides[0], g.dilation[0], g.padTop) *
+    validTaps(g.W, g.Wo, g.kernel[1], g.strides[1], g.dilation[1], g.padLeft)
+  );
+}
