@@ -150,11 +150,11 @@ export function runConv(op: ConvQOp, [x]: Int32Array[], out: Int32Array, ctx: Ru
 
 /** Geometry that fits the tensors, weights of the declared shape, and the output stage. */
 export function checkConv(op: ConvQOp, ctx: CheckContext): void {
-  let g: Geometry;
+  let g: Geometry | undefined;
   try {
     g = qGeometry(op);
   } catch (e) {
-    return ctx.fail("kernel", (e as Error).message);
+    ctx.fail("kernel", (e as Error).message);
   }
   const [H, W, C] = op.input;
   if (ctx.size(op.inputs[0]) !== H * W * C)

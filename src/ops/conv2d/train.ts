@@ -80,7 +80,7 @@ export class ConvStep implements TrainStep {
   }
 
   backward(
-    x: Float32Array[],
+    _x: Float32Array[],
     _y: Float32Array,
     dY: Float32Array,
     dx: (Float32Array | null)[],
