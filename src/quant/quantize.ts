@@ -145,8 +145,13 @@ export function quantizeModel(
     };
     const { op: record, output } = facet.quant.quantize(op, ctx);
     q.ops.push(record as QOp);
-    quants.set(op.output, output);
-    tensors.push({ name: op.output, shape: [...op.outputShape], ...output });
+    quants.set(op.output, { scale: output.scale, zeroPoint: output.zeroPoint });
+    tensors.push({
+      name: op.output,
+      shape: [...op.outputShape],
+      scale: output.scale,
+      zeroPoint: output.zeroPoint,
+    });
     codes.set(op.output, advance(program(), record as QOp, codes, rows));
   }
   if (options.argmax) dropSoftmax(q);

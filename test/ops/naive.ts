@@ -160,6 +160,11 @@ export const NAIVE: Record<string, Naive> = {
 
   conv2d: naiveConv,
   conv1d: naiveConv,
+  ...Object.fromEntries(
+    ["max", "average", "global_max", "global_average"].flatMap((word) =>
+      [1, 2].map((rank) => [`${word}_pooling${rank}d`, word.endsWith("max") ? naiveMaxPool : naiveAvgPool]),
+    ),
+  ),
 
   activation(op: { table: number }, [x], ctx) {
     const table = ctx.tables[op.table] as unknown as { kind: string; entries: number[] };
@@ -260,6 +265,44 @@ function naiveConv(op: ConvLike, [x]: Int32Array[], ctx: NaiveContext): NaiveRes
         out.push(outputCode(op, f, acc, zpOut));
       }
   return { out, macs };
+}
+
+type PoolLike = Omit<ConvLike, "filters" | "weights" | "bias" | keyof OutputStage>;
+
+/** The codes of every window's taps inside the input, per output position and channel. */
+function windows(op: PoolLike, x: Int32Array): bigint[][] {
+  const [H, W, C] = op.input;
+  const rows = tfAxis(H, op.kernel[0], op.strides[0], op.dilation[0], op.padding);
+  const cols = tfAxis(W, op.kernel[1], op.strides[1], op.dilation[1], op.padding);
+  const out: bigint[][] = [];
+  for (let oy = 0; oy < rows.out; oy++)
+    for (let ox = 0; ox < cols.out; ox++)
+      for (let c = 0; c < C; c++) {
+        const taps: bigint[] = [];
+        for (let ky = 0; ky < op.kernel[0]; ky++)
+          for (let kx = 0; kx < op.kernel[1]; kx++) {
+            const iy = oy * op.strides[0] - rows.pad + ky * op.dilation[0];
+            const ix = ox * op.strides[1] - cols.pad + kx * op.dilation[1];
+            if (iy >= 0 && iy < H && ix >= 0 && ix < W) taps.push(B(x[(iy * W + ix) * C + c]));
+          }
+        out.push(taps);
+      }
+  return out;
+}
+
+function naiveMaxPool(op: PoolLike, [x]: Int32Array[]): NaiveResult {
+  return { out: windows(op, x).map((t) => Number(t.reduce((a, b) => (b > a ? b : a)))), macs: 0 };
+}
+
+/** The mean of the codes, rounded to nearest with ties away from zero: round(2·sum / count) halved. */
+function naiveAvgPool(op: PoolLike, [x]: Int32Array[]): NaiveResult {
+  const out = windows(op, x).map((t) => {
+    const sum = t.reduce((a, b) => a + b, 0n);
+    const n = B(t.length);
+    const q = (2n * (sum < 0n ? -sum : sum) + n) / (2n * n);
+    return Number(sum < 0n ? -q : q);
+  });
+  return { out, macs: 0 };
 }
 
 /** The naive output of an op and its multiply-accumulates. */

@@ -58,6 +58,18 @@ export function qGeometry(
   return geometry(H, W, C, op);
 }
 
+/** The geometry of a record's window, or a refusal naming its kernel field. */
+export function checkedGeometry(
+  op: Pick<ConvQOp, "input" | "kernel" | "strides" | "dilation" | "padding">,
+  ctx: CheckContext,
+): Geometry {
+  try {
+    return qGeometry(op);
+  } catch (e) {
+    return ctx.fail("kernel", (e as Error).message);
+  }
+}
+
 /** The largest |q_in - zp_in| over the codes of the type. */
 export function maxInputDelta(precision: "int8" | "int16", zp: number): number {
   const { lo, hi } = CODE_RANGE[precision];
@@ -150,12 +162,7 @@ export function runConv(op: ConvQOp, [x]: Int32Array[], out: Int32Array, ctx: Ru
 
 /** Geometry that fits the tensors, weights of the declared shape, and the output stage. */
 export function checkConv(op: ConvQOp, ctx: CheckContext): void {
-  let g: Geometry | undefined;
-  try {
-    g = qGeometry(op);
-  } catch (e) {
-    ctx.fail("kernel", (e as Error).message);
-  }
+  const g = checkedGeometry(op, ctx);
   const [H, W, C] = op.input;
   if (ctx.size(op.inputs[0]) !== H * W * C)
     ctx.fail(

@@ -1,0 +1,42 @@
+/*
+ * nn_max_pool_f32: the largest value over each window's taps inside the input, per channel (mirrored by
+ * the float32 reference of src/ops/pooling/pool.ts). See nn.h.
+ */
+#include "nn.h"
+
+int nn_max_pool_f32(const nn_window_t *w, const float *in, float *out)
+{
+    int32_t oy, ox, ky, kx, c;
+    if (w == NULL || in == NULL || out == NULL) {
+        return NN_ERROR_ARGUMENT;
+    }
+    for (oy = 0; oy < w->out_h; ++oy) {
+        for (ox = 0; ox < w->out_w; ++ox) {
+            float *o = out + ((size_t)oy * (size_t)w->out_w + (size_t)ox) * (size_t)w->in_c;
+            for (c = 0; c < w->in_c; ++c) {
+                int first = 1;
+                float best = 0.0f;
+                for (ky = 0; ky < w->k_h; ++ky) {
+                    const int32_t iy = oy * w->stride_h - w->pad_top + ky * w->dil_h;
+                    if (iy < 0 || iy >= w->in_h) {
+                        continue;
+                    }
+                    for (kx = 0; kx < w->k_w; ++kx) {
+                        const int32_t ix = ox * w->stride_w - w->pad_left + kx * w->dil_w;
+                        float v;
+                        if (ix < 0 || ix >= w->in_w) {
+                            continue;
+                        }
+                        v = in[((size_t)iy * (size_t)w->in_w + (size_t)ix) * (size_t)w->in_c + (size_t)c];
+                        if (first || v > best) {
+                            best = v;
+                            first = 0;
+                        }
+                    }
+                }
+                o[c] = best;
+            }
+        }
+    }
+    return NN_OK;
+}
