@@ -43,6 +43,17 @@ export function numberArg(check: (v: number) => boolean, expected: string): (val
   };
 }
 
+/** "8,8,1" → [8, 8, 1]: a tensor shape without the batch, 1 to 4 positive dimensions. */
+export function shapeArg(value: string): number[] {
+  const dims = value.split(",").map((part) => Number(part.trim()));
+  if (dims.length < 1 || dims.length > 4 || !dims.every((d) => Number.isInteger(d) && d > 0)) {
+    throw new InvalidArgumentError(
+      `expected 1 to 4 comma-separated positive integers such as 8,8,1, got '${clip(value, 40)}'`,
+    );
+  }
+  return dims;
+}
+
 /** "32,16" → [32, 16]; "" or "none" → [] (no hidden layer). */
 export function layersArg(value: string): number[] {
   if (value === "" || value === "none") return [];

@@ -5,9 +5,10 @@ import { checkOutputs, hasJsonFormat, writeFilesAtomic } from "../files.js";
 import { serializeModel } from "../model/io.js";
 import { kerasClasses } from "../model/keras.js";
 import { type SplitMetrics, trainFromCsv } from "../model/pipeline.js";
+import { isPreset } from "../model/presets.js";
 import { MODEL_FORMAT } from "../model/schema.js";
 import { asciiCurves, isSvgReport, svgCurves } from "../report/curves.js";
-import { action, fmt, intArg, layersArg, numberArg, printJson } from "./common.js";
+import { action, fmt, intArg, layersArg, numberArg, printJson, shapeArg } from "./common.js";
 import { epochProgress } from "./progress.js";
 
 interface TrainFlags {
@@ -16,6 +17,7 @@ interface TrainFlags {
   task?: "classification" | "regression";
   layers?: number[];
   architecture?: string;
+  inputShape?: number[];
   activation?: string;
   alpha?: number;
   epochs: number;
@@ -55,8 +57,13 @@ export function registerTrain(program: Command): void {
     )
     .option("--layers <widths>", "hidden layer widths, comma-separated, or none", layersArg)
     .option(
-      "--architecture <file>",
-      "the layers of a Keras Sequential model, as model.to_json() writes them (instead of --layers, --activation, --alpha, --l2)",
+      "--architecture <file|preset>",
+      "the layers of a Keras Sequential model, as model.to_json() writes them, or a preset: conv1d (windows of sensor samples), conv2d (small images); instead of --layers, --activation, --alpha, --l2",
+    )
+    .option(
+      "--input-shape <dims>",
+      "the shape of one example, channels last, e.g. 8,8,1 (each CSV row holds it flattened); default: the architecture's input, else one dimension of the feature columns",
+      shapeArg,
     )
     .option("--activation <name>", "hidden layer activation (relu, relu6, leaky_relu, sigmoid, tanh, linear)")
     .option(
@@ -105,10 +112,15 @@ classes; other numbers are a regression target.
 With --architecture, the layers are those of a Keras Sequential model (model.to_json(), Keras 2 or 3:
 ${kerasLayerList()}); its last layer must fit the task (softmax over the classes, one sigmoid
 for two classes, one linear unit for a regression), and settings nn2c does not have are refused by name.
+The presets, as Edge Impulse's defaults: conv2d (Conv2D 8 3x3 relu, MaxPooling2D 2, Conv2D 16 3x3 relu,
+GlobalAveragePooling2D, then the task's output layer; --input-shape H,W,C) and conv1d (Conv1D 8 3 relu,
+MaxPooling1D 2, Dropout 0.25, Conv1D 16 3 relu, MaxPooling1D 2, Dropout 0.25, Flatten, then the output
+layer; --input-shape STEPS,AXES).
 
 Examples:
   nn2c train examples/digits/train.csv --test examples/digits/test.csv -o out/digits.json --report out/digits.svg
-  nn2c train examples/digits/train.csv --architecture examples/digits/keras-architecture.json -o out/digits.json`,
+  nn2c train examples/digits/train.csv --architecture examples/digits/keras-architecture.json -o out/digits.json
+  nn2c train examples/digits/train.csv --architecture conv2d --input-shape 8,8,1 -o out/digits-conv.json`,
     )
     .action(
       action((data: string, flags: TrainFlags) => {

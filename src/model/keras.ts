@@ -30,7 +30,8 @@ const kerasSequential = z.looseObject({
 });
 
 export interface KerasArchitecture {
-  inputShape: Shape;
+  /** the InputLayer's shape (or the first layer's batch_input_shape), when the file declares one */
+  inputShape?: Shape;
   layers: Layer[];
 }
 
@@ -108,21 +109,12 @@ export function readKerasArchitecture(file: string): KerasArchitecture {
     const convert = opKinds().find((o) => o.kind === kind)!.layer.keras![entry.class_name];
     const config = convert(entry.config as KerasConfig, refuse);
     try {
-      layers.push(
-        makeLayer(kind, config, {
-          name,
-          inputShape: layers.length === 0 ? inputShape && [...inputShape] : undefined,
-        }),
-      );
+      layers.push(makeLayer(kind, config, { name }));
     } catch (e) {
       if (e instanceof UsageError) throw new UsageError(`${where}: ${e.message}`);
       throw e;
     }
   }
-  if (!inputShape)
-    throw new UsageError(
-      `${file}: no input shape: expected an InputLayer or a batch_input_shape on the first layer`,
-    );
   if (layers.length === 0) throw new UsageError(`${file}: no layers after the input: expected at least one`);
   return { inputShape, layers };
 }

@@ -6,7 +6,7 @@
 
 import { getActivation } from "../core/activations.js";
 import type { Matrix } from "../core/matrix.js";
-import { formatShape, sizeOf } from "../core/shape.js";
+import { formatShape, type Shape, sizeOf } from "../core/shape.js";
 import {
   computeStandardization,
   type Dataset,
@@ -23,8 +23,9 @@ import { type OptimizerSpec, resolveOptimizer } from "../train/optimizers.js";
 import { VERSION } from "../version.js";
 import { layerRecords } from "./io.js";
 import { readKerasArchitecture } from "./keras.js";
-import { Dense, type Layer } from "./layers.js";
+import { Dense, type Layer, makeLayer } from "./layers.js";
 import { datasetSchema } from "./predict.js";
+import { isPreset, presetLayers } from "./presets.js";
 import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "./schema.js";
 import { Sequential } from "./sequential.js";
 
@@ -34,8 +35,10 @@ export interface TrainOptions {
   task?: Task;
   /** hidden layer widths */
   layers?: number[];
-  /** a Keras architecture file (Sequential `model.to_json()`), instead of layers, activation, alpha, l2 */
+  /** a Keras architecture file (Sequential `model.to_json()`) or a preset (conv1d, conv2d), instead of layers, activation, alpha, l2 */
   architecture?: string;
+  /** the shape of one example, channels last (each CSV row holds it flattened) */
+  inputShape?: number[];
   /** hidden activation */
   activation?: string;
   /** leaky_relu slope */
@@ -188,12 +191,32 @@ function defaultLayers(options: TrainOptions, all: Dataset): { layers: Layer[]; 
  * data's feature columns, and its output must be what the task needs (softmax over the classes, one
  * sigmoid for two classes, one linear value for a regression).
  */
-function architectureLayers(file: string, all: Dataset, data: string): { layers: Layer[]; head: Head } {
-  const { inputShape, layers } = readKerasArchitecture(file);
+function architectureLayers(
+  options: TrainOptions,
+  all: Dataset,
+): { layers: Layer[]; head: Head; inputShape: Shape } {
+  const arch = options.architecture!;
+  const data = options.data;
+  let layers: Layer[];
+  let declared: Shape | undefined;
+  const preset = isPreset(arch);
+  if (preset) layers = presetLayers(arch, options.inputShape);
+  else ({ inputShape: declared, layers } = readKerasArchitecture(arch));
+  const inputShape = options.inputShape ?? declared;
+  const where = options.inputShape ? "--input-shape" : arch;
+  if (!inputShape)
+    throw new UsageError(
+      `${arch}: no input shape: expected an InputLayer or a batch_input_shape on the first layer, or --input-shape`,
+    );
   if (sizeOf(inputShape) !== all.cols) {
     throw new UsageError(
-      `${file}: the input shape ${formatShape(inputShape)} holds ${sizeOf(inputShape)} values: ${data} has ${all.cols} feature columns`,
+      `${where}: the input shape ${formatShape(inputShape)} holds ${sizeOf(inputShape)} values: ${data} has ${all.cols} feature columns`,
     );
+  }
+  if (preset) {
+    const head = defaultHead(all);
+    layers.push(makeLayer("dense", { units: head.units, activation: head.activation }, { name: "dense" }));
+    return { layers: withInput(layers, inputShape), head, inputShape };
   }
   const output = new Sequential(layers).define(inputShape).outputShape;
   const last = layers[layers.length - 1];
@@ -201,22 +224,31 @@ function architectureLayers(file: string, all: Dataset, data: string): { layers:
   const act =
     last.kind === "activation" ? (last.config as { activation: string }).activation : (own?.name ?? "linear");
   const width = output.length === 1 ? output[0] : -1;
-  const where = `${file}: the last layer${last.name ? ` '${last.name}'` : ""} gives ${formatShape(output)} with ${act}`;
+  const place = `${arch}: the last layer${last.name ? ` '${last.name}'` : ""} gives ${formatShape(output)} with ${act}`;
+  const done = (head: Head) => ({ layers: withInput(layers, inputShape), head, inputShape });
   if (all.task === "regression") {
     if (width !== 1 || act !== "linear")
-      throw new UsageError(`${where}: ${data} is a regression: expected 1 unit with linear`);
-    return { layers, head: defaultHead(all) };
+      throw new UsageError(`${place}: ${data} is a regression: expected 1 unit with linear`);
+    return done(defaultHead(all));
   }
   const K = all.classes.length;
-  if (K === 2 && width === 1 && act === "sigmoid") return { layers, head: defaultHead(all) };
+  if (K === 2 && width === 1 && act === "sigmoid") return done(defaultHead(all));
   if (width === K && act === "softmax")
-    return {
-      layers,
-      head: { units: K, activation: "softmax", loss: "sparse_categorical_crossentropy", metric: "accuracy" },
-    };
+    return done({
+      units: K,
+      activation: "softmax",
+      loss: "sparse_categorical_crossentropy",
+      metric: "accuracy",
+    });
   throw new UsageError(
-    `${where}: ${data} has ${K} classes: expected ${K} units with softmax${K === 2 ? " (or 1 with sigmoid)" : ""}`,
+    `${place}: ${data} has ${K} classes: expected ${K} units with softmax${K === 2 ? " (or 1 with sigmoid)" : ""}`,
   );
+}
+
+/** The layers with the input shape on the first (a Sequential builds from it). */
+function withInput(layers: Layer[], shape: Shape): Layer[] {
+  const [first, ...rest] = layers;
+  return [makeLayer(first.kind, first.config, { name: first.name, inputShape: [...shape] }), ...rest];
 }
 
 export function trainFromCsv(options: TrainOptions): TrainResult {
@@ -225,15 +257,17 @@ export function trainFromCsv(options: TrainOptions): TrainResult {
     const given = (["layers", "activation", "alpha", "l2"] as const).filter((k) => options[k] !== undefined);
     if (given.length)
       throw new UsageError(`--${given[0]} with --architecture: the architecture file defines the layers`);
+  } else if (options.inputShape !== undefined && options.inputShape.length > 1) {
+    throw new UsageError(
+      `--input-shape ${options.inputShape.join(",")}: the default layers are Dense on the flat features: give --architecture too`,
+    );
   }
   const splits = splitsOf(options, settings);
   const { all, train: trainSet, validation: valSet, test: testSet } = splits;
   const norm = computeStandardization(trainSet.x, trainSet.rows, trainSet.cols);
   const target = all.task === "regression" ? targetScaling(trainSet) : null;
   const { layers, head } =
-    options.architecture === undefined
-      ? defaultLayers(options, all)
-      : architectureLayers(options.architecture, all, options.data);
+    options.architecture === undefined ? defaultLayers(options, all) : architectureLayers(options, all);
   const seq = new Sequential(layers);
   seq.compile({
     optimizer: settings.optimizer,
