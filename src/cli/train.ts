@@ -135,7 +135,7 @@ Examples:
             force: flags.force,
             inputs: [
               { file: data, what: "training data" },
-              ...(flags.architecture === undefined
+              ...(flags.architecture === undefined || isPreset(flags.architecture)
                 ? []
                 : [{ file: flags.architecture, what: "architecture" }]),
               ...(flags.test === undefined ? [] : [{ file: flags.test, what: "test data" }]),
