@@ -212,3 +212,112 @@ export function Reshape(options: { targetShape: number[] } & LayerOptions): Laye
 export function Add(options: LayerOptions = {}): Layer {
   return makeLayer("add", {}, options);
 }
+
+type Pair = number | [number, number];
+const pair = (v: Pair): [number, number] => (typeof v === "number" ? [v, v] : v);
+
+interface ConvOptions extends LayerOptions {
+  filters: number;
+  activation?: string;
+  /** leaky_relu's negative slope */
+  alpha?: number;
+  /** "valid" (default) or "same" (TensorFlow's rule: the odd padding pixel at the end) */
+  padding?: "valid" | "same";
+  useBias?: boolean;
+  l2?: number;
+  kernelInitializer?: KernelInitializer;
+  biasInitializer?: BiasInitializer;
+}
+
+/** The optional fields of a convolution's config, as given. */
+function convRest(o: ConvOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {
+    filters: o.filters,
+    padding: o.padding ?? "valid",
+    activation: o.activation ?? "linear",
+  };
+  for (const key of ["alpha", "useBias", "l2", "kernelInitializer", "biasInitializer"] as const)
+    if (o[key] !== undefined) out[key] = o[key];
+  return out;
+}
+
+/** A 2-D convolution over [height, width, channels], as Keras' `Conv2D`. */
+export function Conv2D(
+  options: ConvOptions & { kernelSize: Pair; strides?: Pair; dilationRate?: Pair },
+): Layer {
+  const { name, inputShape } = options;
+  return makeLayer(
+    "conv2d",
+    {
+      ...convRest(options),
+      kernelSize: pair(options.kernelSize),
+      strides: pair(options.strides ?? 1),
+      dilationRate: pair(options.dilationRate ?? 1),
+    },
+    { name, inputShape },
+  );
+}
+
+/** A 1-D convolution over [steps, channels], as Keras' `Conv1D`. */
+export function Conv1D(
+  options: ConvOptions & { kernelSize: number; strides?: number; dilationRate?: number },
+): Layer {
+  const { name, inputShape } = options;
+  return makeLayer(
+    "conv1d",
+    {
+      ...convRest(options),
+      kernelSize: options.kernelSize,
+      strides: options.strides ?? 1,
+      dilationRate: options.dilationRate ?? 1,
+    },
+    { name, inputShape },
+  );
+}
+
+interface PoolOptions<P> extends LayerOptions {
+  /** the window (default 2) */
+  poolSize?: P;
+  /** default: the pool size */
+  strides?: P;
+  padding?: "valid" | "same";
+}
+
+const pool2d =
+  (kind: string) =>
+  (options: PoolOptions<Pair> = {}) => {
+    const { name, inputShape, poolSize = 2, strides, padding = "valid" } = options;
+    return makeLayer(
+      kind,
+      { poolSize: pair(poolSize), strides: pair(strides ?? poolSize), padding },
+      { name, inputShape },
+    );
+  };
+
+const pool1d =
+  (kind: string) =>
+  (options: PoolOptions<number> = {}) => {
+    const { name, inputShape, poolSize = 2, strides, padding = "valid" } = options;
+    return makeLayer(kind, { poolSize, strides: strides ?? poolSize, padding }, { name, inputShape });
+  };
+
+/** The largest value of each window, per channel, as Keras' `MaxPooling2D`. */
+export const MaxPooling2D = pool2d("max_pooling2d");
+/** The mean of each window's values inside the input, per channel, as Keras' `AveragePooling2D`. */
+export const AveragePooling2D = pool2d("average_pooling2d");
+/** As MaxPooling2D over [steps, channels] (Keras' `MaxPooling1D`). */
+export const MaxPooling1D = pool1d("max_pooling1d");
+/** As AveragePooling2D over [steps, channels] (Keras' `AveragePooling1D`). */
+export const AveragePooling1D = pool1d("average_pooling1d");
+/** The mean over the whole input, one value per channel (Keras' `GlobalAveragePooling2D`). */
+export const GlobalAveragePooling2D = (options: LayerOptions = {}) =>
+  makeLayer("global_average_pooling2d", {}, options);
+/** The largest value of the whole input, per channel (Keras' `GlobalMaxPooling2D`). */
+export const GlobalMaxPooling2D = (options: LayerOptions = {}) =>
+  makeLayer("global_max_pooling2d", {}, options);
+/** As GlobalAveragePooling2D over [steps, channels] (Keras' `GlobalAveragePooling1D`). */
+export const GlobalAveragePooling1D = (options: LayerOptions = {}) =>
+  makeLayer("global_average_pooling1d", {}, options);
+/** As GlobalMaxPooling2D over [steps, channels] (Keras' `GlobalMaxPooling1D`). */
+export const GlobalMaxPooling1D = (options: LayerOptions = {}) =>
+  makeLayer("global_max_pooling1d", {}, options);
