@@ -10,6 +10,7 @@ import "./dropout/index.js";
 import "./reshape/index.js";
 import "./conv2d/index.js";
 import "./conv1d/index.js";
+import "./depthwise_conv2d/index.js";
 import "./pooling/index.js";
 
 export { findOp, getOp, getOpFacet, opKinds } from "./registry.js";

@@ -160,6 +160,7 @@ export const NAIVE: Record<string, Naive> = {
 
   conv2d: naiveConv,
   conv1d: naiveConv,
+  depthwise_conv2d: naiveDepthwise,
   ...Object.fromEntries(
     ["max", "average", "global_max", "global_average"].flatMap((word) =>
       [1, 2].map((rank) => [`${word}_pooling${rank}d`, word.endsWith("max") ? naiveMaxPool : naiveAvgPool]),
@@ -264,6 +265,39 @@ function naiveConv(op: ConvLike, [x]: Int32Array[], ctx: NaiveContext): NaiveRes
             }
         out.push(outputCode(op, f, acc, zpOut));
       }
+  return { out, macs };
+}
+
+/** Output channel o = c·M + m: the bias plus (x[c] - zp) · w[o] over the window, padding taps skipped. */
+function naiveDepthwise(
+  op: Omit<ConvLike, "filters"> & { depthMultiplier: number },
+  [x]: Int32Array[],
+  ctx: NaiveContext,
+): NaiveResult {
+  const [H, W, C] = op.input;
+  const M = op.depthMultiplier;
+  const rows = tfAxis(H, op.kernel[0], op.strides[0], op.dilation[0], op.padding);
+  const cols = tfAxis(W, op.kernel[1], op.strides[1], op.dilation[1], op.padding);
+  const zpIn = B(ctx.quant(op.inputs[0]).zeroPoint);
+  const zpOut = ctx.quant(op.output).zeroPoint;
+  const out: number[] = [];
+  let macs = 0;
+  for (let oy = 0; oy < rows.out; oy++)
+    for (let ox = 0; ox < cols.out; ox++)
+      for (let c = 0; c < C; c++)
+        for (let m = 0; m < M; m++) {
+          const o = c * M + m;
+          let acc = B(op.bias[o]);
+          for (let ky = 0; ky < op.kernel[0]; ky++)
+            for (let kx = 0; kx < op.kernel[1]; kx++) {
+              const iy = oy * op.strides[0] - rows.pad + ky * op.dilation[0];
+              const ix = ox * op.strides[1] - cols.pad + kx * op.dilation[1];
+              if (iy < 0 || iy >= H || ix < 0 || ix >= W) continue;
+              acc += (B(x[(iy * W + ix) * C + c]) - zpIn) * B(op.weights[o][ky * op.kernel[1] + kx]);
+              macs++;
+            }
+          out.push(outputCode(op, o, acc, zpOut));
+        }
   return { out, macs };
 }
 

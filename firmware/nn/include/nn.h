@@ -270,6 +270,51 @@ int nn_conv2d_s16(const nn_conv2d_s16_params_t *p, const int16_t *in, int16_t *o
 int nn_conv2d_s16_s64(const nn_conv2d_s16_s64_params_t *p, const int16_t *in, int16_t *out);
 int nn_conv2d_f32(const nn_conv2d_f32_params_t *p, const float *in, float *out);
 
+/* A depthwise convolution on int8 codes (src/ops/depthwise_conv2d/quant.ts): output channel
+ * o = c * depth_multiplier + m reads input channel c only,
+ *   acc = bias[o] + sum over the taps inside the input of (in[c] - in_zp) * w[o][ky][kx]
+ * then the output stage of nn_conv2d_s8. weights: [in_c * depth_multiplier][k_h][k_w];
+ * out: [out_h][out_w][in_c * depth_multiplier], not overlapping in. */
+typedef struct {
+    nn_window_t win;
+    int32_t depth_multiplier;
+    const int8_t *weights;
+    const int32_t *bias;
+    const int32_t *mult;
+    const int32_t *shift;
+    const int32_t *neg_mult;
+    const int32_t *neg_shift;
+    int32_t in_zp;
+    int32_t out_zp;
+    int32_t act_min;
+    int32_t act_max;
+} nn_depthwise_conv2d_s8_params_t;
+typedef nn_depthwise_conv2d_s8_params_t nn_depthwise_conv2d_s16_params_t;
+typedef struct {
+    nn_window_t win;
+    int32_t depth_multiplier;
+    const int8_t *weights;
+    const int64_t *bias;
+    const int32_t *mult;
+    const int32_t *shift;
+    const int32_t *neg_mult;
+    const int32_t *neg_shift;
+    int32_t in_zp;
+    int32_t out_zp;
+    int32_t act_min;
+    int32_t act_max;
+} nn_depthwise_conv2d_s16_s64_params_t;
+typedef struct {
+    nn_window_t win;
+    int32_t depth_multiplier;
+    const float *weights; /* [in_c * depth_multiplier][k_h][k_w] */
+    const float *bias;
+} nn_depthwise_conv2d_f32_params_t;
+int nn_depthwise_conv2d_s8(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out);
+int nn_depthwise_conv2d_s16(const nn_depthwise_conv2d_s16_params_t *p, const int16_t *in, int16_t *out);
+int nn_depthwise_conv2d_s16_s64(const nn_depthwise_conv2d_s16_s64_params_t *p, const int16_t *in, int16_t *out);
+int nn_depthwise_conv2d_f32(const nn_depthwise_conv2d_f32_params_t *p, const float *in, float *out);
+
 /* Pooling over a window (nn_window_t, no dilation): the largest code of the taps inside the input, or
  * their sum divided by their count, rounded to nearest with ties away from zero (TensorFlow Lite's
  * average pool); in and out share one quantization. Global pooling is a window of the whole input.
