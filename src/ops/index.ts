@@ -12,5 +12,6 @@ import "./conv2d/index.js";
 import "./conv1d/index.js";
 import "./depthwise_conv2d/index.js";
 import "./pooling/index.js";
+import "./zero_padding/index.js";
 
 export { findOp, getOp, getOpFacet, opKinds } from "./registry.js";

@@ -161,6 +161,8 @@ export const NAIVE: Record<string, Naive> = {
   conv2d: naiveConv,
   conv1d: naiveConv,
   depthwise_conv2d: naiveDepthwise,
+  zero_padding2d: naivePad,
+  zero_padding1d: naivePad,
   ...Object.fromEntries(
     ["max", "average", "global_max", "global_average"].flatMap((word) =>
       [1, 2].map((rank) => [`${word}_pooling${rank}d`, word.endsWith("max") ? naiveMaxPool : naiveAvgPool]),
@@ -299,6 +301,23 @@ function naiveDepthwise(
           out.push(outputCode(op, o, acc, zpOut));
         }
   return { out, macs };
+}
+
+/** The input inside a border of its zero point. */
+function naivePad(
+  op: { inputs: string[]; input: [number, number, number]; pads: [number, number, number, number] },
+  [x]: Int32Array[],
+  ctx: NaiveContext,
+): NaiveResult {
+  const [H, W, C] = op.input;
+  const [t, b, l, r] = op.pads;
+  const zp = ctx.quant(op.inputs[0]).zeroPoint;
+  const out: number[] = [];
+  for (let y = -t; y < H + b; y++)
+    for (let xx = -l; xx < W + r; xx++)
+      for (let c = 0; c < C; c++)
+        out.push(y >= 0 && y < H && xx >= 0 && xx < W ? x[(y * W + xx) * C + c] : zp);
+  return { out, macs: 0 };
 }
 
 type PoolLike = Omit<ConvLike, "filters" | "weights" | "bias" | keyof OutputStage>;

@@ -315,6 +315,34 @@ int nn_depthwise_conv2d_s16(const nn_depthwise_conv2d_s16_params_t *p, const int
 int nn_depthwise_conv2d_s16_s64(const nn_depthwise_conv2d_s16_s64_params_t *p, const int16_t *in, int16_t *out);
 int nn_depthwise_conv2d_f32(const nn_depthwise_conv2d_f32_params_t *p, const float *in, float *out);
 
+/* Zero padding: out[y][x][c] = in[y - top][x - left][c], or `fill` outside the input (the input zero
+ * point in integers, 0 in float). in: [in_h][in_w][in_c]; out: [in_h + top + bottom][in_w + left + right]
+ * [in_c], not overlapping in. */
+typedef struct {
+    int32_t in_h;
+    int32_t in_w;
+    int32_t in_c;
+    int32_t top;
+    int32_t bottom;
+    int32_t left;
+    int32_t right;
+    int32_t fill;
+} nn_pad_s8_params_t;
+typedef nn_pad_s8_params_t nn_pad_s16_params_t;
+typedef struct {
+    int32_t in_h;
+    int32_t in_w;
+    int32_t in_c;
+    int32_t top;
+    int32_t bottom;
+    int32_t left;
+    int32_t right;
+    float fill;
+} nn_pad_f32_params_t;
+int nn_pad_s8(const nn_pad_s8_params_t *p, const int8_t *in, int8_t *out);
+int nn_pad_s16(const nn_pad_s16_params_t *p, const int16_t *in, int16_t *out);
+int nn_pad_f32(const nn_pad_f32_params_t *p, const float *in, float *out);
+
 /* Pooling over a window (nn_window_t, no dilation): the largest code of the taps inside the input, or
  * their sum divided by their count, rounded to nearest with ties away from zero (TensorFlow Lite's
  * average pool); in and out share one quantization. Global pooling is a window of the whole input.
