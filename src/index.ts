@@ -46,6 +46,7 @@ export {
   Conv1D,
   Conv2D,
   Dense,
+  DepthwiseConv2D,
   Dropout,
   Flatten,
   GlobalAveragePooling1D,
@@ -60,7 +61,10 @@ export {
   ReLU,
   ReLU6,
   Reshape,
+  SeparableConv2D,
   type SymbolicTensor,
+  ZeroPadding1D,
+  ZeroPadding2D,
 } from "./model/layers.js";
 export { type CompileOptions, type FitOptions, type History, Model } from "./model/model.js";
 export { type TrainOptions, type TrainResult, trainFromCsv } from "./model/pipeline.js";

@@ -15,6 +15,7 @@ import { DEFAULT_LEAKY_ALPHA, getActivation } from "../core/activations.js";
 import { type Shape, sameShape } from "../core/shape.js";
 import { UsageError } from "../errors.js";
 import { type FloatOp, getOp, type LayerNode } from "../ops/registry.js";
+import { expandGraph } from "./expand.js";
 import type { LayerGraph } from "./graph.js";
 
 export interface FloatGraph {
@@ -35,7 +36,8 @@ export function preactivationName(layer: string): string {
 
 type LayerTensorsOf = (layer: string) => Record<string, Float32Array | Float64Array>;
 
-export function lowerGraph(g: LayerGraph, tensors: LayerTensorsOf, file = "the model"): FloatGraph {
+export function lowerGraph(layers: LayerGraph, layerTensors: LayerTensorsOf, file = "the model"): FloatGraph {
+  const { graph: g, tensors } = expandGraph(layers, layerTensors);
   const lowering = new Lowering(g, tensors);
   for (const node of g.nodes) lowering.lower(node);
   const output = lowering.tensorOf.get(g.output)!;

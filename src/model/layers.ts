@@ -321,3 +321,80 @@ export const GlobalAveragePooling1D = (options: LayerOptions = {}) =>
 /** As GlobalMaxPooling2D over [steps, channels] (Keras' `GlobalMaxPooling1D`). */
 export const GlobalMaxPooling1D = (options: LayerOptions = {}) =>
   makeLayer("global_max_pooling1d", {}, options);
+
+/** A convolution per input channel with `depthMultiplier` filters each, as Keras' `DepthwiseConv2D`. */
+export function DepthwiseConv2D(
+  options: Omit<ConvOptions, "filters" | "biasInitializer"> & {
+    kernelSize: Pair;
+    strides?: Pair;
+    dilationRate?: Pair;
+    depthMultiplier?: number;
+  },
+): Layer {
+  const { name, inputShape } = options;
+  const { filters: _f, ...rest } = convRest({ ...options, filters: 1 });
+  return makeLayer(
+    "depthwise_conv2d",
+    {
+      ...rest,
+      kernelSize: pair(options.kernelSize),
+      strides: pair(options.strides ?? 1),
+      dilationRate: pair(options.dilationRate ?? 1),
+      depthMultiplier: options.depthMultiplier ?? 1,
+    },
+    { name, inputShape },
+  );
+}
+
+/** A depthwise convolution then a pointwise one to `filters` channels, as Keras' `SeparableConv2D`. */
+export function SeparableConv2D(
+  options: Omit<ConvOptions, "kernelInitializer" | "biasInitializer"> & {
+    kernelSize: Pair;
+    strides?: Pair;
+    dilationRate?: Pair;
+    depthMultiplier?: number;
+  },
+): Layer {
+  const { name, inputShape } = options;
+  return makeLayer(
+    "separable_conv2d",
+    {
+      ...convRest(options),
+      kernelSize: pair(options.kernelSize),
+      strides: pair(options.strides ?? 1),
+      dilationRate: pair(options.dilationRate ?? 1),
+      depthMultiplier: options.depthMultiplier ?? 1,
+    },
+    { name, inputShape },
+  );
+}
+
+/** Rows and columns of zeros around the input: [[top, bottom], [left, right]] (Keras' `ZeroPadding2D`). */
+export function ZeroPadding2D(
+  options: { padding?: Pair | [[number, number], [number, number]] } & LayerOptions = {},
+): Layer {
+  const { padding = 1, ...rest } = options;
+  const p: [[number, number], [number, number]] =
+    typeof padding === "number"
+      ? [
+          [padding, padding],
+          [padding, padding],
+        ]
+      : Array.isArray(padding[0])
+        ? (padding as [[number, number], [number, number]])
+        : [
+            [padding[0] as number, padding[0] as number],
+            [padding[1] as number, padding[1] as number],
+          ];
+  return makeLayer("zero_padding2d", { padding: p }, rest);
+}
+
+/** Steps of zeros around [steps, channels]: [before, after] (Keras' `ZeroPadding1D`). */
+export function ZeroPadding1D(options: { padding?: number | [number, number] } & LayerOptions = {}): Layer {
+  const { padding = 1, ...rest } = options;
+  return makeLayer(
+    "zero_padding1d",
+    { padding: typeof padding === "number" ? [padding, padding] : padding },
+    rest,
+  );
+}

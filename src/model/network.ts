@@ -11,6 +11,7 @@
  */
 import type { Shape } from "../core/shape.js";
 import { sizeOf } from "../core/shape.js";
+import { expandGraph } from "../graph/expand.js";
 import type { LayerGraph } from "../graph/graph.js";
 import { preactivationName } from "../graph/lower.js";
 import { getOp, type LayerTensors, type TrainStep } from "../ops/registry.js";
@@ -57,12 +58,16 @@ export class Network implements TrainingNetwork {
   private readonly penalties: (() => number)[] = [];
 
   constructor(
-    graph: LayerGraph,
-    tensors: Map<string, LayerTensors>,
+    layers: LayerGraph,
+    layerTensors: Map<string, LayerTensors>,
     readonly capacity: number,
     slotCount = 0,
     seed = 0,
   ) {
+    // composite layers train as their parts, on the layer's own weight arrays
+    const expanded = expandGraph(layers, (name) => layerTensors.get(name) ?? {});
+    const graph = expanded.graph;
+    const tensors = { get: expanded.tensors };
     // Plan: the tensors and steps, then every buffer's length, then one arena for all of them.
     const index = new Map<string, number>();
     const addTensor = (name: string, shape: Shape) => {

@@ -11,6 +11,7 @@ import "./reshape/index.js";
 import "./conv2d/index.js";
 import "./conv1d/index.js";
 import "./depthwise_conv2d/index.js";
+import "./separable_conv2d/index.js";
 import "./pooling/index.js";
 import "./zero_padding/index.js";
 

@@ -68,6 +68,15 @@ export interface LayerFacet<C> {
   activation?(config: C): { name: string; alpha?: number } | undefined;
   /** L2 factor of a weight, for the loss and its gradient */
   l2?(config: C): { weight: string; factor: number } | undefined;
+  /**
+   * A layer that is a chain of layers of other kinds (SeparableConv2D: depthwise, then pointwise): each
+   * part's kind and config, and which of this layer's weights the part takes under which of its own
+   * names ({ kernel: "depthwiseKernel" }). Every stage runs the parts (src/graph/expand.ts).
+   */
+  composite?(
+    config: C,
+    inputs: Shape[],
+  ): { kind: string; config: unknown; weights: Record<string, string> }[];
   /** Keras class names read from architecture files, each with the conversion of its config */
   keras?: Record<string, (config: KerasConfig, refuse: (field: string, expected: string) => never) => C>;
 }

@@ -10,12 +10,16 @@ import {
   Conv1D,
   Conv2D,
   Dense,
+  DepthwiseConv2D,
   Flatten,
   GlobalAveragePooling1D,
   GlobalAveragePooling2D,
+  GlobalMaxPooling2D,
   MaxPooling1D,
   MaxPooling2D,
+  SeparableConv2D,
   Sequential,
+  ZeroPadding2D,
 } from "../../src/index.js";
 import { readKerasArchitecture } from "../../src/model/keras.js";
 import { geometry } from "../../src/ops/conv2d/geometry.js";
@@ -107,6 +111,29 @@ describe("convolutional models in the library", () => {
     model.fit(train.x, train.y, { epochs: 30, batchSize: 16, seed: 1 });
     expect(model.evaluate(test.x, test.y).accuracy).toBeGreaterThan(0.9);
     expect(model.summary()).toContain("(None, 3, 1, 4)");
+  });
+
+  it("a separable, depthwise and zero-padded network trains", () => {
+    const train = bars(3, 200);
+    const test = bars(4, 100);
+    const model = new Sequential([
+      ZeroPadding2D({ padding: 1, inputShape: [6, 6, 1] }),
+      SeparableConv2D({ filters: 4, kernelSize: 3, activation: "relu", depthMultiplier: 2 }),
+      DepthwiseConv2D({ kernelSize: 2, strides: 2, activation: "relu" }),
+      GlobalMaxPooling2D(),
+      Dense({ units: 2, activation: "softmax" }),
+    ]);
+    model.compile({
+      optimizer: { name: "adam", lr: 0.02 },
+      loss: "sparse_categorical_crossentropy",
+      metrics: ["accuracy"],
+    });
+    model.fit(train.x, train.y, { epochs: 30, batchSize: 16, seed: 1 });
+    expect(model.evaluate(test.x, test.y).accuracy).toBeGreaterThan(0.9);
+    const s = model.summary();
+    expect(s).toContain("(None, 8, 8, 1)");
+    expect(s).toContain("separable_conv2d (separable_conv2d, relu)");
+    expect(s).toContain("(None, 6, 6, 4)");
   });
 
   it("a Conv1D network builds with the shapes Keras gives", () => {

@@ -71,52 +71,55 @@ describe.each(opKinds().map((k) => [k.kind, k] as const))("op kind %s", (_name, 
   describe.each(examples.map((ex, k) => [k, ex] as const))("example %i", (_k, ex) => {
     const output = kind.layer.outputShape(ex.config, ex.inputs);
 
-    it.each([false, true])("backward is the derivative of forward (training: %s)", (training) => {
-      const rng = new Rng(SEED + 1);
-      const tensors = weightsOf(kind, ex, rng);
-      const specs = kind.layer.weights(ex.config, ex.inputs);
-      const grads: LayerTensors = {};
-      for (const s of specs) if (s.trainable) grads[s.name] = new Float32Array(sizeOf(s.shape));
-      const xs = ex.inputs.map((shape) => inputValues(ROWS * sizeOf(shape), rng));
-      const n = ROWS * sizeOf(output);
-      const r = Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
-      // a fresh step with a fresh random source each time: dropout draws the same mask in every forward
-      const step = (): TrainStep =>
-        kind.train.step({
-          config: ex.config,
-          inputs: ex.inputs,
-          output,
-          tensors,
-          grads,
-          scratch: (kind.train.scratch?.(ex.config, ex.inputs, output, ROWS) ?? []).map(
-            (len) => new Float32Array(len),
-          ),
-          kernels: jsKernels,
-          rng: new Rng(SEED + 2),
-        });
-      const loss = () => {
+    it.skipIf(kind.layer.composite !== undefined).each([false, true])(
+      "backward is the derivative of forward (training: %s)",
+      (training) => {
+        const rng = new Rng(SEED + 1);
+        const tensors = weightsOf(kind, ex, rng);
+        const specs = kind.layer.weights(ex.config, ex.inputs);
+        const grads: LayerTensors = {};
+        for (const s of specs) if (s.trainable) grads[s.name] = new Float32Array(sizeOf(s.shape));
+        const xs = ex.inputs.map((shape) => inputValues(ROWS * sizeOf(shape), rng));
+        const n = ROWS * sizeOf(output);
+        const r = Float32Array.from({ length: n }, () => rng.uniform(-1, 1));
+        // a fresh step with a fresh random source each time: dropout draws the same mask in every forward
+        const step = (): TrainStep =>
+          kind.train.step({
+            config: ex.config,
+            inputs: ex.inputs,
+            output,
+            tensors,
+            grads,
+            scratch: (kind.train.scratch?.(ex.config, ex.inputs, output, ROWS) ?? []).map(
+              (len) => new Float32Array(len),
+            ),
+            kernels: jsKernels,
+            rng: new Rng(SEED + 2),
+          });
+        const loss = () => {
+          const y = new Float32Array(n);
+          step().forward(xs, y, ROWS, training);
+          return y.reduce((s, v, i) => s + v * r[i], 0);
+        };
+        const s = step();
         const y = new Float32Array(n);
-        step().forward(xs, y, ROWS, training);
-        return y.reduce((s, v, i) => s + v * r[i], 0);
-      };
-      const s = step();
-      const y = new Float32Array(n);
-      s.forward(xs, y, ROWS, training);
-      const dx = xs.map((x) => new Float32Array(x.length));
-      s.backward(xs, y, r, dx, ROWS);
-      expectGradientsMatch([
-        ...xs.map((x, k) => ({
-          name: `input ${k}`,
-          analytic: dx[k],
-          numeric: numericGradient(x, x.length, loss),
-        })),
-        ...Object.entries(grads).map(([name, g]) => ({
-          name,
-          analytic: g,
-          numeric: numericGradient(tensors[name], tensors[name].length, loss),
-        })),
-      ]);
-    });
+        s.forward(xs, y, ROWS, training);
+        const dx = xs.map((x) => new Float32Array(x.length));
+        s.backward(xs, y, r, dx, ROWS);
+        expectGradientsMatch([
+          ...xs.map((x, k) => ({
+            name: `input ${k}`,
+            analytic: dx[k],
+            numeric: numericGradient(x, x.length, loss),
+          })),
+          ...Object.entries(grads).map(([name, g]) => ({
+            name,
+            analytic: g,
+            numeric: numericGradient(tensors[name], tensors[name].length, loss),
+          })),
+        ]);
+      },
+    );
 
     it("counts its parameters as the sizes of its trainable and non-trainable weights", () => {
       const specs = kind.layer.weights(ex.config, ex.inputs);
@@ -128,7 +131,18 @@ describe.each(opKinds().map((k) => [k.kind, k] as const))("op kind %s", (_name, 
     });
   });
 
-  if (!kind.op) {
+  if (kind.layer.composite) {
+    it("is a chain of registered kinds whose weights are the layer's, each taken once", () => {
+      for (const ex of examples) {
+        const parts = kind.layer.composite!(ex.config, ex.inputs);
+        expect(parts.every((p) => opKinds().some((k) => k.kind === p.kind && k.op))).toBe(true);
+        const taken = parts.flatMap((p) => Object.values(p.weights));
+        const specs = kind.layer.weights(ex.config, ex.inputs).map((w) => w.name);
+        expect(taken.filter((w) => specs.includes(w)).sort()).toEqual([...specs].sort());
+        expect(new Set(taken).size).toBe(taken.length);
+      }
+    });
+  } else if (!kind.op) {
     it(`lowers to no op (${kind.lower.mode}): every stage after training skips it`, () => {
       expect(["identity", "alias"]).toContain(kind.lower.mode);
     });
@@ -164,12 +178,16 @@ describe.each(opKinds().map((k) => [k.kind, k] as const))("op kind %s", (_name, 
         (precision) => {
           const q = quantizeModel(file, x, 64, { precision, calibration: { method: "minmax" } });
           const p = programOf(q);
-          const ops = q.ops.filter((op) => op.kind === kind.kind);
+          // the ops of the layer: its op, or a composite layer's parts (named op/<kind> but the last)
+          const own = (op: { name: string }) => op.name === "op" || op.name.startsWith("op/");
+          const ops = q.ops.filter(own);
           expect(ops.length).toBeGreaterThan(0);
+          if (!kind.layer.composite) expect(ops.every((op) => op.kind === kind.kind)).toBe(true);
           for (let r = 0; r < 16; r++) {
             const codes = new Int32Array(n);
             quantizeInput(inputOf(q), x.subarray(r * n, (r + 1) * n), codes);
             const values = runProgram(q, codes);
+            let layerMacs = 0;
             for (const op of q.ops) {
               const naive = runNaive(
                 op,
@@ -178,11 +196,9 @@ describe.each(opKinds().map((k) => [k.kind, k] as const))("op kind %s", (_name, 
               );
               expect(Array.from(values.get(op.output)!), `row ${r}, op '${op.name}'`).toEqual(naive.out);
               expect(getOpFacet(op.kind).quant.macs(op as never, { size: p.size }), "MACs").toBe(naive.macs);
-              if (op.name === "op")
-                expect(kind.layer.cost(ex.config, ex.inputs, output).macs, "layer cost MACs").toBe(
-                  naive.macs,
-                );
+              if (own(op) && op.kind !== "activation") layerMacs += naive.macs;
             }
+            expect(kind.layer.cost(ex.config, ex.inputs, output).macs, "layer cost MACs").toBe(layerMacs);
           }
         },
       );
