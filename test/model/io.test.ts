@@ -290,7 +290,7 @@ describe("loadModel rejects", () => {
 
   it("an unknown layer kind", () => {
     const file = variant("kind", (m) => {
-      m.layers[0].kind = "conv2d";
+      m.layers[0].kind = "lstm";
     });
     expect(loadError(file)).toMatch(/^layers\[0\]\.kind: /);
   });

@@ -201,11 +201,11 @@ describe.concurrent("nn2c train --architecture", () => {
   };
 
   it("refuses a class nn2c does not have, naming the layer and listing the ones it has", async () => {
-    const file = write(keras3([{ class_name: "Conv2D", config: { name: "conv", filters: 8 } }]));
+    const file = write(keras3([{ class_name: "LSTM", config: { name: "rnn", units: 8 } }]));
     await fails(
       file,
       IRIS_TRAIN,
-      `${file}: layers[1] 'conv' (Conv2D): class Conv2D is no layer nn2c has: expected one of Activation, Add,`,
+      `${file}: layers[1] 'rnn' (LSTM): class LSTM is no layer nn2c has: expected one of Activation, Add,`,
     );
   });
 

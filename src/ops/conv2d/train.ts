@@ -51,23 +51,22 @@ export class ConvStep implements TrainStep {
     const { H, W, C, Ho, Wo, kernel, strides, dilation, padTop, padLeft } = this.g;
     const [kh, kw] = kernel;
     const cols = this.cols;
-    let r = 0;
+    let k = 0;
     for (let n = 0; n < N; n++) {
       const base = n * H * W * C;
       for (let oy = 0; oy < Ho; oy++)
-        for (let ox = 0; ox < Wo; ox++) {
-          let k = r * this.K;
+        for (let ox = 0; ox < Wo; ox++)
           for (let ky = 0; ky < kh; ky++) {
             const iy = oy * strides[0] - padTop + ky * dilation[0];
+            const rowInside = iy >= 0 && iy < H;
             for (let kx = 0; kx < kw; kx++) {
               const ix = ox * strides[1] - padLeft + kx * dilation[1];
-              if (iy < 0 || iy >= H || ix < 0 || ix >= W) cols.fill(0, k, k + C);
-              else cols.set(x.subarray(base + (iy * W + ix) * C, base + (iy * W + ix + 1) * C), k);
-              k += C;
+              if (rowInside && ix >= 0 && ix < W) {
+                const from = base + (iy * W + ix) * C;
+                for (let c = 0; c < C; c++) cols[k++] = x[from + c];
+              } else for (let c = 0; c < C; c++) cols[k++] = 0;
             }
           }
-          r++;
-        }
     }
   }
 
@@ -109,25 +108,23 @@ export class ConvStep implements TrainStep {
     const [kh, kw] = kernel;
     d.fill(0, 0, N * H * W * C);
     const dcols = this.dcols;
-    let r = 0;
+    let k = 0;
     for (let n = 0; n < N; n++) {
       const base = n * H * W * C;
       for (let oy = 0; oy < Ho; oy++)
-        for (let ox = 0; ox < Wo; ox++) {
-          let k = r * this.K;
+        for (let ox = 0; ox < Wo; ox++)
           for (let ky = 0; ky < kh; ky++) {
             const iy = oy * strides[0] - padTop + ky * dilation[0];
+            const rowInside = iy >= 0 && iy < H;
             for (let kx = 0; kx < kw; kx++) {
               const ix = ox * strides[1] - padLeft + kx * dilation[1];
-              if (iy >= 0 && iy < H && ix >= 0 && ix < W) {
-                const o = base + (iy * W + ix) * C;
-                for (let c = 0; c < C; c++) d[o + c] += dcols[k + c];
+              if (rowInside && ix >= 0 && ix < W) {
+                const to = base + (iy * W + ix) * C;
+                for (let c = 0; c < C; c++) d[to + c] += dcols[k + c];
               }
               k += C;
             }
           }
-          r++;
-        }
     }
   }
 

@@ -62,34 +62,10 @@ function forTaps(g: Geometry, oy: number, ox: number, fn: (offset: number) => vo
   }
 }
 
-/** Max or mean over every window, per channel; `arg` records the flat index each max came from. */
-function pool(
-  g: Geometry,
-  mode: PoolMode,
-  x: ArrayLike<number>,
-  y: (i: number, v: number) => void,
-  arg?: Float32Array,
-) {
-  let o = 0;
-  for (let oy = 0; oy < g.Ho; oy++)
-    for (let ox = 0; ox < g.Wo; ox++)
-      for (let c = 0; c < g.C; c++, o++) {
-        let best = Number.NEGATIVE_INFINITY;
-        let at = -1;
-        let sum = 0;
-        let count = 0;
-        forTaps(g, oy, ox, (t) => {
-          const v = x[t + c];
-          if (v > best) {
-            best = v;
-            at = t + c;
-          }
-          sum += v;
-          count++;
-        });
-        if (arg) arg[o] = at;
-        y(o, mode === "max" ? best : sum / count);
-      }
+/** The first and one-past-last tap of output o along an axis, clipped to the input (no dilation). */
+function span(o: number, stride: number, pad: number, k: number, size: number): [number, number] {
+  const first = o * stride - pad;
+  return [Math.max(first, 0), Math.min(first + k, size)];
 }
 
 class PoolStep implements TrainStep {
@@ -107,18 +83,37 @@ class PoolStep implements TrainStep {
   }
 
   forward(x: Float32Array[], y: Float32Array, N: number): void {
+    const { g, mode, arg } = this;
+    const input = x[0];
+    const { C } = g;
     for (let n = 0; n < N; n++) {
-      const xs = x[0].subarray(n * this.inSize, (n + 1) * this.inSize);
-      const base = n * this.outSize;
-      pool(
-        this.g,
-        this.mode,
-        xs,
-        (i, v) => {
-          y[base + i] = v;
-        },
-        this.mode === "max" ? this.arg.subarray(base, base + this.outSize) : undefined,
-      );
+      const xb = n * this.inSize;
+      let o = n * this.outSize;
+      for (let oy = 0; oy < g.Ho; oy++) {
+        const [y0, y1] = span(oy, g.strides[0], g.padTop, g.kernel[0], g.H);
+        for (let ox = 0; ox < g.Wo; ox++) {
+          const [x0, x1] = span(ox, g.strides[1], g.padLeft, g.kernel[1], g.W);
+          for (let c = 0; c < C; c++, o++) {
+            let best = Number.NEGATIVE_INFINITY;
+            let at = -1;
+            let sum = 0;
+            for (let iy = y0; iy < y1; iy++)
+              for (let ix = x0; ix < x1; ix++) {
+                const t = (iy * g.W + ix) * C + c;
+                const v = input[xb + t];
+                if (v > best) {
+                  best = v;
+                  at = t;
+                }
+                sum += v;
+              }
+            if (mode === "max") {
+              y[o] = best;
+              arg[o] = at;
+            } else y[o] = sum / ((y1 - y0) * (x1 - x0));
+          }
+        }
+      }
     }
   }
 
@@ -131,25 +126,28 @@ class PoolStep implements TrainStep {
   ): void {
     const d = dx[0];
     if (!d) return;
+    const { g } = this;
+    const { C } = g;
     d.fill(0, 0, N * this.inSize);
-    const g = this.g;
     for (let n = 0; n < N; n++) {
       const xb = n * this.inSize;
-      const yb = n * this.outSize;
+      let o = n * this.outSize;
       if (this.mode === "max") {
-        for (let o = 0; o < this.outSize; o++) d[xb + this.arg[yb + o]] += dy[yb + o];
+        for (let k = 0; k < this.outSize; k++, o++) d[xb + this.arg[o]] += dy[o];
         continue;
       }
-      let o = 0;
-      for (let oy = 0; oy < g.Ho; oy++)
+      for (let oy = 0; oy < g.Ho; oy++) {
+        const [y0, y1] = span(oy, g.strides[0], g.padTop, g.kernel[0], g.H);
         for (let ox = 0; ox < g.Wo; ox++) {
-          const taps: number[] = [];
-          forTaps(g, oy, ox, (t) => taps.push(t));
-          for (let c = 0; c < g.C; c++, o++) {
-            const share = dy[yb + o] / taps.length;
-            for (const t of taps) d[xb + t + c] += share;
+          const [x0, x1] = span(ox, g.strides[1], g.padLeft, g.kernel[1], g.W);
+          const count = (y1 - y0) * (x1 - x0);
+          for (let c = 0; c < C; c++, o++) {
+            const share = dy[o] / count;
+            for (let iy = y0; iy < y1; iy++)
+              for (let ix = x0; ix < x1; ix++) d[xb + (iy * g.W + ix) * C + c] += share;
           }
         }
+      }
     }
   }
 }
