@@ -8,7 +8,8 @@
  *   - int8 and int16: the integer reference agrees with a naive BigInt definition of the op
  *     (test/ops/naive.ts), and the op's MAC count with the naive count;
  *   - the generated C, compiled by gcc with ASan and UBSan, is bit-exact with the integer reference (and
- *     within 1e-5 of the float32 reference for float32 exports) on random inputs and the extremes;
+ *     within 1e-5 of the float32 reference for float32 exports) on random inputs and the extremes (npm
+ *     test: int8 for every case, every precision for each kind's first; npm run test:contract: all);
  *   - its cost: parameters as the weights' sizes, MACs as the naive count, constant bytes as the C's;
  *   - on Cortex-M0, M4 and M55 (QEMU), the same bit-exactness for one example of each kind.
  * Each example runs bare and followed by an activation the op may fuse (relu6, leaky relu), so that the
@@ -34,6 +35,12 @@ import { QEMU, requireTools } from "../toolchain/available.js";
 import { runNaive } from "./naive.js";
 
 const SEED = 2026;
+/**
+ * `npm test` runs the C of every case in int8 and of each kind's first case in int16 and float32 too,
+ * and the Cortex-M sample in int8 (int16 on the M4); `npm run test:contract` (NN2C_CONTRACT=full, which
+ * CI runs as well) runs every case in every precision on every core of the sample.
+ */
+const FULL = process.env.NN2C_CONTRACT === "full";
 const host = await requireTools("op contract: C on the host", ["gcc"]);
 const qemu = await requireTools("op contract: C on Cortex-M", QEMU);
 /** The cores the Cortex-M battery runs on: no DSP extension, DSP, and Helium. */
@@ -150,78 +157,79 @@ describe.each(opKinds().map((k) => [k.kind, k] as const))("op kind %s", (_name, 
   }
 
   const cases = examples.flatMap((ex, k) => variantsOf(kind, ex).map((then) => ({ k, ex, then })));
-  describe.each(cases.map((c) => [`example ${c.k}${c.then ? ` then ${c.then}` : ""}`, c] as const))(
-    "%s",
-    (_label, { ex, then }) => {
-      const output = kind.layer.outputShape(ex.config, ex.inputs);
-      const file = modelOf(kind, ex, then);
-      const rng = new Rng(SEED + 3);
-      const n = sizeOf(file.inputs.shape ?? [file.inputs.names.length]);
-      const x = Float32Array.from({ length: 64 * n }, () => rng.uniform(-2, 2));
+  describe.each(
+    cases.map((c, i) => [`example ${c.k}${c.then ? ` then ${c.then}` : ""}`, { ...c, i }] as const),
+  )("%s", (_label, { ex, then, i }) => {
+    const everyPrecision = FULL || i === 0;
+    const output = kind.layer.outputShape(ex.config, ex.inputs);
+    const file = modelOf(kind, ex, then);
+    const rng = new Rng(SEED + 3);
+    const n = sizeOf(file.inputs.shape ?? [file.inputs.names.length]);
+    const x = Float32Array.from({ length: 64 * n }, () => rng.uniform(-2, 2));
 
-      it("float32 reference agrees with the training forward at inference", () => {
-        const rows = Array.from({ length: 8 }, (_, r) => Array.from(x.subarray(r * n, (r + 1) * n)));
-        const trained = toModel(file).predict(rows);
-        rows.forEach((row, r) => {
-          const ref = runFloat32(file, row);
-          expect(ref.length).toBe(trained[r].length);
-          ref.forEach((v, i) => {
-            expect(Math.abs(v - trained[r][i]), `row ${r} value ${i}`).toBeLessThanOrEqual(
-              1e-5 + 1e-5 * Math.abs(v),
-            );
-          });
+    it("float32 reference agrees with the training forward at inference", () => {
+      const rows = Array.from({ length: 8 }, (_, r) => Array.from(x.subarray(r * n, (r + 1) * n)));
+      const trained = toModel(file).predict(rows);
+      rows.forEach((row, r) => {
+        const ref = runFloat32(file, row);
+        expect(ref.length).toBe(trained[r].length);
+        ref.forEach((v, i) => {
+          expect(Math.abs(v - trained[r][i]), `row ${r} value ${i}`).toBeLessThanOrEqual(
+            1e-5 + 1e-5 * Math.abs(v),
+          );
         });
       });
+    });
 
-      it.each(["int8", "int16"] as const)(
-        "%s: integer reference agrees with the naive BigInt definition",
-        (precision) => {
+    it.each(["int8", "int16"] as const)(
+      "%s: integer reference agrees with the naive BigInt definition",
+      (precision) => {
+        const q = quantizeModel(file, x, 64, { precision, calibration: { method: "minmax" } });
+        const p = programOf(q);
+        // the ops of the layer: its op, or a composite layer's parts (named op/<kind> but the last)
+        const own = (op: { name: string }) => op.name === "op" || op.name.startsWith("op/");
+        const ops = q.ops.filter(own);
+        expect(ops.length).toBeGreaterThan(0);
+        if (!kind.layer.composite) expect(ops.every((op) => op.kind === kind.kind)).toBe(true);
+        for (let r = 0; r < 16; r++) {
+          const codes = new Int32Array(n);
+          quantizeInput(inputOf(q), x.subarray(r * n, (r + 1) * n), codes);
+          const values = runProgram(q, codes);
+          let layerMacs = 0;
+          for (const op of q.ops) {
+            const naive = runNaive(
+              op,
+              op.inputs.map((t) => values.get(t)!),
+              { precision, quant: p.quant, tables: q.tables },
+            );
+            expect(Array.from(values.get(op.output)!), `row ${r}, op '${op.name}'`).toEqual(naive.out);
+            expect(getOpFacet(op.kind).quant.macs(op as never, { size: p.size }), "MACs").toBe(naive.macs);
+            if (own(op) && op.kind !== "activation") layerMacs += naive.macs;
+          }
+          expect(kind.layer.cost(ex.config, ex.inputs, output).macs, "layer cost MACs").toBe(layerMacs);
+        }
+      },
+    );
+
+    it.skipIf(host.missing.length > 0)(
+      `generated C (gcc, ASan, UBSan) is bit-exact with the references${host.note}`,
+      async () => {
+        for (const precision of everyPrecision ? (["int8", "int16"] as const) : (["int8"] as const)) {
           const q = quantizeModel(file, x, 64, { precision, calibration: { method: "minmax" } });
-          const p = programOf(q);
-          // the ops of the layer: its op, or a composite layer's parts (named op/<kind> but the last)
-          const own = (op: { name: string }) => op.name === "op" || op.name.startsWith("op/");
-          const ops = q.ops.filter(own);
-          expect(ops.length).toBeGreaterThan(0);
-          if (!kind.layer.composite) expect(ops.every((op) => op.kind === kind.kind)).toBe(true);
-          for (let r = 0; r < 16; r++) {
-            const codes = new Int32Array(n);
-            quantizeInput(inputOf(q), x.subarray(r * n, (r + 1) * n), codes);
-            const values = runProgram(q, codes);
-            let layerMacs = 0;
-            for (const op of q.ops) {
-              const naive = runNaive(
-                op,
-                op.inputs.map((t) => values.get(t)!),
-                { precision, quant: p.quant, tables: q.tables },
-              );
-              expect(Array.from(values.get(op.output)!), `row ${r}, op '${op.name}'`).toEqual(naive.out);
-              expect(getOpFacet(op.kind).quant.macs(op as never, { size: p.size }), "MACs").toBe(naive.macs);
-              if (own(op) && op.kind !== "activation") layerMacs += naive.macs;
-            }
-            expect(kind.layer.cost(ex.config, ex.inputs, output).macs, "layer cost MACs").toBe(layerMacs);
-          }
-        },
-      );
-
-      it.skipIf(host.missing.length > 0)(
-        `generated C (gcc, ASan, UBSan) is bit-exact with the references${host.note}`,
-        async () => {
-          for (const precision of ["int8", "int16"] as const) {
-            const q = quantizeModel(file, x, 64, { precision, calibration: { method: "minmax" } });
-            const m: Exportable = { kind: "quantized", model: q };
-            const res = await verifyModel(m, { target: "host", random: 24, seed: SEED, sanitize: true });
-            expect(res.mismatches, `${precision}: ${JSON.stringify(res.first[0])}`).toBe(0);
-          }
-          const res = await verifyModel(
-            { kind: "float", model: file },
-            { target: "host", random: 24, seed: SEED, sanitize: true },
-          );
-          expect(res.mismatches, `float32: ${JSON.stringify(res.first[0])}`).toBe(0);
-        },
-        60_000,
-      );
-    },
-  );
+          const m: Exportable = { kind: "quantized", model: q };
+          const res = await verifyModel(m, { target: "host", random: 24, seed: SEED, sanitize: true });
+          expect(res.mismatches, `${precision}: ${JSON.stringify(res.first[0])}`).toBe(0);
+        }
+        if (!everyPrecision) return;
+        const res = await verifyModel(
+          { kind: "float", model: file },
+          { target: "host", random: 24, seed: SEED, sanitize: true },
+        );
+        expect(res.mismatches, `float32: ${JSON.stringify(res.first[0])}`).toBe(0);
+      },
+      60_000,
+    );
+  });
 
   // one example of the kind (with a fused activation where it takes one) on each core, int8 and int16
   const sample = cases[cases.length > 1 && cases[1].k === 0 ? 1 : 0];
@@ -232,7 +240,8 @@ describe.each(opKinds().map((k) => [k.kind, k] as const))("op kind %s", (_name, 
       const rng = new Rng(SEED + 5);
       const n = sizeOf(file.inputs.shape ?? [file.inputs.names.length]);
       const x = Float32Array.from({ length: 64 * n }, () => rng.uniform(-2, 2));
-      for (const precision of ["int8", "int16"] as const) {
+      const precisions = FULL || core === "cortex-m4" ? (["int8", "int16"] as const) : (["int8"] as const);
+      for (const precision of precisions) {
         const q = quantizeModel(file, x, 64, { precision, calibration: { method: "minmax" } });
         const res = await verifyModel(
           { kind: "quantized", model: q },
