@@ -16,6 +16,24 @@ export function convScratch(g: Geometry, F: number, capacity: number, bias: bool
   return [rows * K, F * K, F * K, rows * K, ...(bias ? [] : [F])];
 }
 
+/** For every output position and window value (ky, kx, c), the offset it reads in one input, or -1. */
+export function gatherTable(g: Geometry): Int32Array {
+  const { H, W, C, Ho, Wo, kernel, strides, dilation, padTop, padLeft } = g;
+  const out = new Int32Array(Ho * Wo * kernel[0] * kernel[1] * C);
+  let k = 0;
+  for (let oy = 0; oy < Ho; oy++)
+    for (let ox = 0; ox < Wo; ox++)
+      for (let ky = 0; ky < kernel[0]; ky++) {
+        const iy = oy * strides[0] - padTop + ky * dilation[0];
+        for (let kx = 0; kx < kernel[1]; kx++) {
+          const ix = ox * strides[1] - padLeft + kx * dilation[1];
+          const inside = iy >= 0 && iy < H && ix >= 0 && ix < W;
+          for (let c = 0; c < C; c++) out[k++] = inside ? (iy * W + ix) * C + c : -1;
+        }
+      }
+  return out;
+}
+
 export class ConvStep implements TrainStep {
   private readonly K: number;
   private readonly F: number;
@@ -29,6 +47,8 @@ export class ConvStep implements TrainStep {
   private readonly dcols: Float32Array;
   private readonly kernels: Kernels;
   private readonly l2: number;
+  /** per output position and window value (ky, kx, c): its offset in one input row, or -1 over the padding */
+  private readonly gather: Int32Array;
 
   constructor(
     private readonly g: Geometry,
@@ -44,29 +64,21 @@ export class ConvStep implements TrainStep {
     this.dBias = args.grads.bias ?? null;
     this.kernels = args.kernels;
     this.l2 = args.config.l2 ?? 0;
+    this.gather = gatherTable(g);
   }
 
   /** cols[(n, oy, ox)][(ky, kx, c)] = x[n][iy][ix][c], or 0 over the padding. */
   private im2col(x: Float32Array, N: number): void {
-    const { H, W, C, Ho, Wo, kernel, strides, dilation, padTop, padLeft } = this.g;
-    const [kh, kw] = kernel;
-    const cols = this.cols;
+    const { gather, cols } = this;
+    const inSize = this.g.H * this.g.W * this.g.C;
+    const J = gather.length;
     let k = 0;
     for (let n = 0; n < N; n++) {
-      const base = n * H * W * C;
-      for (let oy = 0; oy < Ho; oy++)
-        for (let ox = 0; ox < Wo; ox++)
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * strides[0] - padTop + ky * dilation[0];
-            const rowInside = iy >= 0 && iy < H;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * strides[1] - padLeft + kx * dilation[1];
-              if (rowInside && ix >= 0 && ix < W) {
-                const from = base + (iy * W + ix) * C;
-                for (let c = 0; c < C; c++) cols[k++] = x[from + c];
-              } else for (let c = 0; c < C; c++) cols[k++] = 0;
-            }
-          }
+      const base = n * inSize;
+      for (let j = 0; j < J; j++) {
+        const at = gather[j];
+        cols[k++] = at >= 0 ? x[base + at] : 0;
+      }
     }
   }
 
@@ -104,27 +116,17 @@ export class ConvStep implements TrainStep {
 
   /** dx[n][iy][ix][c] = the sum of dcols over the windows that read it. */
   private col2im(d: Float32Array, N: number): void {
-    const { H, W, C, Ho, Wo, kernel, strides, dilation, padTop, padLeft } = this.g;
-    const [kh, kw] = kernel;
-    d.fill(0, 0, N * H * W * C);
-    const dcols = this.dcols;
+    const { gather, dcols } = this;
+    const inSize = this.g.H * this.g.W * this.g.C;
+    const J = gather.length;
+    d.fill(0, 0, N * inSize);
     let k = 0;
     for (let n = 0; n < N; n++) {
-      const base = n * H * W * C;
-      for (let oy = 0; oy < Ho; oy++)
-        for (let ox = 0; ox < Wo; ox++)
-          for (let ky = 0; ky < kh; ky++) {
-            const iy = oy * strides[0] - padTop + ky * dilation[0];
-            const rowInside = iy >= 0 && iy < H;
-            for (let kx = 0; kx < kw; kx++) {
-              const ix = ox * strides[1] - padLeft + kx * dilation[1];
-              if (rowInside && ix >= 0 && ix < W) {
-                const to = base + (iy * W + ix) * C;
-                for (let c = 0; c < C; c++) d[to + c] += dcols[k + c];
-              }
-              k += C;
-            }
-          }
+      const base = n * inSize;
+      for (let j = 0; j < J; j++, k++) {
+        const at = gather[j];
+        if (at >= 0) d[base + at] += dcols[k];
+      }
     }
   }
 
