@@ -1,7 +1,7 @@
 /** `nn2c features DEF RAW.csv -o OUT.csv`: cuts raw samples into windows and writes their features. */
 import type { Command } from "commander";
 import { loadFeatures, STATISTICS } from "../features/definition.js";
-import { featuresCsv, readRawSamples, windowFeatures } from "../features/windows.js";
+import { featuresCsv, readRawSamples, sampleNames, windowFeatures } from "../features/windows.js";
 import { checkOutputs, writeFileAtomic } from "../files.js";
 import { action, printJson } from "./common.js";
 
@@ -20,6 +20,11 @@ export function registerFeatures(program: Command): void {
     .option(
       "--stream",
       "window the file as one stream, as the device does (windows may span recordings; no labels)",
+      false,
+    )
+    .option(
+      "--raw",
+      "write each window's samples as one row (steps x axes, channels last) instead of its features, for a Conv1D model (train with --input-shape WINDOW,AXES)",
       false,
     )
     .option("--force", "replace an output file nn2c did not write", false)
@@ -42,17 +47,17 @@ export function registerFeatures(program: Command): void {
         (
           defFile: string,
           rawFile: string,
-          flags: { output: string; stream: boolean; force: boolean; json: boolean },
+          flags: { output: string; stream: boolean; raw: boolean; force: boolean; json: boolean },
         ) => {
           const def = loadFeatures(defFile);
+          const names = flags.raw ? sampleNames(def) : def.names;
           // ours: a CSV whose header row is this definition's feature names
           checkOutputs(
             [
               {
                 file: flags.output,
                 flag: "-o",
-                isOurs: (t) =>
-                  t.startsWith(`${def.names.join(",")},`) || t.startsWith(`${def.names.join(",")}\n`),
+                isOurs: (t) => t.startsWith(`${names.join(",")},`) || t.startsWith(`${names.join(",")}\n`),
               },
             ],
             {
@@ -64,9 +69,9 @@ export function registerFeatures(program: Command): void {
             },
           );
           const raw = readRawSamples(def, rawFile);
-          const f = windowFeatures(def, raw, flags.stream);
+          const f = windowFeatures(def, raw, flags.stream, flags.raw);
           if (flags.stream) f.labels.fill(undefined);
-          writeFileAtomic(flags.output, featuresCsv(def, f));
+          writeFileAtomic(flags.output, featuresCsv(def, f, names));
           const counts = new Map<string, number>();
           for (const l of f.labels) if (l !== undefined) counts.set(l, (counts.get(l) ?? 0) + 1);
           const perClass = Object.fromEntries([...counts].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
@@ -74,7 +79,7 @@ export function registerFeatures(program: Command): void {
             output: flags.output,
             samples: raw.count,
             windows: f.rows.length,
-            featureCount: def.names.length,
+            featureCount: names.length,
             perClass,
             shortRecordings: f.shortRuns,
           };
@@ -83,7 +88,7 @@ export function registerFeatures(program: Command): void {
             .map(([k, v]) => `${k} ${v}`)
             .join(", ");
           process.stdout.write(
-            `${f.rows.length} windows of ${def.window} samples (stride ${def.stride}) from ${raw.count} samples → ${def.names.length} features each in ${flags.output}\n` +
+            `${f.rows.length} windows of ${def.window} samples (stride ${def.stride}) from ${raw.count} samples → ${flags.raw ? `${names.length} samples (${def.window} x ${def.axes.length})` : `${names.length} features`} each in ${flags.output}\n` +
               (classes ? `per class: ${classes}\n` : "") +
               (f.shortRuns ? `skipped ${f.shortRuns} recordings shorter than one window\n` : ""),
           );

@@ -87,14 +87,20 @@ export interface FeatureRows {
  * Features of the windows of each run (training), or of the whole stream as the device sees it
  * (`stream: true`, windows may span runs). Fewer samples than one window is an error.
  */
-export function windowFeatures(def: FeatureDefinition, raw: RawSamples, stream = false): FeatureRows {
+export function windowFeatures(
+  def: FeatureDefinition,
+  raw: RawSamples,
+  stream = false,
+  samples = false,
+): FeatureRows {
   const longest = stream ? raw.count : Math.max(...raw.runs.map((r) => r.end - r.start));
   if (longest < def.window) {
     throw new UsageError(
       `${raw.file}: ${stream || raw.runs.length === 1 ? `${raw.count} samples` : `the longest recording has ${longest} samples`}, fewer than one window of ${def.window} (${def.file}): expected at least ${def.window}`,
     );
   }
-  const extract = featureExtractor(def);
+  // raw mode: the window's samples themselves, [steps][axes] (for a Conv1D model on the raw signal)
+  const extract = samples ? (w: Int16Array) => Int32Array.from(w) : featureExtractor(def);
   const axes = def.axes.length;
   const out: FeatureRows = { rows: [], labels: [], starts: [], shortRuns: 0 };
   const runs = stream ? [{ start: 0, end: raw.count, label: undefined }] : raw.runs;
@@ -111,11 +117,18 @@ export function windowFeatures(def: FeatureDefinition, raw: RawSamples, stream =
   return out;
 }
 
-/** The training CSV of the features: a header of feature names and the label, one row per window. */
-export function featuresCsv(def: FeatureDefinition, f: FeatureRows): string {
+/** Column names of raw windows: each sample's axes in turn (`ax_0, ay_0, az_0, ax_1, ...`), channels last. */
+export function sampleNames(def: FeatureDefinition): string[] {
+  const names: string[] = [];
+  for (let t = 0; t < def.window; t++) for (const a of def.axes) names.push(`${a}_${t}`);
+  return names;
+}
+
+/** The training CSV of the features (or raw windows): a header of column names and the label, one row per window. */
+export function featuresCsv(def: FeatureDefinition, f: FeatureRows, names = def.names): string {
   const label = def.label ?? "label";
   const hasLabel = f.labels.some((l) => l !== undefined);
-  const lines = [[...def.names, ...(hasLabel ? [label] : [])].map(csvCell).join(",")];
+  const lines = [[...names, ...(hasLabel ? [label] : [])].map(csvCell).join(",")];
   f.rows.forEach((row, i) => {
     lines.push([...row, ...(hasLabel ? [csvCell(f.labels[i] ?? "")] : [])].join(","));
   });
