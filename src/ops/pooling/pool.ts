@@ -62,15 +62,25 @@ function forTaps(g: Geometry, oy: number, ox: number, fn: (offset: number) => vo
   }
 }
 
-/** The first and one-past-last tap of output o along an axis, clipped to the input (no dilation). */
-function span(o: number, stride: number, pad: number, k: number, size: number): [number, number] {
-  const first = o * stride - pad;
-  return [Math.max(first, 0), Math.min(first + k, size)];
+/** Per output row (or column) along an axis, its first and one-past-last input, clipped (no dilation). */
+function spans(out: number, stride: number, pad: number, k: number, size: number): Int32Array {
+  const s = new Int32Array(2 * out);
+  for (let o = 0; o < out; o++) {
+    const first = o * stride - pad;
+    s[2 * o] = Math.max(first, 0);
+    s[2 * o + 1] = Math.min(first + k, size);
+  }
+  return s;
 }
 
 class PoolStep implements TrainStep {
   private readonly inSize: number;
   private readonly outSize: number;
+  private readonly rows: Int32Array;
+  private readonly cols: Int32Array;
+  /** per channel: the best value or the sum of one window, and where the best came from */
+  private readonly acc: Float64Array;
+  private readonly at: Int32Array;
 
   constructor(
     private readonly g: Geometry,
@@ -80,37 +90,48 @@ class PoolStep implements TrainStep {
   ) {
     this.inSize = g.H * g.W * g.C;
     this.outSize = g.Ho * g.Wo * g.C;
+    this.rows = spans(g.Ho, g.strides[0], g.padTop, g.kernel[0], g.H);
+    this.cols = spans(g.Wo, g.strides[1], g.padLeft, g.kernel[1], g.W);
+    this.acc = new Float64Array(g.C);
+    this.at = new Int32Array(g.C);
   }
 
   forward(x: Float32Array[], y: Float32Array, N: number): void {
-    const { g, mode, arg } = this;
+    const { g, arg, rows, cols, acc, at } = this;
+    const max = this.mode === "max";
     const input = x[0];
-    const { C } = g;
+    const { C, W } = g;
     for (let n = 0; n < N; n++) {
       const xb = n * this.inSize;
       let o = n * this.outSize;
       for (let oy = 0; oy < g.Ho; oy++) {
-        const [y0, y1] = span(oy, g.strides[0], g.padTop, g.kernel[0], g.H);
+        const y0 = rows[2 * oy];
+        const y1 = rows[2 * oy + 1];
         for (let ox = 0; ox < g.Wo; ox++) {
-          const [x0, x1] = span(ox, g.strides[1], g.padLeft, g.kernel[1], g.W);
-          for (let c = 0; c < C; c++, o++) {
-            let best = Number.NEGATIVE_INFINITY;
-            let at = -1;
-            let sum = 0;
-            for (let iy = y0; iy < y1; iy++)
-              for (let ix = x0; ix < x1; ix++) {
-                const t = (iy * g.W + ix) * C + c;
-                const v = input[xb + t];
-                if (v > best) {
-                  best = v;
-                  at = t;
+          const x0 = cols[2 * ox];
+          const x1 = cols[2 * ox + 1];
+          acc.fill(max ? Number.NEGATIVE_INFINITY : 0);
+          for (let iy = y0; iy < y1; iy++)
+            for (let ix = x0; ix < x1; ix++) {
+              const t = (iy * W + ix) * C;
+              if (max) {
+                for (let c = 0; c < C; c++) {
+                  const v = input[xb + t + c];
+                  if (v > acc[c]) {
+                    acc[c] = v;
+                    at[c] = t + c;
+                  }
                 }
-                sum += v;
-              }
-            if (mode === "max") {
-              y[o] = best;
-              arg[o] = at;
-            } else y[o] = sum / ((y1 - y0) * (x1 - x0));
+              } else for (let c = 0; c < C; c++) acc[c] += input[xb + t + c];
+            }
+          if (max) {
+            for (let c = 0; c < C; c++, o++) {
+              y[o] = acc[c];
+              arg[o] = at[c];
+            }
+          } else {
+            const count = (y1 - y0) * (x1 - x0);
+            for (let c = 0; c < C; c++, o++) y[o] = acc[c] / count;
           }
         }
       }
@@ -126,8 +147,8 @@ class PoolStep implements TrainStep {
   ): void {
     const d = dx[0];
     if (!d) return;
-    const { g } = this;
-    const { C } = g;
+    const { g, rows, cols } = this;
+    const { C, W } = g;
     d.fill(0, 0, N * this.inSize);
     for (let n = 0; n < N; n++) {
       const xb = n * this.inSize;
@@ -137,15 +158,17 @@ class PoolStep implements TrainStep {
         continue;
       }
       for (let oy = 0; oy < g.Ho; oy++) {
-        const [y0, y1] = span(oy, g.strides[0], g.padTop, g.kernel[0], g.H);
-        for (let ox = 0; ox < g.Wo; ox++) {
-          const [x0, x1] = span(ox, g.strides[1], g.padLeft, g.kernel[1], g.W);
+        const y0 = rows[2 * oy];
+        const y1 = rows[2 * oy + 1];
+        for (let ox = 0; ox < g.Wo; ox++, o += C) {
+          const x0 = cols[2 * ox];
+          const x1 = cols[2 * ox + 1];
           const count = (y1 - y0) * (x1 - x0);
-          for (let c = 0; c < C; c++, o++) {
-            const share = dy[o] / count;
-            for (let iy = y0; iy < y1; iy++)
-              for (let ix = x0; ix < x1; ix++) d[xb + (iy * g.W + ix) * C + c] += share;
-          }
+          for (let iy = y0; iy < y1; iy++)
+            for (let ix = x0; ix < x1; ix++) {
+              const t = xb + (iy * W + ix) * C;
+              for (let c = 0; c < C; c++) d[t + c] += dy[o + c] / count;
+            }
         }
       }
     }
