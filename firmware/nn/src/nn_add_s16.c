@@ -1,35 +1,5 @@
-/*
- * nn_add_s16: elementwise sum of 2 to NN_ADD_MAX_INPUTS int16 tensors, as TensorFlow Lite's ADD computes
- * it (src/ops/add/quant.ts mirrors it bit for bit):
- *   x_k  = (in_k[i] - in_zp[k]) * 2^left_shift                          (left_shift 15: |x_k| <= 2^30)
- *   s    = sum_k nn_requantize(x_k, in_mult[k], in_shift[k])             (in_shift <= 0: each <= |x_k| / 2)
- *   out  = clamp(nn_requantize(s, out_mult, out_shift) + out_zp, act_min, act_max)
- * The multipliers rescale every input to half the largest input scale, so nothing overflows int32 for
- * the counts the generator allows. in: [count] pointers to [len] s16; out: [len] s16, may alias in[0]
- * exactly.
- */
-#include "nn.h"
-#include "nn_support.h"
-
-int nn_add_s16(const nn_add_s16_params_t *p, const int16_t *const *in, int16_t *out, size_t len)
-{
-    size_t i;
-    int32_t k;
-    if (p == NULL || in == NULL || out == NULL || p->count < 2 || p->count > NN_ADD_MAX_INPUTS) {
-        return NN_ERROR_ARGUMENT;
-    }
-    for (k = 0; k < p->count; ++k) {
-        if (in[k] == NULL) {
-            return NN_ERROR_ARGUMENT;
-        }
-    }
-    for (i = 0; i < len; ++i) {
-        int32_t sum = 0;
-        for (k = 0; k < p->count; ++k) {
-            const int32_t x = ((int32_t)in[k][i] - p->in_zp[k]) * ((int32_t)1 << p->left_shift);
-            sum += nn_requantize(x, p->in_mult[k], p->in_shift[k]);
-        }
-        out[i] = (int16_t)nn_clamp(nn_requantize(sum, p->out_mult, p->out_shift) + p->out_zp, p->act_min, p->act_max);
-    }
-    return NN_OK;
-}
+/* nn_add_s16: the elementwise sum of int16 tensors, as TensorFlow Lite's ADD (see nn.h). The loop is nn_add_body.h's. */
+#define NN_ADD_FN nn_add_s16
+#define NN_ADD_PARAMS nn_add_s16_params_t
+#define NN_ADD_T int16_t
+#include "nn_add_body.h"

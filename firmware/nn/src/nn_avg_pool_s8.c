@@ -1,43 +1,5 @@
-/*
- * nn_avg_pool_s8: the sum of the int8 codes over each window's taps inside the input, divided by their
- * count and rounded to nearest with ties away from zero (TensorFlow Lite's average pool), per channel;
- * in and out share one quantization. The generator keeps windows small enough for an int32 sum.
- * Mirrored by roundedMean in src/ops/pooling/pool.ts. See nn.h.
- */
-#include "nn.h"
-
-int nn_avg_pool_s8(const nn_window_t *w, const int8_t *in, int8_t *out)
-{
-    int32_t oy, ox, ky, kx, c;
-    if (w == NULL || in == NULL || out == NULL) {
-        return NN_ERROR_ARGUMENT;
-    }
-    for (oy = 0; oy < w->out_h; ++oy) {
-        for (ox = 0; ox < w->out_w; ++ox) {
-            int8_t *o = out + ((size_t)oy * (size_t)w->out_w + (size_t)ox) * (size_t)w->in_c;
-            for (c = 0; c < w->in_c; ++c) {
-                int32_t sum = 0;
-                int32_t count = 0;
-                for (ky = 0; ky < w->k_h; ++ky) {
-                    const int32_t iy = oy * w->stride_h - w->pad_top + ky * w->dil_h;
-                    if (iy < 0 || iy >= w->in_h) {
-                        continue;
-                    }
-                    for (kx = 0; kx < w->k_w; ++kx) {
-                        const int32_t ix = ox * w->stride_w - w->pad_left + kx * w->dil_w;
-                        if (ix < 0 || ix >= w->in_w) {
-                            continue;
-                        }
-                        sum += in[((size_t)iy * (size_t)w->in_w + (size_t)ix) * (size_t)w->in_c + (size_t)c];
-                        ++count;
-                    }
-                }
-                if (count == 0) {
-                    return NN_ERROR_ARGUMENT;
-                }
-                o[c] = (int8_t)(sum >= 0 ? (sum + count / 2) / count : -((-sum + count / 2) / count));
-            }
-        }
-    }
-    return NN_OK;
-}
+/* nn_avg_pool_s8: the rounded mean of each window's int8 codes, per channel (see nn.h). The loop is nn_pool_body.h's. */
+#define NN_POOL_FN nn_avg_pool_s8
+#define NN_POOL_T int8_t
+#define NN_POOL_MAX 0
+#include "nn_pool_body.h"

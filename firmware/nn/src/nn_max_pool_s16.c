@@ -1,41 +1,5 @@
-/*
- * nn_max_pool_s16: the largest int16 code over each window's taps inside the input, per channel (the
- * padding is ignored, as TensorFlow's max pooling ignores it); in and out share one quantization.
- * Mirrored by src/ops/pooling/pool.ts. See nn.h.
- */
-#include "nn.h"
-
-int nn_max_pool_s16(const nn_window_t *w, const int16_t *in, int16_t *out)
-{
-    int32_t oy, ox, ky, kx, c;
-    if (w == NULL || in == NULL || out == NULL) {
-        return NN_ERROR_ARGUMENT;
-    }
-    for (oy = 0; oy < w->out_h; ++oy) {
-        for (ox = 0; ox < w->out_w; ++ox) {
-            int16_t *o = out + ((size_t)oy * (size_t)w->out_w + (size_t)ox) * (size_t)w->in_c;
-            for (c = 0; c < w->in_c; ++c) {
-                int32_t best = INT32_MIN;
-                for (ky = 0; ky < w->k_h; ++ky) {
-                    const int32_t iy = oy * w->stride_h - w->pad_top + ky * w->dil_h;
-                    if (iy < 0 || iy >= w->in_h) {
-                        continue;
-                    }
-                    for (kx = 0; kx < w->k_w; ++kx) {
-                        const int32_t ix = ox * w->stride_w - w->pad_left + kx * w->dil_w;
-                        int32_t v;
-                        if (ix < 0 || ix >= w->in_w) {
-                            continue;
-                        }
-                        v = in[((size_t)iy * (size_t)w->in_w + (size_t)ix) * (size_t)w->in_c + (size_t)c];
-                        if (v > best) {
-                            best = v;
-                        }
-                    }
-                }
-                o[c] = (int16_t)best;
-            }
-        }
-    }
-    return NN_OK;
-}
+/* nn_max_pool_s16: the largest int16 code of each window, per channel (see nn.h). The loop is nn_pool_body.h's. */
+#define NN_POOL_FN nn_max_pool_s16
+#define NN_POOL_T int16_t
+#define NN_POOL_MAX 1
+#include "nn_pool_body.h"

@@ -33,7 +33,7 @@ export function emitAdd(op: AddQOp, ctx: IntegerEmitContext): EmittedOp {
       bytes: 4 * (7 + 3 * MAX_ADD_INPUTS),
     },
     calls: (inputs, out) => [`${kernel}(&${ctx.id}_params, ${inputList(ctype, inputs)}, ${out}, ${n}u)`],
-    runtime: [`${kernel}.c`],
+    runtime: [`${kernel}.c`, "nn_add_body.h"],
   };
 }
 

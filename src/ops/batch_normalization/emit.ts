@@ -61,7 +61,7 @@ export function emitBatchNorm(op: BatchNormQOp, ctx: IntegerEmitContext): Emitte
       bytes: 40,
     },
     calls: ([src], dst) => [`${kernel}(&${id}_params, ${src}, ${dst}, ${n}u)`],
-    runtime: [`${kernel}.c`],
+    runtime: [`${kernel}.c`, "nn_scale_shift_body.h"],
   };
 }
 

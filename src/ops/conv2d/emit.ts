@@ -74,7 +74,7 @@ export function emitConv(op: ConvQOp, ctx: IntegerEmitContext): EmittedOp {
       bytes: 13 * 4 + 4 + 6 * 4 + 16,
     },
     calls: ([src], dst) => [`${kernel}(&${id}_params, ${src}, ${dst})`],
-    runtime: [`${kernel}.c`],
+    runtime: [`${kernel}.c`, "nn_conv2d_body.h"],
   };
 }
 

@@ -68,7 +68,7 @@ export function emitDepthwise(op: DepthwiseQOp, ctx: IntegerEmitContext): Emitte
       bytes: 13 * 4 + 4 + 6 * 4 + 16,
     },
     calls: ([src], dst) => [`${kernel}(&${id}_params, ${src}, ${dst})`],
-    runtime: [`${kernel}.c`],
+    runtime: [`${kernel}.c`, "nn_depthwise_conv2d_body.h"],
   };
 }
 

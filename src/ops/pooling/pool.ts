@@ -333,7 +333,7 @@ export function definePooling<C>(spec: PoolingSpec<C>): OpKind<C, PoolQOp> {
               bytes: 52,
             },
             calls: ([src], dst) => [`nn_${name}_${dtype}(&${ctx.id}_window, ${src}, ${dst})`],
-            runtime: [`nn_${name}_${dtype}.c`],
+            runtime: [`nn_${name}_${dtype}.c`, "nn_pool_body.h"],
           };
         },
         macs: () => 0,

@@ -129,7 +129,7 @@ function definePadding<C>(spec: PaddingSpec<C>) {
       bytes: 32,
     },
     calls: ([src], dst) => [`nn_pad_${dtype}(&${ctx.id}_params, ${src}, ${dst})`],
-    runtime: [`nn_pad_${dtype}.c`],
+    runtime: [`nn_pad_${dtype}.c`, "nn_pad_body.h"],
   });
   return defineOp<C, PadQOp>({
     kind: spec.kind,
