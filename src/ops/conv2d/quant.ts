@@ -17,7 +17,14 @@ import { roundHalfAwayFromZero } from "../../quant/fixedpoint.js";
 import { finite, int, qopFields } from "../common.js";
 import { quantizeRow } from "../dense/quant.js";
 import type { CheckContext, FloatOp, QuantizeContext, RunContext } from "../registry.js";
-import { checkOutputStage, outputCode, outputStage, outputStageFields, S64_BOUND } from "../requant.js";
+import {
+  checkOutputStage,
+  type OutputStage,
+  outputCode,
+  outputStage,
+  outputStageFields,
+  S64_BOUND,
+} from "../requant.js";
 import { type Geometry, geometry } from "./geometry.js";
 
 const positive = int.positive();
@@ -77,6 +84,53 @@ export function maxInputDelta(precision: "int8" | "int16", zp: number): number {
 }
 
 /**
+ * The weights and output stage of an op that subtracts the input zero point at every tap (the
+ * convolutions): per output channel int8 weights at the scale max|w| / 127, rounded to nearest; the bias
+ * in accumulator units (input scale x weight scale); the worst-case accumulator over every input code,
+ * refused beyond what 64-bit requantization takes; and the output stage with the fused activation.
+ */
+export function quantizeChannels(
+  channels: number[][],
+  floatBias: ArrayLike<number> | undefined,
+  input: QuantParams,
+  output: QuantParams,
+  activation: { name: string; alpha: number },
+  ctx: Pick<QuantizeContext, "precision" | "where">,
+  what: string,
+): { weights: number[][]; weightScales: number[]; bias: number[] } & OutputStage {
+  const delta = maxInputDelta(ctx.precision, input.zeroPoint);
+  const weights: number[][] = [];
+  const weightScales: number[] = [];
+  const bias: number[] = [];
+  channels.forEach((row, c) => {
+    const { sw, wq } = quantizeRow(row, null);
+    const b = roundHalfAwayFromZero((floatBias?.[c] ?? 0) / (input.scale * sw));
+    const bound = Math.abs(b) + delta * wq.reduce((s, w) => s + Math.abs(w), 0);
+    if (!Number.isSafeInteger(b) || bound > S64_BOUND) {
+      throw new UsageError(
+        `${ctx.where}: ${what} ${c} could reach an accumulator of ${bound.toExponential(3)}, beyond what 64-bit requantization takes (2^47): the bias is far larger than the weights`,
+      );
+    }
+    weights.push(wq);
+    weightScales.push(sw);
+    bias.push(b);
+  });
+  const bounds = channelBounds(weights, bias, delta);
+  const reals = weightScales.map((sw) => (input.scale * sw) / output.scale);
+  return {
+    weights,
+    weightScales,
+    bias,
+    ...outputStage(reals, bounds, activation, output, ctx.precision, ctx.where),
+  };
+}
+
+/** The worst-case |accumulator| of each channel: |bias| + the largest |q_in - zp_in| times sum |w|. */
+export function channelBounds(weights: number[][], bias: number[], delta: number): number[] {
+  return weights.map((row, c) => Math.abs(bias[c]) + delta * row.reduce((s, w) => s + Math.abs(w), 0));
+}
+
+/**
  * The integer op of a float convolution: per filter the int8 weights at the scale max|w| / 127 (rounded
  * to nearest), the bias in accumulator units, the worst-case accumulator, and the output stage.
  */
@@ -91,28 +145,9 @@ export function quantizeConv<K extends string>(
   const F = op.outputShape[op.outputShape.length - 1];
   const K = g.kernel[0] * g.kernel[1] * g.C;
   const kernel = op.weights.kernel;
-  const delta = maxInputDelta(ctx.precision, input.zeroPoint);
-  const weights: number[][] = [];
-  const weightScales: number[] = [];
-  const bias: number[] = [];
-  const bounds: number[] = [];
-  for (let f = 0; f < F; f++) {
-    // Keras' [kh][kw][C][F]: filter f's weights are every F-th value
-    const row = Array.from({ length: K }, (_, k) => kernel[k * F + f]);
-    const { sw, wq } = quantizeRow(row, null);
-    const b = roundHalfAwayFromZero((op.weights.bias?.[f] ?? 0) / (input.scale * sw));
-    const bound = Math.abs(b) + delta * wq.reduce((s, w) => s + Math.abs(w), 0);
-    if (!Number.isSafeInteger(b) || bound > S64_BOUND) {
-      throw new UsageError(
-        `${ctx.where}: filter ${f} could reach an accumulator of ${bound.toExponential(3)}, beyond what 64-bit requantization takes (2^47): the bias is far larger than the weights`,
-      );
-    }
-    weights.push(wq);
-    weightScales.push(sw);
-    bias.push(b);
-    bounds.push(bound);
-  }
-  const reals = weightScales.map((sw) => (input.scale * sw) / output.scale);
+  // Keras' [kh][kw][C][F]: filter f's weights are every F-th value
+  const filters = Array.from({ length: F }, (_, f) => Array.from({ length: K }, (_, k) => kernel[k * F + f]));
+  const quantized = quantizeChannels(filters, op.weights.bias, input, output, op.activation, ctx, "filter");
   const q: ConvQOp = {
     kind,
     name: op.name,
@@ -125,10 +160,7 @@ export function quantizeConv<K extends string>(
     dilation: [...g.dilation],
     padding: g.padding,
     filters: F,
-    weights,
-    weightScales,
-    bias,
-    ...outputStage(reals, bounds, op.activation, output, ctx.precision, ctx.where),
+    ...quantized,
   };
   return { op: q, output };
 }
@@ -183,8 +215,5 @@ export function checkConv(op: ConvQOp, ctx: CheckContext): void {
   length("weightScales", op.weightScales, op.filters);
   length("bias", op.bias, op.filters);
   const delta = maxInputDelta(ctx.precision, ctx.quant(op.inputs[0]).zeroPoint);
-  const bounds = op.weights.map(
-    (row, f) => Math.abs(op.bias[f]) + delta * row.reduce((s, w) => s + Math.abs(w), 0),
-  );
-  checkOutputStage(op, op.filters, bounds, ctx);
+  checkOutputStage(op, op.filters, channelBounds(op.weights, op.bias, delta), ctx);
 }

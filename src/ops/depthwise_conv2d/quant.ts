@@ -9,14 +9,18 @@
  */
 import { z } from "zod";
 import type { QuantParams } from "../../core/quant.js";
-import { UsageError } from "../../errors.js";
-import { roundHalfAwayFromZero } from "../../quant/fixedpoint.js";
 import { finite, int, qopFields } from "../common.js";
 import type { Geometry } from "../conv2d/geometry.js";
-import { checkedGeometry, maxInputDelta, qGeometry, windowFields } from "../conv2d/quant.js";
-import { quantizeRow } from "../dense/quant.js";
+import {
+  channelBounds,
+  checkedGeometry,
+  maxInputDelta,
+  qGeometry,
+  quantizeChannels,
+  windowFields,
+} from "../conv2d/quant.js";
 import type { CheckContext, FloatOp, QuantizeContext, RunContext } from "../registry.js";
-import { checkOutputStage, outputCode, outputStage, outputStageFields, S64_BOUND } from "../requant.js";
+import { checkOutputStage, outputCode, outputStageFields } from "../requant.js";
 import { forEachTap } from "./kernel.js";
 
 export const depthwiseQSchema = z.strictObject({
@@ -43,26 +47,11 @@ export function quantizeDepthwise(
   const output = ctx.calibratedOutput();
   const CM = g.C * M;
   const taps = g.kernel[0] * g.kernel[1];
-  const delta = maxInputDelta(ctx.precision, input.zeroPoint);
-  const weights: number[][] = [];
-  const weightScales: number[] = [];
-  const bias: number[] = [];
-  const bounds: number[] = [];
-  for (let o = 0; o < CM; o++) {
-    const row = Array.from({ length: taps }, (_, t) => op.weights.kernel[t * CM + o]);
-    const { sw, wq } = quantizeRow(row, null);
-    const b = roundHalfAwayFromZero((op.weights.bias?.[o] ?? 0) / (input.scale * sw));
-    const bound = Math.abs(b) + delta * wq.reduce((s, w) => s + Math.abs(w), 0);
-    if (!Number.isSafeInteger(b) || bound > S64_BOUND)
-      throw new UsageError(
-        `${ctx.where}: channel ${o} could reach an accumulator of ${bound.toExponential(3)}, beyond what 64-bit requantization takes (2^47): the bias is far larger than the weights`,
-      );
-    weights.push(wq);
-    weightScales.push(sw);
-    bias.push(b);
-    bounds.push(bound);
-  }
-  const reals = weightScales.map((sw) => (input.scale * sw) / output.scale);
+  // Keras' [kh][kw][C][M]: output channel o's weights are every (C * M)-th value
+  const channels = Array.from({ length: CM }, (_, o) =>
+    Array.from({ length: taps }, (_, t) => op.weights.kernel[t * CM + o]),
+  );
+  const quantized = quantizeChannels(channels, op.weights.bias, input, output, op.activation, ctx, "channel");
   return {
     op: {
       kind: "depthwise_conv2d",
@@ -76,10 +65,7 @@ export function quantizeDepthwise(
       dilation: [...g.dilation],
       padding: g.padding,
       depthMultiplier: M,
-      weights,
-      weightScales,
-      bias,
-      ...outputStage(reals, bounds, op.activation, output, ctx.precision, ctx.where),
+      ...quantized,
     },
     output,
   };
@@ -128,8 +114,5 @@ export function checkDepthwise(op: DepthwiseQOp, ctx: CheckContext): void {
   length("weightScales", op.weightScales, CM);
   length("bias", op.bias, CM);
   const delta = maxInputDelta(ctx.precision, ctx.quant(op.inputs[0]).zeroPoint);
-  const bounds = op.weights.map(
-    (row, o) => Math.abs(op.bias[o]) + delta * row.reduce((s, w) => s + Math.abs(w), 0),
-  );
-  checkOutputStage(op, CM, bounds, ctx);
+  checkOutputStage(op, CM, channelBounds(op.weights, op.bias, delta), ctx);
 }
