@@ -98,3 +98,37 @@ export function kerasNumber(
   if (typeof v !== "number" || !check(v)) refuse(field, expected);
   return v;
 }
+
+/** The kernel options of a layer with weights: no bias, the kernel initializer, the L2 factor. */
+export interface KernelOptions {
+  useBias?: boolean;
+  kernelInitializer?: "glorot_uniform" | "he_uniform";
+  l2?: number;
+}
+
+/**
+ * use_bias, the kernel's initializer (Glorot or He uniform, unseeded), a zeros bias initializer and an L2
+ * kernel regularizer, as Dense and the convolutions take them (`kernel`: the field prefix, "kernel" or
+ * "depthwise"); the fields nn2c lacks are refused by name.
+ */
+export function kerasKernelOptions(config: KerasConfig, refuse: Refuse, kernel = "kernel"): KernelOptions {
+  const out: KernelOptions = {};
+  if (config.use_bias === false) out.useBias = false;
+  else if (config.use_bias !== undefined && config.use_bias !== true) refuse("use_bias", "true or false");
+  const init = kerasInitializer(
+    config,
+    `${kernel}_initializer`,
+    {
+      GlorotUniform: "glorot_uniform",
+      glorot_uniform: "glorot_uniform",
+      HeUniform: "he_uniform",
+      he_uniform: "he_uniform",
+    },
+    refuse,
+  );
+  if (init) out.kernelInitializer = init;
+  kerasInitializer(config, "bias_initializer", { Zeros: "zeros", zeros: "zeros" }, refuse);
+  const l2 = kerasL2(config, `${kernel}_regularizer`, refuse);
+  if (l2 !== undefined) out.l2 = l2;
+  return out;
+}

@@ -1,5 +1,5 @@
 /** Keras' Conv2D and Conv1D configs → nn2c's (channels last, one group; "causal" padding refused). */
-import { atDefault, kerasActivation, kerasInitializer, kerasL2, onlyKnown, type Refuse } from "../keras.js";
+import { atDefault, kerasActivation, kerasKernelOptions, onlyKnown, type Refuse } from "../keras.js";
 import type { KerasConfig } from "../registry.js";
 import type { ConvCommon } from "./conv.js";
 
@@ -61,24 +61,7 @@ export function convCommonFromKeras(config: KerasConfig, refuse: Refuse): ConvCo
     padding: padding as "valid" | "same",
     activation: kerasActivation(config.activation, refuse),
   };
-  if (config.use_bias === false) out.useBias = false;
-  else if (config.use_bias !== undefined && config.use_bias !== true) refuse("use_bias", "true or false");
-  const kernel = kerasInitializer(
-    config,
-    "kernel_initializer",
-    {
-      GlorotUniform: "glorot_uniform",
-      glorot_uniform: "glorot_uniform",
-      HeUniform: "he_uniform",
-      he_uniform: "he_uniform",
-    },
-    refuse,
-  );
-  if (kernel) out.kernelInitializer = kernel;
-  kerasInitializer(config, "bias_initializer", { Zeros: "zeros", zeros: "zeros" }, refuse);
-  const l2 = kerasL2(config, "kernel_regularizer", refuse);
-  if (l2 !== undefined) out.l2 = l2;
-  return out;
+  return { ...out, ...kerasKernelOptions(config, refuse) };
 }
 
 /** Strides above 1 with a dilation above 1: Keras refuses the pair, and so does nn2c. */

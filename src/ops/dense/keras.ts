@@ -2,8 +2,7 @@
 import {
   atDefault,
   kerasActivation,
-  kerasInitializer,
-  kerasL2,
+  kerasKernelOptions,
   kerasNumber,
   onlyKnown,
   type Refuse,
@@ -45,22 +44,5 @@ export function denseFromKeras(config: KerasConfig, refuse: Refuse): DenseConfig
   ])
     atDefault(config, field, [], refuse);
   const out: DenseConfig = { units, activation: kerasActivation(config.activation, refuse) };
-  if (config.use_bias === false) out.useBias = false;
-  else if (config.use_bias !== undefined && config.use_bias !== true) refuse("use_bias", "true or false");
-  const kernel = kerasInitializer(
-    config,
-    "kernel_initializer",
-    {
-      GlorotUniform: "glorot_uniform",
-      glorot_uniform: "glorot_uniform",
-      HeUniform: "he_uniform",
-      he_uniform: "he_uniform",
-    },
-    refuse,
-  );
-  if (kernel) out.kernelInitializer = kernel;
-  kerasInitializer(config, "bias_initializer", { Zeros: "zeros", zeros: "zeros" }, refuse);
-  const l2 = kerasL2(config, "kernel_regularizer", refuse);
-  if (l2 !== undefined) out.l2 = l2;
-  return out;
+  return { ...out, ...kerasKernelOptions(config, refuse) };
 }

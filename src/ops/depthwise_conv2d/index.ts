@@ -11,7 +11,7 @@ import { applyActivationFloat32 } from "../activation/float.js";
 import { dims2d } from "../conv2d/conv.js";
 import { type Geometry, geometry, tapCount } from "../conv2d/geometry.js";
 import { checkStridesDilation, kerasInts } from "../conv2d/keras.js";
-import { atDefault, kerasActivation, kerasInitializer, kerasL2, onlyKnown } from "../keras.js";
+import { atDefault, kerasActivation, kerasKernelOptions, onlyKnown } from "../keras.js";
 import { defineOp, type FloatOp, type LayerTensors } from "../registry.js";
 import { emitDepthwise, emitDepthwiseFloat } from "./emit.js";
 import { forEachTap } from "./kernel.js";
@@ -193,22 +193,7 @@ export const depthwiseConv2d = defineOp<DepthwiseConfig, DepthwiseQOp>({
           depthMultiplier: M as number,
           activation: kerasActivation(config.activation, refuse),
         };
-        if (config.use_bias === false) out.useBias = false;
-        const kernel = kerasInitializer(
-          config,
-          "depthwise_initializer",
-          {
-            GlorotUniform: "glorot_uniform",
-            glorot_uniform: "glorot_uniform",
-            HeUniform: "he_uniform",
-            he_uniform: "he_uniform",
-          },
-          refuse,
-        );
-        if (kernel) out.kernelInitializer = kernel;
-        kerasInitializer(config, "bias_initializer", { Zeros: "zeros", zeros: "zeros" }, refuse);
-        const l2 = kerasL2(config, "depthwise_regularizer", refuse);
-        if (l2 !== undefined) out.l2 = l2;
+        Object.assign(out, kerasKernelOptions(config, refuse, "depthwise"));
         return out;
       },
     },
