@@ -97,6 +97,13 @@ export function harnessSource(set: VectorSet, board: boolean, windows?: WindowSe
   });
 }
 
+/**
+ * Float values of the raw rows one harness carries on a board: the vectors are compiled into the image,
+ * and the smallest board (the micro:bit: 256 KB of flash) must hold them with the model. Larger sets run
+ * as several harnesses, one after the other, and their results are added up.
+ */
+export const BOARD_VALUES = 16384;
+
 export async function verifyModel(m: Exportable, options: VerifyOptions): Promise<VerifyResult> {
   const set = makeVectors(m, { data: options.data, random: options.random, seed: options.seed });
   const rendered = renderModel(m, {
@@ -109,18 +116,80 @@ export async function verifyModel(m: Exportable, options: VerifyOptions): Promis
     : undefined;
   const dir = options.keepDir ?? mkdtempSync(join(tmpdir(), "nn2c-verify-"));
   if (options.keepDir) makeFolder(options.keepDir);
+  const board = options.target !== "host";
   try {
     for (const [file, content] of rendered.files) writeFileSync(join(dir, file), content);
-    writeFileSync(join(dir, "harness.c"), harnessSource(set, options.target !== "host", windows));
     const sources = [...rendered.files.keys()].filter((f) => f.endsWith(".c")).concat("harness.c");
-    const run =
-      options.target === "host"
-        ? await runHostHarness(dir, sources, { sanitize: options.sanitize ?? true })
-        : await runCortexHarness(options.target, dir, sources);
-    return compare(set, run.stdout, options.target, rendered.view.precision, run.command, windows);
+    const results: { result: VerifyResult; offset: number }[] = [];
+    for (const part of splitVectors(set, board ? BOARD_VALUES : Number.POSITIVE_INFINITY)) {
+      // the windows (features) go with the first harness only
+      const w = part.offset === 0 ? windows : undefined;
+      writeFileSync(join(dir, "harness.c"), harnessSource(part.set, board, w));
+      const run = board
+        ? await runCortexHarness(options.target, dir, sources)
+        : await runHostHarness(dir, sources, { sanitize: options.sanitize ?? true });
+      results.push({
+        result: compare(part.set, run.stdout, options.target, rendered.view.precision, run.command, w),
+        offset: part.offset,
+      });
+    }
+    return mergeResults(results);
   } finally {
     if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The vector set in parts of at most `values` raw floats each (every part keeps the code vectors). */
+export function splitVectors(set: VectorSet, values: number): { set: VectorSet; offset: number }[] {
+  const rows = Math.max(1, Math.floor(values / Math.max(1, set.inputSize)));
+  if (set.raw.length <= rows) return [{ set, offset: 0 }];
+  const parts: { set: VectorSet; offset: number }[] = [];
+  for (let start = 0; start < set.raw.length; start += rows) {
+    const end = Math.min(start + rows, set.raw.length);
+    parts.push({
+      offset: start,
+      set: {
+        ...set,
+        raw: set.raw.slice(start, end),
+        expectedRaw: set.expectedRaw.slice(start, end),
+        labels: set.labels.slice(start, end),
+        targets: set.targets.slice(start, end),
+      },
+    });
+  }
+  return parts;
+}
+
+/** The results of the parts of one verification as one: counts added, accuracy and rmse over all rows. */
+function mergeResults(parts: { result: VerifyResult; offset: number }[]): VerifyResult {
+  if (parts.length === 1) return parts[0].result;
+  const [first] = parts;
+  const merged: VerifyResult = {
+    ...first.result,
+    vectors: 0,
+    mismatches: 0,
+    maxAbsDiff: 0,
+    first: [],
+  };
+  let samples = 0;
+  let hits = 0;
+  let squares = 0;
+  for (const { result, offset } of parts) {
+    merged.vectors += result.vectors;
+    merged.mismatches += result.mismatches;
+    merged.maxAbsDiff = Math.max(merged.maxAbsDiff, result.maxAbsDiff);
+    for (const mm of result.first)
+      merged.first.push(mm.kind === "predict_float" ? { ...mm, vector: mm.vector + offset } : mm);
+    const n = result.samples ?? 0;
+    samples += n;
+    if (result.accuracy !== undefined) hits += result.accuracy * n;
+    if (result.rmse !== undefined) squares += result.rmse ** 2 * n;
+  }
+  merged.first = merged.first.slice(0, 5);
+  if (first.result.accuracy !== undefined && samples > 0) merged.accuracy = hits / samples;
+  if (first.result.rmse !== undefined && samples > 0) merged.rmse = Math.sqrt(squares / samples);
+  if (samples > 0) merged.samples = samples;
+  return merged;
 }
 
 /** Compares the harness output with the expected values. */

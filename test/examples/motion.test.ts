@@ -432,5 +432,13 @@ describe("examples › motion: a Conv1D model on the raw windows, as the README 
     );
     expect(verify.mismatches).toBe(0);
     expect(verify.accuracy).toBeGreaterThan(0.8);
-  }, 120_000);
+    if (tools.missing.length > 0) return;
+    // 520 windows of 300 floats do not fit the micro:bit's flash with the model: verify runs them as
+    // several harnesses, and the accuracy over all of them is the host's
+    const m0 = json<{ mismatches: number; accuracy: number; vectors: number; samples: number }>(
+      await nn2c(["verify", q, "-t", "cortex-m0", "--data", raw("test"), "--json"]),
+    );
+    expect(m0).toMatchObject({ mismatches: 0, samples: 520 });
+    expect(m0.accuracy).toBeCloseTo(verify.accuracy, 12);
+  }, 180_000);
 });
