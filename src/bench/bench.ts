@@ -10,11 +10,12 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { PlannedTensorView } from "../codegen/emit.js";
+import { arrayBytes, type PlannedTensorView } from "../codegen/emit.js";
 import { renderModel } from "../codegen/export.js";
 import { loadTemplates } from "../codegen/render.js";
 import type { Exportable } from "../core/exportable.js";
 import { CODE_RANGE } from "../core/quant.js";
+import type { Shape } from "../core/shape.js";
 import { JobError } from "../errors.js";
 import type { FeatureDefinition } from "../features/definition.js";
 import { opSummaries } from "../graph/summary.js";
@@ -30,6 +31,12 @@ export const BENCH_NAME = "bench";
 export interface LayerCost {
   op: number;
   name: string;
+  kind: string;
+  /** input and output shapes */
+  inputs: Shape[];
+  output: Shape;
+  /** constant bytes of the op as the export writes them (weights, biases, requantization, parameters) */
+  weightBytes: number;
   /** null when instructions cannot be counted (see BenchResult.notice) */
   instructions: number | null;
   macs: number;
@@ -159,7 +166,21 @@ export async function benchModel(
       }
     }
     const costs = opSummaries(m);
-    const layers = costs.map((c, k) => ({ op: k, name: c.label, instructions: region(k + 1), macs: c.macs }));
+    const layers = costs.map((c, k) => {
+      const op = v.ops[k];
+      const weightBytes =
+        (op?.params?.bytes ?? 0) + (op?.arrays ?? []).reduce((n, a) => n + arrayBytes(a), 0);
+      return {
+        op: k,
+        name: c.label,
+        kind: c.kind,
+        inputs: c.inputs,
+        output: c.output,
+        weightBytes,
+        instructions: region(k + 1),
+        macs: c.macs,
+      };
+    });
     const instructions = region(0);
     const macs = costs.reduce((s, c) => s + c.macs, 0);
     return {

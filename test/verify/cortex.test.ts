@@ -121,6 +121,13 @@ describe.skipIf(qemu.missing.length > 0)(`verify on Cortex-M under QEMU${qemu.no
       expect(t.instructions).toBeNull();
       expect(t.instructionsPerMac).toBeNull();
       expect(t.layers.map((l) => l.instructions)).toEqual([null, null]);
+      // per op: kind, shapes, and its constant bytes (within the model's, which add standardisation)
+      expect(t.layers.map((l) => [l.kind, l.inputs, l.output])).toEqual([
+        ["dense", [[5]], [3]],
+        ["activation", [[3]], [3]],
+      ]);
+      expect(t.layers[0].weightBytes).toBeGreaterThan(15);
+      expect(t.layers.reduce((n, l) => n + l.weightBytes, 0)).toBeLessThanOrEqual(t.weightBytes);
       expect(t.stackBytes).toBeGreaterThan(0);
       expect(t.codeBytes).toBeGreaterThan(100);
       expect(t.weightBytes).toBeGreaterThanOrEqual(15);
