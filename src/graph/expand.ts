@@ -49,7 +49,12 @@ export function expandGraph<T>(
     });
   }
   const consumers = new Map<string, string[]>();
-  for (const n of nodes) for (const i of n.inputs) consumers.set(i, [...(consumers.get(i) ?? []), n.name]);
+  for (const n of nodes)
+    for (const i of n.inputs) {
+      const list = consumers.get(i);
+      if (list) list.push(n.name);
+      else consumers.set(i, [n.name]);
+    }
   return {
     graph: { ...g, nodes, shapes, consumers },
     tensors: (layer) => partTensors.get(layer) ?? tensors(layer),

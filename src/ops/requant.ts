@@ -9,6 +9,7 @@
  *   q_out = clamp(r, clampLo - zp_out, clampHi - zp_out) + zp_out
  */
 import { z } from "zod";
+import { cInt } from "../codegen/cnames.js";
 import { getActivation } from "../core/activations.js";
 import { CODE_RANGE, type Precision, type QuantParams } from "../core/quant.js";
 import { UsageError } from "../errors.js";
@@ -235,4 +236,38 @@ export function outputStageArrays(
     },
   );
   return { arrays, negMult: `${id}_neg_mult`, negShift: `${id}_neg_shift` };
+}
+
+/**
+ * The C of an op whose weights feed the output stage (the convolutions, a BatchNormalization kept as an
+ * op): its int8 weight array as `weights` describes it, its bias array (s32, or s64 with 64-bit
+ * accumulators), the output stage's arrays, and the run of its parameter struct from the weights pointer
+ * to the leaky pair (`<id>_weights, <id>_bias, <id>_mult, <id>_shift, neg_mult, neg_shift`).
+ */
+export function weightedOpArrays(
+  op: OutputStage & { bias: number[] },
+  id: string,
+  weights: Pick<ArrayView, "comment" | "dims" | "rows">,
+  biasNote = "",
+): { arrays: ArrayView[]; fields: string[] } {
+  const s64 = op.accumulator === "s64";
+  const stage = outputStageArrays(op, id);
+  return {
+    arrays: [
+      { section: "weights", ctype: "int8_t", name: `${id}_weights`, ...weights },
+      {
+        section: "bias",
+        comment: `bias: ${s64 ? "s64" : "s32"} in accumulator units${biasNote}; |accumulator| <= ${op.accumulatorBound}`,
+        ctype: s64 ? "int64_t" : "int32_t",
+        name: `${id}_bias`,
+        dims: `[${op.bias.length}]`,
+        rows: rows(
+          op.bias.map((b) => cInt(b, s64 ? "int64" : "int32")),
+          8,
+        ),
+      },
+      ...stage.arrays,
+    ],
+    fields: [`${id}_weights`, `${id}_bias`, `${id}_mult`, `${id}_shift`, stage.negMult, stage.negShift],
+  };
 }

@@ -1,11 +1,11 @@
 /** The C of a BatchNormalization kept as an op: nn_scale_shift_s8 / _s16 / _s16_s64, or nn_scale_shift_f32. */
-import { cComment, cFloat, cInt } from "../../codegen/cnames.js";
+import { cComment, cFloat } from "../../codegen/cnames.js";
 import { CTYPE, describeQuant } from "../../core/quant.js";
 import { channelsOf, sizeOf } from "../../core/shape.js";
 import { floatActivationCall } from "../activation/emit.js";
 import { rows, valueRange } from "../common.js";
 import type { EmittedOp, FloatEmitContext, FloatOp, IntegerEmitContext } from "../registry.js";
-import { outputStageArrays } from "../requant.js";
+import { weightedOpArrays } from "../requant.js";
 import type { BatchNormalizationConfig } from "./index.js";
 import type { BatchNormQOp } from "./quant.js";
 
@@ -18,46 +18,25 @@ export function emitBatchNorm(op: BatchNormQOp, ctx: IntegerEmitContext): Emitte
   const n = ctx.size(op.output);
   const input = ctx.quant(op.inputs[0]);
   const output = ctx.quant(op.output);
-  const stage = outputStageArrays(op, id);
+  const { arrays, fields } = weightedOpArrays(
+    op,
+    id,
+    {
+      comment: `weights: s8 [${op.channels}], per channel scales ${valueRange(op.weightScales)}`,
+      dims: `[${op.channels}]`,
+      rows: rows(op.weights.map(String)),
+    },
+    `, input zero point ${input.zeroPoint} folded in`,
+  );
   return {
     comment: cComment(
       `${ctx.title}: batch normalization of ${op.channels} channels over ${n} values${op.activation === "linear" ? "" : `, ${op.activation} fused`}; in ${dtype} ${describeQuant(input)}, out ${dtype} ${describeQuant(output)}, clamp [${op.clampLo}, ${op.clampHi}]`,
     ),
-    arrays: [
-      {
-        section: "weights",
-        comment: `weights: s8 [${op.channels}], per channel scales ${valueRange(op.weightScales)}`,
-        ctype: "int8_t",
-        name: `${id}_weights`,
-        dims: `[${op.channels}]`,
-        rows: rows(op.weights.map(String)),
-      },
-      {
-        section: "bias",
-        comment: `bias: ${s64 ? "s64" : "s32"} in accumulator units, input zero point ${input.zeroPoint} folded in; |accumulator| <= ${op.accumulatorBound}`,
-        ctype: s64 ? "int64_t" : "int32_t",
-        name: `${id}_bias`,
-        dims: `[${op.channels}]`,
-        rows: rows(
-          op.bias.map((b) => cInt(b, s64 ? "int64" : "int32")),
-          8,
-        ),
-      },
-      ...stage.arrays,
-    ],
+    arrays,
     params: {
       type: `${kernel}_params_t`,
       name: `${id}_params`,
-      fields: [
-        `${op.channels}`,
-        `${id}_weights`,
-        `${id}_bias`,
-        `${id}_mult`,
-        `${id}_shift`,
-        stage.negMult,
-        stage.negShift,
-        `${output.zeroPoint}, ${op.clampLo}, ${op.clampHi}`,
-      ],
+      fields: [`${op.channels}`, ...fields, `${output.zeroPoint}, ${op.clampLo}, ${op.clampHi}`],
       bytes: 40,
     },
     calls: ([src], dst) => [`${kernel}(&${id}_params, ${src}, ${dst}, ${n}u)`],

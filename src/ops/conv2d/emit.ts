@@ -1,16 +1,16 @@
 /** The C of a convolution: nn_conv2d_s8 / _s16 / _s16_s64 with a parameter struct, or nn_conv2d_f32. */
-import { cComment, cFloat, cInt } from "../../codegen/cnames.js";
+import { cComment, cFloat } from "../../codegen/cnames.js";
 import { CTYPE, describeQuant } from "../../core/quant.js";
 import { floatActivationCall } from "../activation/emit.js";
 import { matrixRows, rows, valueRange } from "../common.js";
-import type { ArrayView, EmittedOp, FloatEmitContext, FloatOp, IntegerEmitContext } from "../registry.js";
-import { outputStageArrays } from "../requant.js";
+import type { EmittedOp, FloatEmitContext, FloatOp, IntegerEmitContext } from "../registry.js";
+import { weightedOpArrays } from "../requant.js";
 import type { Geometry } from "./geometry.js";
 import type { ConvQOp } from "./quant.js";
 import { qGeometry } from "./quant.js";
 
 /** The geometry fields every window struct of nn.h starts with (nn_window_t). */
-export function windowFields(g: Geometry): string {
+export function windowInitializer(g: Geometry): string {
   return `{ ${g.H}, ${g.W}, ${g.C}, ${g.Ho}, ${g.Wo}, ${g.kernel[0]}, ${g.kernel[1]}, ${g.strides[0]}, ${g.strides[1]}, ${g.dilation[0]}, ${g.dilation[1]}, ${g.padTop}, ${g.padLeft} }`;
 }
 
@@ -28,30 +28,12 @@ export function emitConv(op: ConvQOp, ctx: IntegerEmitContext): EmittedOp {
   const kernel = ctx.precision === "int8" ? "nn_conv2d_s8" : s64 ? "nn_conv2d_s16_s64" : "nn_conv2d_s16";
   const input = ctx.quant(op.inputs[0]);
   const output = ctx.quant(op.output);
-  const stage = outputStageArrays(op, id);
   const K = g.kernel[0] * g.kernel[1] * g.C;
-  const arrays: ArrayView[] = [
-    {
-      section: "weights",
-      comment: `weights: s8 [${op.filters}][${g.kernel[0]}][${g.kernel[1]}][${g.C}] (filter, row, column, channel), per filter scales ${valueRange(op.weightScales)}`,
-      ctype: "int8_t",
-      name: `${id}_weights`,
-      dims: `[${op.filters} * ${K}] NN_WEIGHTS_ALIGNED`,
-      rows: op.weights.flatMap((row, f) => [`/* filter ${f} */`, ...rows(row.map(String))]),
-    },
-    {
-      section: "bias",
-      comment: `bias: ${s64 ? "s64" : "s32"} in accumulator units; |accumulator| <= ${op.accumulatorBound}`,
-      ctype: s64 ? "int64_t" : "int32_t",
-      name: `${id}_bias`,
-      dims: `[${op.filters}]`,
-      rows: rows(
-        op.bias.map((b) => cInt(b, s64 ? "int64" : "int32")),
-        8,
-      ),
-    },
-    ...stage.arrays,
-  ];
+  const { arrays, fields } = weightedOpArrays(op, id, {
+    comment: `weights: s8 [${op.filters}][${g.kernel[0]}][${g.kernel[1]}][${g.C}] (filter, row, column, channel), per filter scales ${valueRange(op.weightScales)}`,
+    dims: `[${op.filters} * ${K}] NN_WEIGHTS_ALIGNED`,
+    rows: op.weights.flatMap((row, f) => [`/* filter ${f} */`, ...rows(row.map(String))]),
+  });
   return {
     comment: cComment(
       `${ctx.title}: convolution ${describeWindow(g, op.filters)}, ${op.activation}${op.activation === "linear" ? "" : " fused"}; in ${dtype} ${describeQuant(input)}, out ${dtype} ${describeQuant(output)}, clamp [${op.clampLo}, ${op.clampHi}]`,
@@ -61,14 +43,9 @@ export function emitConv(op: ConvQOp, ctx: IntegerEmitContext): EmittedOp {
       type: `${kernel}_params_t`,
       name: `${id}_params`,
       fields: [
-        windowFields(g),
+        windowInitializer(g),
         `${op.filters}`,
-        `${id}_weights`,
-        `${id}_bias`,
-        `${id}_mult`,
-        `${id}_shift`,
-        stage.negMult,
-        stage.negShift,
+        ...fields,
         `${input.zeroPoint}, ${output.zeroPoint}, ${op.clampLo}, ${op.clampHi}`,
       ],
       bytes: 13 * 4 + 4 + 6 * 4 + 16,
@@ -114,7 +91,7 @@ export function emitConvFloat(op: FloatOp, g: Geometry, ctx: FloatEmitContext): 
     params: {
       type: "nn_conv2d_f32_params_t",
       name: `${id}_params`,
-      fields: [windowFields(g), `${F}`, `&${id}_weights[0][0]`, `${id}_bias`],
+      fields: [windowInitializer(g), `${F}`, `&${id}_weights[0][0]`, `${id}_bias`],
       bytes: 13 * 4 + 4 + 8,
     },
     calls: ([src], dst) => [

@@ -1,13 +1,13 @@
 /** The C of a depthwise convolution: nn_depthwise_conv2d_s8 / _s16 / _s16_s64, or _f32. */
-import { cComment, cFloat, cInt } from "../../codegen/cnames.js";
+import { cComment, cFloat } from "../../codegen/cnames.js";
 import { CTYPE, describeQuant } from "../../core/quant.js";
 import { floatActivationCall } from "../activation/emit.js";
 import { matrixRows, rows, valueRange } from "../common.js";
-import { describeWindow, windowFields } from "../conv2d/emit.js";
+import { describeWindow, windowInitializer } from "../conv2d/emit.js";
 import type { Geometry } from "../conv2d/geometry.js";
 import { qGeometry } from "../conv2d/quant.js";
 import type { EmittedOp, FloatEmitContext, FloatOp, IntegerEmitContext } from "../registry.js";
-import { outputStageArrays } from "../requant.js";
+import { weightedOpArrays } from "../requant.js";
 import type { DepthwiseQOp } from "./quant.js";
 
 export function emitDepthwise(op: DepthwiseQOp, ctx: IntegerEmitContext): EmittedOp {
@@ -24,45 +24,23 @@ export function emitDepthwise(op: DepthwiseQOp, ctx: IntegerEmitContext): Emitte
         : "nn_depthwise_conv2d_s16";
   const input = ctx.quant(op.inputs[0]);
   const output = ctx.quant(op.output);
-  const stage = outputStageArrays(op, id);
+  const { arrays, fields } = weightedOpArrays(op, id, {
+    comment: `weights: s8 [${CM}][${g.kernel[0]}][${g.kernel[1]}] (output channel, row, column), per channel scales ${valueRange(op.weightScales)}`,
+    dims: `[${CM} * ${g.kernel[0] * g.kernel[1]}] NN_WEIGHTS_ALIGNED`,
+    rows: rows(op.weights.flat().map(String)),
+  });
   return {
     comment: cComment(
       `${ctx.title}: depthwise convolution ${describeWindow(g, CM)}, depth multiplier ${op.depthMultiplier}, ${op.activation}${op.activation === "linear" ? "" : " fused"}; in ${dtype} ${describeQuant(input)}, out ${dtype} ${describeQuant(output)}, clamp [${op.clampLo}, ${op.clampHi}]`,
     ),
-    arrays: [
-      {
-        section: "weights",
-        comment: `weights: s8 [${CM}][${g.kernel[0]}][${g.kernel[1]}] (output channel, row, column), per channel scales ${valueRange(op.weightScales)}`,
-        ctype: "int8_t",
-        name: `${id}_weights`,
-        dims: `[${CM} * ${g.kernel[0] * g.kernel[1]}] NN_WEIGHTS_ALIGNED`,
-        rows: rows(op.weights.flat().map(String)),
-      },
-      {
-        section: "bias",
-        comment: `bias: ${s64 ? "s64" : "s32"} in accumulator units; |accumulator| <= ${op.accumulatorBound}`,
-        ctype: s64 ? "int64_t" : "int32_t",
-        name: `${id}_bias`,
-        dims: `[${CM}]`,
-        rows: rows(
-          op.bias.map((b) => cInt(b, s64 ? "int64" : "int32")),
-          8,
-        ),
-      },
-      ...stage.arrays,
-    ],
+    arrays,
     params: {
       type: `${kernel}_params_t`,
       name: `${id}_params`,
       fields: [
-        windowFields(g),
+        windowInitializer(g),
         `${op.depthMultiplier}`,
-        `${id}_weights`,
-        `${id}_bias`,
-        `${id}_mult`,
-        `${id}_shift`,
-        stage.negMult,
-        stage.negShift,
+        ...fields,
         `${input.zeroPoint}, ${output.zeroPoint}, ${op.clampLo}, ${op.clampHi}`,
       ],
       bytes: 13 * 4 + 4 + 6 * 4 + 16,
@@ -108,7 +86,7 @@ export function emitDepthwiseFloat(op: FloatOp, g: Geometry, M: number, ctx: Flo
     params: {
       type: "nn_depthwise_conv2d_f32_params_t",
       name: `${id}_params`,
-      fields: [windowFields(g), `${M}`, `&${id}_weights[0][0]`, `${id}_bias`],
+      fields: [windowInitializer(g), `${M}`, `&${id}_weights[0][0]`, `${id}_bias`],
       bytes: 13 * 4 + 4 + 8,
     },
     calls: ([src], dst) => [

@@ -14,7 +14,7 @@ import { UsageError } from "../../errors.js";
 import { INT32_MAX } from "../../quant/fixedpoint.js";
 import type { Rng } from "../../rng.js";
 import { qopFields } from "../common.js";
-import { describeWindow, windowFields } from "../conv2d/emit.js";
+import { describeWindow, windowInitializer } from "../conv2d/emit.js";
 import { type Geometry, geometry, type WindowSpec } from "../conv2d/geometry.js";
 import { checkedGeometry, qGeometry, windowFields as windowRecordFields } from "../conv2d/quant.js";
 import type { Refuse } from "../keras.js";
@@ -250,7 +250,7 @@ export function definePooling<C>(spec: PoolingSpec<C>): OpKind<C, PoolQOp> {
           params: {
             type: "nn_window_t",
             name: `${ctx.id}_window`,
-            fields: [windowFields(g).slice(2, -2)],
+            fields: [windowInitializer(g).slice(2, -2)],
             bytes: 52,
           },
           calls: ([src], dst) => [`nn_${name}_f32(&${ctx.id}_window, ${src}, ${dst})`],
@@ -329,7 +329,7 @@ export function definePooling<C>(spec: PoolingSpec<C>): OpKind<C, PoolQOp> {
             params: {
               type: "nn_window_t",
               name: `${ctx.id}_window`,
-              fields: [windowFields(g).slice(2, -2)],
+              fields: [windowInitializer(g).slice(2, -2)],
               bytes: 52,
             },
             calls: ([src], dst) => [`nn_${name}_${dtype}(&${ctx.id}_window, ${src}, ${dst})`],
