@@ -85,35 +85,59 @@ export function matmulAtB(a: usize, b: usize, c: usize, P: i32, Q: i32, N: i32):
   }
 }
 
-/** C[n][q] = sum_p A[n][p] B[p][q]   (A: [N][P], B: [P][Q], C: [N][Q]) */
-export function matmulAB(a: usize, b: usize, c: usize, N: i32, Q: i32, P: i32): void {
-  const Q4 = Q & ~3;
+/**
+ * C[n][q] = bias[q] + sum_p A[n][p] B[p][q]   (A: [N][P], B: [P][Q], C: [N][Q]); bias 0: none.
+ * Sixteen columns per pass, so that each value of A loaded feeds four vectors.
+ */
+export function matmulAB(a: usize, b: usize, c: usize, N: i32, Q: i32, P: i32, bias: usize): void {
+  const rowB = <usize>Q << 2;
   for (let n = 0; n < N; n++) {
     const aRow = a + ((<usize>n * <usize>P) << 2);
     const cRow = c + ((<usize>n * <usize>Q) << 2);
     let q = 0;
+    for (; q + 15 < Q; q += 16) {
+      const qb = <usize>q << 2;
+      let s0 = bias ? v128.load(bias + qb) : f32x4.splat(0);
+      let s1 = bias ? v128.load(bias + qb + 16) : f32x4.splat(0);
+      let s2 = bias ? v128.load(bias + qb + 32) : f32x4.splat(0);
+      let s3 = bias ? v128.load(bias + qb + 48) : f32x4.splat(0);
+      let bp = b + qb;
+      for (let p = 0; p < P; p++, bp += rowB) {
+        const g = v128.load32_splat(aRow + (<usize>p << 2));
+        s0 = f32x4.add(s0, f32x4.mul(g, v128.load(bp)));
+        s1 = f32x4.add(s1, f32x4.mul(g, v128.load(bp + 16)));
+        s2 = f32x4.add(s2, f32x4.mul(g, v128.load(bp + 32)));
+        s3 = f32x4.add(s3, f32x4.mul(g, v128.load(bp + 48)));
+      }
+      v128.store(cRow + qb, s0);
+      v128.store(cRow + qb + 16, s1);
+      v128.store(cRow + qb + 32, s2);
+      v128.store(cRow + qb + 48, s3);
+    }
     for (; q + 7 < Q; q += 8) {
-      let s0 = f32x4.splat(0);
-      let s1 = f32x4.splat(0);
-      for (let p = 0; p < P; p++) {
-        const g = f32x4.splat(load<f32>(aRow + (<usize>p << 2)));
-        const bp = b + ((<usize>p * <usize>Q + <usize>q) << 2);
+      const qb = <usize>q << 2;
+      let s0 = bias ? v128.load(bias + qb) : f32x4.splat(0);
+      let s1 = bias ? v128.load(bias + qb + 16) : f32x4.splat(0);
+      let bp = b + qb;
+      for (let p = 0; p < P; p++, bp += rowB) {
+        const g = v128.load32_splat(aRow + (<usize>p << 2));
         s0 = f32x4.add(s0, f32x4.mul(g, v128.load(bp)));
         s1 = f32x4.add(s1, f32x4.mul(g, v128.load(bp + 16)));
       }
-      v128.store(cRow + (<usize>q << 2), s0);
-      v128.store(cRow + (<usize>q << 2) + 16, s1);
+      v128.store(cRow + qb, s0);
+      v128.store(cRow + qb + 16, s1);
     }
-    for (; q < Q4; q += 4) {
-      let s0 = f32x4.splat(0);
-      for (let p = 0; p < P; p++) {
-        const g = f32x4.splat(load<f32>(aRow + (<usize>p << 2)));
-        s0 = f32x4.add(s0, f32x4.mul(g, v128.load(b + ((<usize>p * <usize>Q + <usize>q) << 2))));
+    for (; q + 3 < Q; q += 4) {
+      const qb = <usize>q << 2;
+      let s0 = bias ? v128.load(bias + qb) : f32x4.splat(0);
+      let bp = b + qb;
+      for (let p = 0; p < P; p++, bp += rowB) {
+        s0 = f32x4.add(s0, f32x4.mul(v128.load32_splat(aRow + (<usize>p << 2)), v128.load(bp)));
       }
-      v128.store(cRow + (<usize>q << 2), s0);
+      v128.store(cRow + qb, s0);
     }
     for (; q < Q; q++) {
-      let s: f32 = 0;
+      let s: f32 = bias ? load<f32>(bias + (<usize>q << 2)) : 0;
       for (let p = 0; p < P; p++) s += load<f32>(aRow + (<usize>p << 2)) * load<f32>(b + ((<usize>p * <usize>Q + <usize>q) << 2));
       store<f32>(cRow + (<usize>q << 2), s);
     }

@@ -15,13 +15,14 @@ import {
 import { UsageError } from "../../src/errors.js";
 import { Activation, Dense } from "../../src/model/layers.js";
 import { ActivationStep } from "../../src/ops/activation/train.js";
+import { jsKernels } from "../../src/train/kernels/index.js";
 import { expectGradientsMatch, numericGradient } from "./gradcheck.js";
 
 afterEach(() => unregisterActivation("swish"));
 
 /** An activation step over rows of `width` values. */
 function step(width: number, name: string, options: { alpha?: number }): ActivationStep {
-  return new ActivationStep(width, width, name, options);
+  return new ActivationStep(width, width, name, options, jsKernels);
 }
 
 function apply(name: string, xs: number[], alpha?: number): number[] {

@@ -55,10 +55,14 @@ export const activation = defineOp({
     keras: activationKeras,
   },
   train: {
-    step: ({ config, inputs: [shape] }) =>
-      new ActivationStep(sizeOf(shape), channelsOf(shape), config.activation, {
-        alpha: config.alpha ?? DEFAULT_LEAKY_ALPHA,
-      }),
+    step: ({ config, inputs: [shape], kernels }) =>
+      new ActivationStep(
+        sizeOf(shape),
+        channelsOf(shape),
+        config.activation,
+        { alpha: config.alpha ?? DEFAULT_LEAKY_ALPHA },
+        kernels,
+      ),
   },
   lower: {
     mode: "op",

@@ -1,9 +1,20 @@
-/** An activation as a step of a training network: y = act(z), and dz from dy on the way back. */
-import { type Activation, type ActivationOptions, getActivation } from "../../core/activations.js";
+/**
+ * An activation as a step of a training network: y = act(z), and dz from dy on the way back. The relu
+ * family (relu, relu6, leaky_relu) runs on the arena's kernels; every other activation on its own loops.
+ */
+import {
+  type Activation,
+  type ActivationOptions,
+  DEFAULT_LEAKY_ALPHA,
+  getActivation,
+} from "../../core/activations.js";
+import type { Kernels } from "../../train/kernels/index.js";
 import type { TrainStep } from "../registry.js";
 
 export class ActivationStep implements TrainStep {
   readonly act: Activation;
+  /** the relu family as a clamp to [lo, hi] or a leaky slope, else null */
+  private readonly shape: { kind: "clamp"; lo: number; hi: number } | { kind: "leaky" } | null;
 
   constructor(
     /** values per row; softmax normalises over the last dimension (`width` = channels) */
@@ -11,12 +22,18 @@ export class ActivationStep implements TrainStep {
     readonly width: number,
     name: string,
     readonly options: ActivationOptions,
+    private readonly kernels: Kernels,
   ) {
     this.act = getActivation(name);
+    const hint = this.act.builtin ? this.act.quant(options) : null;
+    this.shape = hint?.kind === "clamp" || hint?.kind === "leaky" ? hint : null;
   }
 
   forward(x: Float32Array[], y: Float32Array, N: number): void {
-    this.act.forward(x[0], y, N * this.size, this.width, this.options);
+    const n = N * this.size;
+    if (this.shape?.kind === "clamp") this.kernels.clampForward(x[0], y, n, this.shape.lo, this.shape.hi);
+    else if (this.shape?.kind === "leaky") this.kernels.leakyForward(x[0], y, n, this.alpha);
+    else this.act.forward(x[0], y, n, this.width, this.options);
   }
 
   backward(
@@ -26,6 +43,16 @@ export class ActivationStep implements TrainStep {
     dx: (Float32Array | null)[],
     N: number,
   ): void {
-    if (dx[0]) this.act.backward(x[0], y, dy, dx[0], N * this.size, this.width, this.options);
+    const d = dx[0];
+    if (!d) return;
+    const n = N * this.size;
+    if (this.shape?.kind === "clamp")
+      this.kernels.clampBackward(x[0], dy, d, n, this.shape.lo, this.shape.hi);
+    else if (this.shape?.kind === "leaky") this.kernels.leakyBackward(x[0], dy, d, n, this.alpha);
+    else this.act.backward(x[0], y, dy, d, n, this.width, this.options);
+  }
+
+  private get alpha(): number {
+    return this.options.alpha ?? DEFAULT_LEAKY_ALPHA;
   }
 }

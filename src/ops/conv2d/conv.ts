@@ -159,7 +159,7 @@ export function defineConvolution<C extends ConvCommon>(spec: ConvolutionSpec<C>
     },
     train: {
       scratch: (config, inputs, _output, capacity) =>
-        convScratch(geom(config, inputs), config.filters, capacity, hasBias(config)),
+        convScratch(geom(config, inputs), config.filters, capacity),
       step: (args) => new ConvStep(geom(args.config, args.inputs), args.config.filters, args),
     },
     lower: { mode: "op" },

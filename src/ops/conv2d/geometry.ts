@@ -69,3 +69,20 @@ export function tapCount(g: Geometry): number {
     validTaps(g.W, g.Wo, g.kernel[1], g.strides[1], g.dilation[1], g.padLeft)
   );
 }
+
+/** Calls fn(offset of the tap's input channel 0, tap index ky · kw + kx) for each tap of output (oy, ox) inside the input. */
+export function forEachTap(
+  g: Geometry,
+  oy: number,
+  ox: number,
+  fn: (offset: number, tap: number) => void,
+): void {
+  for (let ky = 0; ky < g.kernel[0]; ky++) {
+    const iy = oy * g.strides[0] - g.padTop + ky * g.dilation[0];
+    if (iy < 0 || iy >= g.H) continue;
+    for (let kx = 0; kx < g.kernel[1]; kx++) {
+      const ix = ox * g.strides[1] - g.padLeft + kx * g.dilation[1];
+      if (ix >= 0 && ix < g.W) fn((iy * g.W + ix) * g.C, ky * g.kernel[1] + kx);
+    }
+  }
+}

@@ -9,12 +9,11 @@ import type { Shape } from "../../core/shape.js";
 import { float32 } from "../../values.js";
 import { applyActivationFloat32 } from "../activation/float.js";
 import { dims2d } from "../conv2d/conv.js";
-import { type Geometry, geometry, tapCount } from "../conv2d/geometry.js";
+import { forEachTap, type Geometry, geometry, tapCount } from "../conv2d/geometry.js";
 import { checkStridesDilation, kerasInts } from "../conv2d/keras.js";
 import { atDefault, kerasActivation, kerasKernelOptions, onlyKnown } from "../keras.js";
 import { defineOp, type FloatOp, type LayerTensors } from "../registry.js";
 import { emitDepthwise, emitDepthwiseFloat } from "./emit.js";
-import { forEachTap } from "./kernel.js";
 import {
   checkDepthwise,
   type DepthwiseQOp,

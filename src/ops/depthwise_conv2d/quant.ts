@@ -10,7 +10,7 @@
 import { z } from "zod";
 import type { QuantParams } from "../../core/quant.js";
 import { finite, int, qopFields } from "../common.js";
-import type { Geometry } from "../conv2d/geometry.js";
+import { forEachTap, type Geometry } from "../conv2d/geometry.js";
 import {
   channelBounds,
   checkedGeometry,
@@ -21,7 +21,6 @@ import {
 } from "../conv2d/quant.js";
 import type { CheckContext, FloatOp, QuantizeContext, RunContext } from "../registry.js";
 import { checkOutputStage, outputCode, outputStageFields } from "../requant.js";
-import { forEachTap } from "./kernel.js";
 
 export const depthwiseQSchema = z.strictObject({
   ...qopFields("depthwise_conv2d", { min: 1, max: 1 }),

@@ -13,9 +13,10 @@ import { type Shape, sizeOf } from "../../core/shape.js";
 import { UsageError } from "../../errors.js";
 import { INT32_MAX } from "../../quant/fixedpoint.js";
 import type { Rng } from "../../rng.js";
+import type { Kernels } from "../../train/kernels/index.js";
 import { qopFields } from "../common.js";
 import { describeWindow, windowInitializer } from "../conv2d/emit.js";
-import { type Geometry, geometry, type WindowSpec } from "../conv2d/geometry.js";
+import { forEachTap, type Geometry, geometry, type WindowSpec } from "../conv2d/geometry.js";
 import { checkedGeometry, qGeometry, windowFields as windowRecordFields } from "../conv2d/quant.js";
 import type { Refuse } from "../keras.js";
 import {
@@ -50,92 +51,25 @@ export function poolQSchema<K extends string>(kind: K) {
 
 export type PoolQOp = z.infer<ReturnType<typeof poolQSchema<string>>>;
 
-/** Visits the taps of output (oy, ox) inside the input: fn(offset of the tap's first channel). */
-function forTaps(g: Geometry, oy: number, ox: number, fn: (offset: number) => void): void {
-  for (let ky = 0; ky < g.kernel[0]; ky++) {
-    const iy = oy * g.strides[0] - g.padTop + ky * g.dilation[0];
-    if (iy < 0 || iy >= g.H) continue;
-    for (let kx = 0; kx < g.kernel[1]; kx++) {
-      const ix = ox * g.strides[1] - g.padLeft + kx * g.dilation[1];
-      if (ix >= 0 && ix < g.W) fn((iy * g.W + ix) * g.C);
-    }
-  }
-}
-
-/** Per output row (or column) along an axis, its first and one-past-last input, clipped (no dilation). */
-function spans(out: number, stride: number, pad: number, k: number, size: number): Int32Array {
-  const s = new Int32Array(2 * out);
-  for (let o = 0; o < out; o++) {
-    const first = o * stride - pad;
-    s[2 * o] = Math.max(first, 0);
-    s[2 * o + 1] = Math.min(first + k, size);
-  }
-  return s;
-}
-
+/** Pooling in training, on the arena's kernels (src/train/kernels/window.ts and its WebAssembly twin). */
 class PoolStep implements TrainStep {
   private readonly inSize: number;
   private readonly outSize: number;
-  private readonly rows: Int32Array;
-  private readonly cols: Int32Array;
-  /** per channel: the best value or the sum of one window, and where the best came from */
-  private readonly acc: Float64Array;
-  private readonly at: Int32Array;
 
   constructor(
     private readonly g: Geometry,
     private readonly mode: PoolMode,
     /** per row and output, the input index of the max (max pooling) */
     private readonly arg: Float32Array,
+    private readonly kernels: Kernels,
   ) {
     this.inSize = g.H * g.W * g.C;
     this.outSize = g.Ho * g.Wo * g.C;
-    this.rows = spans(g.Ho, g.strides[0], g.padTop, g.kernel[0], g.H);
-    this.cols = spans(g.Wo, g.strides[1], g.padLeft, g.kernel[1], g.W);
-    this.acc = new Float64Array(g.C);
-    this.at = new Int32Array(g.C);
   }
 
   forward(x: Float32Array[], y: Float32Array, N: number): void {
-    const { g, arg, rows, cols, acc, at } = this;
-    const max = this.mode === "max";
-    const input = x[0];
-    const { C, W } = g;
-    for (let n = 0; n < N; n++) {
-      const xb = n * this.inSize;
-      let o = n * this.outSize;
-      for (let oy = 0; oy < g.Ho; oy++) {
-        const y0 = rows[2 * oy];
-        const y1 = rows[2 * oy + 1];
-        for (let ox = 0; ox < g.Wo; ox++) {
-          const x0 = cols[2 * ox];
-          const x1 = cols[2 * ox + 1];
-          acc.fill(max ? Number.NEGATIVE_INFINITY : 0);
-          for (let iy = y0; iy < y1; iy++)
-            for (let ix = x0; ix < x1; ix++) {
-              const t = (iy * W + ix) * C;
-              if (max) {
-                for (let c = 0; c < C; c++) {
-                  const v = input[xb + t + c];
-                  if (v > acc[c]) {
-                    acc[c] = v;
-                    at[c] = t + c;
-                  }
-                }
-              } else for (let c = 0; c < C; c++) acc[c] += input[xb + t + c];
-            }
-          if (max) {
-            for (let c = 0; c < C; c++, o++) {
-              y[o] = acc[c];
-              arg[o] = at[c];
-            }
-          } else {
-            const count = (y1 - y0) * (x1 - x0);
-            for (let c = 0; c < C; c++, o++) y[o] = acc[c] / count;
-          }
-        }
-      }
-    }
+    if (this.mode === "max") this.kernels.maxPoolForward(x[0], y, this.arg, N, this.g);
+    else this.kernels.avgPoolForward(x[0], y, N, this.g);
   }
 
   backward(
@@ -147,31 +81,8 @@ class PoolStep implements TrainStep {
   ): void {
     const d = dx[0];
     if (!d) return;
-    const { g, rows, cols } = this;
-    const { C, W } = g;
-    d.fill(0, 0, N * this.inSize);
-    for (let n = 0; n < N; n++) {
-      const xb = n * this.inSize;
-      let o = n * this.outSize;
-      if (this.mode === "max") {
-        for (let k = 0; k < this.outSize; k++, o++) d[xb + this.arg[o]] += dy[o];
-        continue;
-      }
-      for (let oy = 0; oy < g.Ho; oy++) {
-        const y0 = rows[2 * oy];
-        const y1 = rows[2 * oy + 1];
-        for (let ox = 0; ox < g.Wo; ox++, o += C) {
-          const x0 = cols[2 * ox];
-          const x1 = cols[2 * ox + 1];
-          const count = (y1 - y0) * (x1 - x0);
-          for (let iy = y0; iy < y1; iy++)
-            for (let ix = x0; ix < x1; ix++) {
-              const t = xb + (iy * W + ix) * C;
-              for (let c = 0; c < C; c++) d[t + c] += dy[o + c] / count;
-            }
-        }
-      }
-    }
+    if (this.mode === "max") this.kernels.maxPoolBackward(dy, this.arg, d, N, this.inSize, this.outSize);
+    else this.kernels.avgPoolBackward(dy, d, N, this.g);
   }
 }
 
@@ -186,7 +97,7 @@ function runPoolFloat32(g: Geometry, mode: PoolMode, x: Float32Array, y: Float32
         let best = Number.NEGATIVE_INFINITY;
         let sum = 0;
         let count = 0;
-        forTaps(g, oy, ox, (t) => {
+        forEachTap(g, oy, ox, (t) => {
           const v = x[t + c];
           if (v > best) best = v;
           sum = f32(sum + v);
@@ -236,7 +147,12 @@ export function definePooling<C>(spec: PoolingSpec<C>): OpKind<C, PoolQOp> {
       scratch: (_config, _inputs, output, capacity) =>
         spec.mode === "max" ? [capacity * sizeOf(output)] : [],
       step: (args: StepArgs<C>) =>
-        new PoolStep(geom(args.config, args.inputs), spec.mode, args.scratch[0] ?? new Float32Array(0)),
+        new PoolStep(
+          geom(args.config, args.inputs),
+          spec.mode,
+          args.scratch[0] ?? new Float32Array(0),
+          args.kernels,
+        ),
     },
     lower: { mode: "op" },
     op: {
@@ -310,7 +226,7 @@ export function definePooling<C>(spec: PoolingSpec<C>): OpKind<C, PoolQOp> {
                 let best = Number.NEGATIVE_INFINITY;
                 let sum = 0;
                 let count = 0;
-                forTaps(g, oy, ox, (t) => {
+                forEachTap(g, oy, ox, (t) => {
                   best = Math.max(best, x[t + c]);
                   sum += x[t + c];
                   count++;

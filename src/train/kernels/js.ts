@@ -80,10 +80,10 @@ export function matmulAtB(
   N: number,
 ): void {
   // row p of the result reads column p of A: A[n][p] = A[p * 1 + n * P]
-  matmulStrided(A, 1, P, B, C, P, Q, N);
+  matmulStrided(A, 1, P, B, C, P, Q, N, null);
 }
 
-/** C[n][q] = sum_p A[n][p] B[p][q]   (A: [N][P], B: [P][Q], C: [N][Q]) */
+/** C[n][q] = bias[q] + sum_p A[n][p] B[p][q]   (A: [N][P], B: [P][Q], C: [N][Q]; no bias: null) */
 export function matmulAB(
   A: Float32Array,
   B: Float32Array,
@@ -91,14 +91,15 @@ export function matmulAB(
   N: number,
   Q: number,
   P: number,
+  bias: Float32Array | null = null,
 ): void {
   // row n of the result reads row n of A: A[n][p] = A[n * P + p * 1]
-  matmulStrided(A, P, 1, B, C, N, Q, P);
+  matmulStrided(A, P, 1, B, C, N, Q, P, bias);
 }
 
 /**
- * C[r][q] = sum_k A(r, k) B[k][q] with A(r, k) = A[r * rs + k * ks]   (B: [K][Q], C: [R][Q]): the
- * two products above, whose A is read along a row or down a column.
+ * C[r][q] = bias[q] + sum_k A(r, k) B[k][q] with A(r, k) = A[r * rs + k * ks]   (B: [K][Q], C: [R][Q]):
+ * the two products above, whose A is read along a row or down a column.
  */
 function matmulStrided(
   A: Float32Array,
@@ -109,6 +110,7 @@ function matmulStrided(
   R: number,
   Q: number,
   K: number,
+  bias: Float32Array | null,
 ): void {
   let r = 0;
   for (; r + 1 < R; r += 2) {
@@ -116,14 +118,14 @@ function matmulStrided(
     const a1 = a0 + rs;
     let q = 0;
     for (; q + 3 < Q; q += 4) {
-      let s00 = 0,
-        s01 = 0,
-        s02 = 0,
-        s03 = 0,
-        s10 = 0,
-        s11 = 0,
-        s12 = 0,
-        s13 = 0;
+      let s00 = bias ? bias[q] : 0,
+        s01 = bias ? bias[q + 1] : 0,
+        s02 = bias ? bias[q + 2] : 0,
+        s03 = bias ? bias[q + 3] : 0,
+        s10 = s00,
+        s11 = s01,
+        s12 = s02,
+        s13 = s03;
       for (let k = 0; k < K; k++) {
         const g0 = A[a0 + k * ks];
         const g1 = A[a1 + k * ks];
@@ -153,11 +155,13 @@ function matmulStrided(
       C[c1 + 3] = s13;
     }
     for (; q < Q; q++) {
-      C[r * Q + q] = stridedDot(A, a0, ks, B, Q, q, K);
-      C[(r + 1) * Q + q] = stridedDot(A, a1, ks, B, Q, q, K);
+      const b = bias ? bias[q] : 0;
+      C[r * Q + q] = b + stridedDot(A, a0, ks, B, Q, q, K);
+      C[(r + 1) * Q + q] = b + stridedDot(A, a1, ks, B, Q, q, K);
     }
   }
-  for (; r < R; r++) for (let q = 0; q < Q; q++) C[r * Q + q] = stridedDot(A, r * rs, ks, B, Q, q, K);
+  for (; r < R; r++)
+    for (let q = 0; q < Q; q++) C[r * Q + q] = (bias ? bias[q] : 0) + stridedDot(A, r * rs, ks, B, Q, q, K);
 }
 
 /** sum_k a[ao + k] * b[bo + k] */
@@ -202,4 +206,60 @@ export function adamStep(
     v[j] = vj;
     w[j] -= (a * mj) / (Math.sqrt(vj) + eps);
   }
+}
+
+/** y = min(max(z, lo), hi) over n values (relu: lo 0, hi +inf; relu6: lo 0, hi 6). */
+export function clampForward(z: Float32Array, y: Float32Array, n: number, lo: number, hi: number): void {
+  for (let j = 0; j < n; j++) {
+    const v = z[j];
+    y[j] = v > lo ? (v < hi ? v : hi) : lo;
+  }
+}
+
+/** dz = dy where lo < z < hi, else 0: the gradient of clampForward. */
+export function clampBackward(
+  z: Float32Array,
+  dy: Float32Array,
+  dz: Float32Array,
+  n: number,
+  lo: number,
+  hi: number,
+): void {
+  for (let j = 0; j < n; j++) {
+    const v = z[j];
+    dz[j] = v > lo && v < hi ? dy[j] : 0;
+  }
+}
+
+/** y = z where z >= 0, else alpha·z (leaky relu). */
+export function leakyForward(z: Float32Array, y: Float32Array, n: number, alpha: number): void {
+  for (let j = 0; j < n; j++) {
+    const v = z[j];
+    y[j] = v >= 0 ? v : alpha * v;
+  }
+}
+
+/** dz = dy where z >= 0, else alpha·dy. */
+export function leakyBackward(
+  z: Float32Array,
+  dy: Float32Array,
+  dz: Float32Array,
+  n: number,
+  alpha: number,
+): void {
+  for (let j = 0; j < n; j++) dz[j] = z[j] >= 0 ? dy[j] : alpha * dy[j];
+}
+
+/** out[q] = sum_n A[n][q]   (A: [N][Q]) */
+export function colSums(A: Float32Array, out: Float32Array, N: number, Q: number): void {
+  for (let q = 0; q < Q; q++) {
+    let s = 0;
+    for (let n = 0; n < N; n++) s += A[n * Q + q];
+    out[q] = s;
+  }
+}
+
+/** B[c][r] = A[r][c]   (A: [R][C], B: [C][R]) */
+export function transpose(A: Float32Array, B: Float32Array, R: number, C: number): void {
+  for (let r = 0; r < R; r++) for (let c = 0; c < C; c++) B[c * R + r] = A[r * C + c];
 }
