@@ -1,11 +1,13 @@
 """PyTorch on the convolutional case of bench/train.ts, for a throughput and accuracy comparison.
 
-Usage: python3 bench/torch_cnn.py TRAIN.csv TEST.csv EPOCHS [SEED]
+Usage: python3 bench/torch_cnn.py TRAIN.csv TEST.csv EPOCHS START.json
 Prints one JSON object: trainSeconds, samplesPerSecond, testAccuracy.
 One thread, float32, the same standardisation (per pixel, from the training rows) and architecture as
 nn2c: the digits images as 8x8x1 -> Conv2D 8 3x3 same relu -> MaxPooling2D 2 -> Conv2D 16 3x3 same relu
--> GlobalAveragePooling2D -> Dense 10 softmax; Glorot uniform kernels, zero biases; adam lr 0.001,
-epsilon 1e-7; batch 32, shuffled every epoch; crossentropy on the logits.
+-> GlobalAveragePooling2D -> Dense 10 softmax; adam lr 0.001, epsilon 1e-7; batch 32; crossentropy on
+the logits. START.json (written by bench/train.ts) holds nn2c's initial weights ("weights": Conv2D
+kernels [kh][kw][C][F] and biases, the Dense kernel [units][inputs] and bias, flattened) and the row order
+of every epoch ("orders"), so that both trainers start alike and see the same batches.
 """
 import json
 import sys
@@ -23,9 +25,9 @@ def load(path):
 
 def main():
     train, test, epochs = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    seed = int(sys.argv[4]) if len(sys.argv) > 4 else 0
+    with open(sys.argv[4]) as f:
+        start = json.load(f)
     torch.set_num_threads(1)
-    torch.manual_seed(seed)
     x_train, y_train = load(train)
     x_test, y_test = load(test)
     mean = x_train.mean(axis=0)
@@ -45,16 +47,22 @@ def main():
         nn.Flatten(),
         nn.Linear(16, 10),
     )
-    for m in model:
-        if isinstance(m, (nn.Conv2d, nn.Linear)):
-            nn.init.xavier_uniform_(m.weight)
-            nn.init.zeros_(m.bias)
+    weights = [torch.tensor(w, dtype=torch.float32) for w in start["weights"]]
+    with torch.no_grad():
+        # Conv2D kernels [kh][kw][C][F] -> PyTorch's [F][C][kh][kw]; the Dense kernel is [units][inputs] in both
+        model[0].weight.copy_(weights[0].reshape(3, 3, 1, 8).permute(3, 2, 0, 1))
+        model[0].bias.copy_(weights[1])
+        model[3].weight.copy_(weights[2].reshape(3, 3, 8, 16).permute(3, 2, 0, 1))
+        model[3].bias.copy_(weights[3])
+        model[7].weight.copy_(weights[4].reshape(10, 16))
+        model[7].bias.copy_(weights[5])
+    orders = [torch.tensor(o, dtype=torch.int64) for o in start["orders"]]
     opt = torch.optim.Adam(model.parameters(), lr=0.001, eps=1e-7)
     loss_fn = nn.CrossEntropyLoss()
     n = xt.shape[0]
     t0 = time.perf_counter()
-    for _ in range(epochs):
-        order = torch.randperm(n)
+    for epoch in range(epochs):
+        order = orders[epoch]
         for i in range(0, n, 32):
             idx = order[i : i + 32]
             opt.zero_grad()

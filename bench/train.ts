@@ -5,18 +5,24 @@
  *     MLPClassifier;
  *   - conv: the images as 8×8×1 → Conv2D 8 3×3 same relu → MaxPooling2D 2 → Conv2D 16 3×3 same relu →
  *     GlobalAveragePooling2D → Dense 10 softmax, adam lr 0.001, batch 32, 30 epochs, against PyTorch
- *     (bench/torch_cnn.py, one thread, float32, Glorot uniform kernels).
+ *     (bench/torch_cnn.py, one thread, float32, Glorot uniform kernels). The two runs of a seed are
+ *     paired: PyTorch starts from nn2c's initial weights and sees the same batches in the same order, so
+ *     that their accuracies differ by what the two trainers compute, not by the luck of the draw (one
+ *     seed's accuracy otherwise moves by several rows from draw to draw).
  *
  * Each trainer runs `--repeat` times (default 9), alternating, run k with seed k for both, and the medians
- * of throughput and test accuracy are reported: these machines are noisy, and one seed's accuracy on 359
- * test rows moves by a row or two. `--json` prints one object.
+ * of throughput and test accuracy are reported: these machines are noisy. `--json` prints one object.
  */
 
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { computeStandardization, type Dataset, loadDataset, standardize } from "../src/data/dataset.js";
 import { Conv2D, Dense, GlobalAveragePooling2D, MaxPooling2D } from "../src/model/layers.js";
 import { Sequential } from "../src/model/sequential.js";
+import { EpochOrders } from "../src/train/fit.js";
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const TRAIN = here("../examples/digits/train.csv");
@@ -67,7 +73,11 @@ function runNn2c(train: Dataset, test: Dataset, seed: number): Run {
   };
 }
 
-function runNn2cConv(train: Dataset, test: Dataset, seed: number): Run {
+/**
+ * Trains the conv case with seed `seed`; writes its initial weights (nn2c's layouts: Conv2D kernels
+ * [kh][kw][C][F], Dense [units][inputs]) and every epoch's row order to `start` for PyTorch.
+ */
+function runNn2cConv(train: Dataset, test: Dataset, seed: number, start: string): Run {
   const norm = computeStandardization(train.x, train.rows, train.cols);
   const x = { rows: train.rows, cols: train.cols, data: standardize(train.x, train.cols, norm) };
   const xt = { rows: test.rows, cols: test.cols, data: standardize(test.x, test.cols, norm) };
@@ -91,6 +101,15 @@ function runNn2cConv(train: Dataset, test: Dataset, seed: number): Run {
     loss: "sparse_categorical_crossentropy",
     metrics: ["accuracy"],
   });
+  model.build([8, 8, 1], seed);
+  const orders = new EpochOrders(train.rows, seed);
+  writeFileSync(
+    start,
+    JSON.stringify({
+      weights: model.getWeights().map((w) => Array.from(w)),
+      orders: Array.from({ length: CONV_EPOCHS }, () => Array.from(orders.next())),
+    }),
+  );
   const t0 = performance.now();
   model.fit(x, train.labels, { epochs: CONV_EPOCHS, batchSize: 32, seed });
   const trainSeconds = (performance.now() - t0) / 1000;
@@ -109,13 +128,11 @@ async function findPython(module: string): Promise<string | null> {
   return null;
 }
 
-async function runTorch(python: string, seed: number): Promise<Run> {
+async function runTorch(python: string, start: string): Promise<Run> {
   const env = { OMP_NUM_THREADS: "1", MKL_NUM_THREADS: "1" };
-  const { stdout } = await execa(
-    python,
-    [here("./torch_cnn.py"), TRAIN, TEST, String(CONV_EPOCHS), String(seed)],
-    { env },
-  );
+  const { stdout } = await execa(python, [here("./torch_cnn.py"), TRAIN, TEST, String(CONV_EPOCHS), start], {
+    env,
+  });
   return JSON.parse(stdout) as Run;
 }
 
@@ -142,13 +159,19 @@ const ours: Run[] = [];
 const theirs: Run[] = [];
 const oursConv: Run[] = [];
 const torchRuns: Run[] = [];
-runNn2c(train, test, 0); // warm-up: let the JIT compile the kernels
-runNn2cConv(train, test, 0);
-for (let k = 0; k < repeat; k++) {
-  ours.push(runNn2c(train, test, k));
-  if (python) theirs.push(await runSklearn(python, k));
-  oursConv.push(runNn2cConv(train, test, k));
-  if (torchPython) torchRuns.push(await runTorch(torchPython, k));
+const scratch = mkdtempSync(join(tmpdir(), "nn2c-bench-"));
+const start = join(scratch, "start.json");
+try {
+  runNn2c(train, test, 0); // warm-up: let the JIT compile the kernels
+  runNn2cConv(train, test, 0, start);
+  for (let k = 0; k < repeat; k++) {
+    ours.push(runNn2c(train, test, k));
+    if (python) theirs.push(await runSklearn(python, k));
+    oursConv.push(runNn2cConv(train, test, k, start));
+    if (torchPython) torchRuns.push(await runTorch(torchPython, start));
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true });
 }
 const summarize = (runs: Run[]) => ({
   samplesPerSecond: Math.round(median(runs.map((r) => r.samplesPerSecond))),
@@ -168,7 +191,7 @@ const result = {
   sklearn,
   throughputRatio: sklearn ? nn2c.samplesPerSecond / sklearn.samplesPerSecond : null,
   conv: {
-    task: `digits 8x8x1 conv2d 8 3x3 same relu, max pool 2, conv2d 16 3x3 same relu, global average pool, dense 10 softmax; adam lr 0.001, batch 32, ${CONV_EPOCHS} epochs`,
+    task: `digits 8x8x1 conv2d 8 3x3 same relu, max pool 2, conv2d 16 3x3 same relu, global average pool, dense 10 softmax; adam lr 0.001, batch 32, ${CONV_EPOCHS} epochs; PyTorch from the same initial weights on the same batches`,
     nn2c: nn2cConv,
     torch,
     throughputRatio: torch ? nn2cConv.samplesPerSecond / torch.samplesPerSecond : null,

@@ -61,6 +61,27 @@ export interface FitModel extends CallbackModel {
   evaluateMatrices(X: Matrix, T: Matrix): Logs;
 }
 
+/**
+ * The order fit visits the rows in, epoch after epoch: each a seeded shuffle of the one before (the rows
+ * in file order without shuffling). Exported so that a peer can train on the same batches
+ * (bench/train.ts).
+ */
+export class EpochOrders {
+  private readonly rng: Rng;
+  private readonly order: Int32Array;
+
+  constructor(rows: number, seed: number) {
+    this.rng = new Rng(seed ^ 0x5eed);
+    this.order = Int32Array.from({ length: rows }, (_, r) => r);
+  }
+
+  /** The next epoch's order (the same array, reshuffled). */
+  next(shuffle = true): Int32Array {
+    if (shuffle) this.rng.shuffle(this.order);
+    return this.order;
+  }
+}
+
 export function fitNetwork(
   model: FitModel,
   compiled: Compiled,
@@ -80,9 +101,7 @@ export function fitNetwork(
   const net = model.network(Math.min(batchSize, X.rows), optimizer.slots, options.seed ?? 0);
   const lossStart = net.lossStart(loss.fusedWith);
   const width = net.outputSize;
-  const rng = new Rng((options.seed ?? 0) ^ 0x5eed);
-  const order = new Int32Array(X.rows);
-  for (let r = 0; r < X.rows; r++) order[r] = r;
+  const orders = new EpochOrders(X.rows, options.seed ?? 0);
   const target = new Float32Array(net.capacity * T.cols);
   const callbacks = options.callbacks ?? [];
   const history: History = { epoch: [], history: {} };
@@ -92,7 +111,7 @@ export function fitNetwork(
   for (const cb of callbacks) cb.onTrainBegin?.(model);
   let logs: Logs = {};
   for (let epoch = 0; epoch < epochs && !model.stopTraining; epoch++) {
-    if (options.shuffle ?? true) rng.shuffle(order);
+    const order = orders.next(options.shuffle ?? true);
     let lossSum = 0;
     sums.fill(0);
     for (let r0 = 0; r0 < X.rows; r0 += net.capacity) {
