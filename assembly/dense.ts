@@ -1,8 +1,8 @@
 // WebAssembly SIMD kernels for training (AssemblyScript, compiled by scripts/build-wasm.mjs, which
 // `npm run build` runs).
 //
-// The three products of a dense layer, on float32 matrices that live in this module's memory; the
-// arguments are byte offsets. Each has a plain TypeScript reference in src/train/kernels/js.ts and is
+// The three matrix products of training (a dense layer's, and a convolution's on its im2col matrix) and
+// the adam update, on float32 matrices that live in this module's memory; the arguments are byte offsets. Each has a plain TypeScript reference in src/train/kernels/js.ts and is
 // tested against it. Arithmetic is IEEE float32 (wasm SIMD has no fused multiply-add), so results are
 // deterministic on every machine.
 
