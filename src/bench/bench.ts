@@ -30,7 +30,10 @@ export const BENCH_NAME = "bench";
 
 export interface LayerCost {
   op: number;
+  /** what the op computes, in words (kind, shapes, activation) */
   name: string;
+  /** the layer the op comes from */
+  layer: string;
   kind: string;
   /** input and output shapes */
   inputs: Shape[];
@@ -173,6 +176,7 @@ export async function benchModel(
       return {
         op: k,
         name: c.label,
+        layer: c.name,
         kind: c.kind,
         inputs: c.inputs,
         output: c.output,

@@ -8,6 +8,18 @@ import { action, printJson } from "./common.js";
 import { type PrecisionFlags, precisionOption, resolveExportable } from "./export.js";
 
 const count = (v: number | null) => (v === null ? "-" : String(v));
+const dims = (shape: readonly number[]) => shape.join("x");
+
+/** Rows of cells as aligned columns: the first `left` columns (words) to the left, the rest to the right. */
+function formatColumns(all: string[][], left = 1): string {
+  const w = all[0].map((_, c) => Math.max(...all.map((r) => r[c].length)));
+  const line = (r: string[]) =>
+    r
+      .map((cell, c) => (c < left ? cell.padEnd(w[c]) : cell.padStart(w[c])))
+      .join("  ")
+      .trimEnd();
+  return `${all.map(line).join("\n")}\n`;
+}
 
 /** The per-core table people read; a dash where instructions could not be counted. */
 export function formatBench(results: BenchResult[]): string {
@@ -23,19 +35,28 @@ export function formatBench(results: BenchResult[]): string {
     String(r.macs),
     r.instructionsPerMac === null ? "-" : r.instructionsPerMac.toFixed(2),
   ]);
-  const all = [head, ...rows];
-  const w = head.map((_, c) => Math.max(...all.map((r) => r[c].length)));
-  const line = (r: string[]) =>
-    r.map((cell, c) => (c === 0 ? cell.padEnd(w[c]) : cell.padStart(w[c]))).join("  ");
-  const table = `${[line(head), ...rows.map(line)].join("\n")}\n`;
+  const table = formatColumns([head, ...rows]);
+  if (results.length === 0) return table;
+  // every core runs the same ops; the instruction columns of the cores where they were counted
   const counted = results.filter((r) => r.instructions !== null);
-  if (counted.length === 0) return table;
-  const split = counted
-    .map(
-      (r) =>
-        `${r.target}: ${r.layers.map((l) => `${l.name} ${count(l.instructions)}${l.macs && l.instructions !== null ? ` (${(l.instructions / l.macs).toFixed(2)}/MAC)` : ""}`).join(", ")}`,
-    )
-    .join("\n");
+  const perOp = formatColumns(
+    [
+      ["op", "layer", "kind", "input → output", "MACs", "weights", ...counted.map((r) => r.target)],
+      ...results[0].layers.map((l, k) => [
+        String(k),
+        l.layer,
+        l.kind,
+        `${l.inputs.map(dims).join(" + ")} → ${dims(l.output)}`,
+        String(l.macs),
+        String(l.weightBytes),
+        ...counted.map((r) => {
+          const n = r.layers[k].instructions;
+          return n === null ? "-" : `${n}${l.macs ? ` (${(n / l.macs).toFixed(2)}/MAC)` : ""}`;
+        }),
+      ]),
+    ],
+    4,
+  );
   const windows = counted.flatMap((r) =>
     r.window?.instructions != null && r.window.featureInstructions !== null
       ? [
@@ -44,7 +65,10 @@ export function formatBench(results: BenchResult[]): string {
       : [],
   );
   const perWindow = windows.length ? `\nper window (features + model):\n${windows.join("\n")}\n` : "";
-  return `${table}\nper op, instructions:\n${split}\n${perWindow}`;
+  const what = counted.length
+    ? "weights in bytes; instructions per inference on each core"
+    : "weights in bytes";
+  return `${table}\nper op (${what}):\n${perOp}${perWindow}`;
 }
 
 export function registerBench(program: Command): void {
@@ -59,7 +83,7 @@ export function registerBench(program: Command): void {
     .option("--features <file>", "a feature definition: also measure one window (features, then the model)")
     .option(
       "--json",
-      "print one JSON object: targets: [{target, flashBytes, codeBytes, weightBytes, ramBytes, arenaBytes, stackBytes, instructions, macs, instructionsPerMac, layers, window?: {featureInstructions, instructions, stackBytes}}], and notice when instructions (then null) could not be counted",
+      "print one JSON object: targets: [{target, flashBytes, codeBytes, weightBytes, ramBytes, arenaBytes, stackBytes, instructions, macs, instructionsPerMac, layers: [{op, name, layer, kind, inputs, output, weightBytes, macs, instructions}], window?: {featureInstructions, instructions, stackBytes}}], and notice when instructions (then null) could not be counted",
       false,
     )
     .addHelpText(
