@@ -3,14 +3,25 @@
  * refused in one line naming the file, the op and the field, or, when it is accepted, its C computes
  * exactly what the TypeScript reference computes, under AddressSanitizer and UBSan.
  *
- * The sweep mutates every numeric field of three programs (int8 with leaky relu, a tanh table and
- * softmax; int16 with a sigmoid table and softmax; int16 with a 64-bit accumulator) to hostile values.
+ * The sweep mutates every numeric field of four programs (int8 with leaky relu, a tanh table and
+ * softmax; int16 with a sigmoid table and softmax; int16 with a 64-bit accumulator; int8 with zero
+ * padding, a strided convolution, a depthwise convolution, average and max pooling) to hostile values.
  * `npm test` verifies on the host a seeded sample of about 32 fields' first accepted mutants; `npm run
  * fuzz` a sample of NN2C_FUZZ_RUNS of all accepted mutants, from a fresh seed (NN2C_FUZZ_SEED replays).
  */
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
+import { layerRecords, parseModel } from "../../src/model/io.js";
+import {
+  AveragePooling2D,
+  Conv2D,
+  Dense,
+  DepthwiseConv2D,
+  GlobalMaxPooling2D,
+  ZeroPadding2D,
+} from "../../src/model/layers.js";
+import { Sequential } from "../../src/model/sequential.js";
 import type { ActivationQOp } from "../../src/ops/activation/quant.js";
 import type { DenseQOp } from "../../src/ops/dense/quant.js";
 import { parseQModel, serializeQModel } from "../../src/quant/io.js";
@@ -65,7 +76,34 @@ function program(which: "int8" | "int16" | "s64"): QModel {
   return m.model;
 }
 
-const PROGRAMS = { int8: program("int8"), int16: program("int16"), s64: program("s64") };
+/** An int8 program of the windowed kinds: padding, convolutions, poolings, then a dense softmax. */
+function convProgram(): QModel {
+  const seq = new Sequential([
+    ZeroPadding2D({ padding: 1, inputShape: [5, 5, 2] }),
+    Conv2D({ filters: 3, kernelSize: 3, strides: 2, activation: "relu" }),
+    DepthwiseConv2D({ kernelSize: 2, depthMultiplier: 2, padding: "same", activation: "relu6" }),
+    AveragePooling2D({ poolSize: 2, strides: 1, padding: "same" }),
+    GlobalMaxPooling2D(),
+    Dense({ units: 3, activation: "softmax" }),
+  ]).build([5, 5, 2], 5);
+  const base = makeModel({ inputs: 50, seed: 5, layers: [{ units: 3, activation: "softmax" }] });
+  const file = parseModel({
+    ...base,
+    inputs: { ...base.inputs, shape: [5, 5, 2] },
+    layers: layerRecords(seq),
+    outputs: [seq.definitionOf.output],
+  });
+  const m = exportable(file, "int8");
+  if (m.kind !== "quantized") throw new Error("expected a quantized model");
+  return m.model;
+}
+
+const PROGRAMS = {
+  int8: program("int8"),
+  int16: program("int16"),
+  s64: program("s64"),
+  conv: convProgram(),
+};
 
 /** A deep copy with `edit` applied. */
 function tampered(q: QModel, edit: (t: QModel) => void): unknown {
@@ -96,12 +134,21 @@ describe("checkQModel › what a valid program passes", () => {
       expect(parseQModel(JSON.parse(serializeQModel(q)), FILE)).toEqual(q);
   });
 
-  it("covers the three kernels' paths", () => {
+  it("covers the dense kernels' paths and the windowed kinds", () => {
     const dense = (q: QModel) => q.ops.filter((op) => op.kind === "dense");
     expect(dense(PROGRAMS.int8)[0].negMult).toBeDefined();
     expect(PROGRAMS.int8.tables.map((t) => t.kind)).toEqual(["table_s8", "softmax_s8"]);
     expect(PROGRAMS.int16.tables.map((t) => t.kind)).toEqual(["table_s16", "softmax_s16"]);
     expect(dense(PROGRAMS.s64)[0].accumulator).toBe("s64");
+    expect(PROGRAMS.conv.ops.map((op) => op.kind)).toEqual([
+      "zero_padding2d",
+      "conv2d",
+      "depthwise_conv2d",
+      "average_pooling2d",
+      "global_max_pooling2d",
+      "dense",
+      "activation",
+    ]);
   });
 });
 
@@ -320,6 +367,21 @@ describe("checkQModel › refusals name the file, the op and the field", () => {
         t.tensors[0].scale = 1e-40;
       }),
       "tensors[0].scale: expected a positive float32 number",
+    );
+  });
+
+  it("windows whose indices would overflow the kernels, and a dilated pooling window", () => {
+    refused(
+      tampered(PROGRAMS.conv, (t) => {
+        (t.ops[2] as unknown as { dilation: number[] }).dilation[0] = 2 ** 31;
+      }),
+      "ops[2] (depthwise_conv2d): kernel is 2x2: the window spans 2147483649 rows (dilated) with stride 1: expected a span and stride of at most 1048576",
+    );
+    refused(
+      tampered(PROGRAMS.conv, (t) => {
+        (t.ops[3] as unknown as { dilation: number[] }).dilation[1] = 2;
+      }),
+      "ops[3] (average_pooling2d): dilation is [1, 2]: a pooling window is not dilated ([1, 1])",
     );
   });
 

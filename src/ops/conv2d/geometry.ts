@@ -5,6 +5,7 @@
  * end (bottom, right). A 1-D op is the 2-D one with a height of 1.
  */
 import { ShapeError } from "../../core/shape.js";
+import { MAX_TENSOR_VALUES } from "../../limits.js";
 
 export type Padding = "valid" | "same";
 
@@ -28,6 +29,12 @@ export interface Geometry extends WindowSpec {
 
 function axis(size: number, k: number, s: number, d: number, padding: Padding, name: string) {
   const span = (k - 1) * d + 1;
+  // bounds that keep every index the kernels compute (o·s - pad + j·d) far inside int32
+  if (span > MAX_TENSOR_VALUES || s > MAX_TENSOR_VALUES) {
+    throw new ShapeError(
+      `the window spans ${span} ${name}${d > 1 ? " (dilated)" : ""} with stride ${s}: expected a span and stride of at most ${MAX_TENSOR_VALUES}`,
+    );
+  }
   if (padding === "valid") {
     if (span > size) {
       throw new ShapeError(
@@ -54,11 +61,13 @@ export function geometry(H: number, W: number, C: number, spec: WindowSpec): Geo
 /** How many window positions of each output row (or column) fall inside the input: their sum over the outputs. */
 export function validTaps(size: number, out: number, k: number, s: number, d: number, pad: number): number {
   let n = 0;
-  for (let o = 0; o < out; o++)
-    for (let j = 0; j < k; j++) {
-      const i = o * s - pad + j * d;
-      if (i >= 0 && i < size) n++;
-    }
+  for (let o = 0; o < out; o++) {
+    // taps j in [0, k) with 0 <= o·s - pad + j·d < size
+    const first = o * s - pad;
+    const lo = Math.max(0, Math.ceil(-first / d));
+    const hi = Math.min(k - 1, Math.floor((size - 1 - first) / d));
+    if (hi >= lo) n += hi - lo + 1;
+  }
   return n;
 }
 

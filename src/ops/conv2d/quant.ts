@@ -73,7 +73,7 @@ export function checkedGeometry(
   try {
     return qGeometry(op);
   } catch (e) {
-    return ctx.fail("kernel", (e as Error).message);
+    return ctx.fail("kernel", `is ${op.kernel.join("x")}: ${(e as Error).message}`);
   }
 }
 

@@ -197,6 +197,8 @@ export function definePooling<C>(spec: PoolingSpec<C>): OpKind<C, PoolQOp> {
         },
         check(op, ctx) {
           const g = checkedGeometry(op, ctx);
+          if (op.dilation[0] !== 1 || op.dilation[1] !== 1)
+            ctx.fail("dilation", `is [${op.dilation.join(", ")}]: a pooling window is not dilated ([1, 1])`);
           const [H, W, Cin] = op.input;
           if (ctx.size(op.inputs[0]) !== H * W * Cin)
             ctx.fail(
