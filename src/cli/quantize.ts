@@ -16,7 +16,7 @@ interface QuantizeFlags {
   calibration: string;
   precision: "int8" | "int16";
   output: string;
-  method: "minmax" | "percentile";
+  method: "search" | "minmax" | "percentile";
   percentile?: number;
   argmax: boolean;
   test?: string;
@@ -33,8 +33,11 @@ export function registerQuantize(program: Command): void {
     .addOption(new Option("--precision <p>", "integer precision").choices(["int8", "int16"]).default("int8"))
     .requiredOption("-o, --output <qmodel>", "quantized model file to write (JSON)")
     .addOption(
-      new Option("--method <m>", "calibration range: min/max or percentiles")
-        .choices(["minmax", "percentile"])
+      new Option(
+        "--method <m>",
+        "calibration range: min/max, percentiles, or search (the ranges that change the model's outputs least)",
+      )
+        .choices(["minmax", "percentile", "search"])
         .default("minmax"),
     )
     .option(

@@ -83,7 +83,10 @@ export function quantizeModel(
 ): QModel {
   const { precision } = options;
   const g = lowerModel(model);
-  const cal = calibrate(model, x, rows, options.calibration, file);
+  const cal = calibrate(model, x, rows, options.calibration, file, precision === "int8" ? 256 : 65536, [
+    g.input.name,
+    ...g.ops.map((op) => op.output),
+  ]);
   // Inputs in the field stray beyond the calibration rows, and clamping them (or the activations they
   // drive) changes predictions: int16 has bits to spare for wider ranges, int8 has not.
   const margin = options.rangeMargin ?? DEFAULT_RANGE_MARGIN[precision];

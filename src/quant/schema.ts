@@ -51,7 +51,7 @@ const outputSchema = z.strictObject({
 
 const calibrationSchema = z.strictObject({
   rows: int.positive(),
-  method: z.enum(["minmax", "percentile"]),
+  method: z.enum(["search", "minmax", "percentile"]),
   percentile: finite.optional(),
 });
 

@@ -13,6 +13,7 @@ import { trainFromCsv } from "../../src/model/pipeline.js";
 import type { ModelFile } from "../../src/model/schema.js";
 import type { ActivationQOp } from "../../src/ops/activation/quant.js";
 import type { DenseQOp } from "../../src/ops/dense/quant.js";
+import { searchRange } from "../../src/quant/calibrate.js";
 import { roundHalfAwayFromZero } from "../../src/quant/fixedpoint.js";
 import { parseQModel, serializeQModel } from "../../src/quant/io.js";
 import { measureTableError, type TableS8, type TableS16 } from "../../src/quant/lut.js";
@@ -384,6 +385,50 @@ describe("quantizeModel: determinism and the file format", () => {
     expect(pct.calibration).toEqual({ rows: iris.rows, method: "percentile", percentile: 99 });
     expect(quantOf(pct, "input").scale).toBeLessThanOrEqual(quantOf(minmax, "input").scale);
     expect(quantOf(pct, "input").scale).toBeGreaterThan(0);
+  });
+});
+
+describe("calibration by search", () => {
+  /** The squared error of rounding v to the int8 grid over [lo, hi] (clipped outside). */
+  function gridError(v: Float32Array, lo: number, hi: number): number {
+    const step = (hi - lo) / 255;
+    let e = 0;
+    for (const x of v) {
+      const q = Math.min(255, Math.max(0, Math.round((x - lo) / step)));
+      e += (lo + q * step - x) ** 2;
+    }
+    return e;
+  }
+
+  it("clips the tails of normal values, keeps the range of uniform ones, and beats min/max on its own measure", () => {
+    const rng = new Rng(3);
+    const normal = Float32Array.from({ length: 20000 }, () => {
+      const u = rng.uniform(1e-12, 1);
+      return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * rng.next());
+    });
+    const lo = Math.min(...normal);
+    const hi = Math.max(...normal);
+    const [a, b] = searchRange(normal, 256);
+    expect(a).toBeGreaterThan(lo);
+    expect(b).toBeLessThan(hi);
+    expect(gridError(normal, a, b)).toBeLessThan(gridError(normal, lo, hi));
+    const uniform = Float32Array.from({ length: 5000 }, () => rng.uniform(-1, 3));
+    const [c, d] = searchRange(uniform, 256);
+    expect(c).toBeLessThan(-0.97);
+    expect(d).toBeGreaterThan(2.97);
+  });
+
+  it("records the method and only clips: every tensor's scale at most min/max's", () => {
+    for (const model of [models.relu, models.tanh]) {
+      const search = quantize(model, "int8", { calibration: { method: "search" } });
+      const minmax = quantize(model, "int8");
+      expect(search.calibration.method).toBe("search");
+      search.tensors.forEach((t, i) => {
+        expect(t.name).toBe(minmax.tensors[i].name);
+        expect(t.scale, t.name).toBeLessThanOrEqual(minmax.tensors[i].scale);
+      });
+      expect(search.tensors.some((t, i) => t.scale < minmax.tensors[i].scale)).toBe(true);
+    }
   });
 });
 
