@@ -8,7 +8,8 @@
  * and a min/max variant; softmax, sigmoid and the regression output in float), all calibrated on the
  * training rows. Per model and method: the predictions on the test rows that differ from the float
  * model's, summed over the seeds (regression: the RMS difference from the float outputs, in label
- * units, over all seeds' rows). int16 is nn2c's alone. `--json` prints one object.
+ * units, over all seeds' rows). int16 is nn2c's alone. `--seeds N` runs seeds 0 to N - 1; `--json`
+ * prints one object.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,7 +30,9 @@ import { predictInteger } from "../src/reference/integer.js";
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 const args = process.argv.slice(2);
 const json = args.includes("--json");
-const SEEDS = [0, 1, 2];
+const seedsAt = args.indexOf("--seeds");
+/** seeds 0 to n - 1 (default 3) */
+const SEEDS = Array.from({ length: seedsAt >= 0 ? Number(args[seedsAt + 1]) : 3 }, (_, k) => k);
 
 const scratch = mkdtempSync(join(tmpdir(), "nn2c-bench-quant-"));
 

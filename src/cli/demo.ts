@@ -77,13 +77,7 @@ export function registerDemo(program: Command): void {
         const schema = datasetSchema(result.model);
         const train = loadDataset(DIGITS_TRAIN, { schema });
         const test = loadDataset(DIGITS_TEST, { schema });
-        const q = quantizeModel(
-          result.model,
-          train.x,
-          train.rows,
-          { precision: "int8", calibration: { method: "minmax" } },
-          DIGITS_TRAIN,
-        );
+        const q = quantizeModel(result.model, train.x, train.rows, { precision: "int8" }, DIGITS_TRAIN);
         writeFileAtomic(qmodelFile, serializeQModel(q));
         const floatAcc = evaluateModel(result.model, test).accuracy ?? 0;
         const intAcc = evaluateQModel(q, test).accuracy ?? 0;

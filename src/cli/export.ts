@@ -43,7 +43,7 @@ export function resolveExportable(file: string, flags: PrecisionFlags): Exportab
     any.model,
     cal.x,
     cal.rows,
-    { precision, calibration: { method: "minmax" }, sourceBytes: readFileSync(file) },
+    { precision, sourceBytes: readFileSync(file) },
     flags.calibration,
   );
   return { kind: "quantized", model: q };

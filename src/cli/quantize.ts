@@ -6,6 +6,7 @@ import { loadDataset } from "../data/dataset.js";
 import { checkOutputs, hasJsonFormat, writeFileAtomic } from "../files.js";
 import { loadModel } from "../model/io.js";
 import { datasetSchema, evaluateModel } from "../model/predict.js";
+import { defaultCalibration } from "../quant/calibrate.js";
 import { compareWithFloat, evaluateQModel } from "../quant/evaluate.js";
 import { serializeQModel } from "../quant/io.js";
 import { quantizeModel } from "../quant/quantize.js";
@@ -16,7 +17,7 @@ interface QuantizeFlags {
   calibration: string;
   precision: "int8" | "int16";
   output: string;
-  method: "search" | "minmax" | "percentile";
+  method?: "search" | "minmax" | "percentile";
   percentile?: number;
   argmax: boolean;
   test?: string;
@@ -35,10 +36,8 @@ export function registerQuantize(program: Command): void {
     .addOption(
       new Option(
         "--method <m>",
-        "calibration range: min/max, percentiles, or search (the ranges that change the model's outputs least)",
-      )
-        .choices(["minmax", "percentile", "search"])
-        .default("minmax"),
+        "calibration range: search (the ranges that change the model's outputs least), min/max or percentiles (default: search for int8, minmax for int16)",
+      ).choices(["search", "minmax", "percentile"]),
     )
     .option(
       "--percentile <p>",
@@ -48,7 +47,11 @@ export function registerQuantize(program: Command): void {
     .option("--argmax", "argmax-only output: skip the final softmax, output logits", false)
     .option("--test <file>", "labelled CSV to compare float and integer accuracy on")
     .option("--force", "replace an output file that nn2c did not write", false)
-    .option("--json", "print one JSON object: precision, luts, layerErrors, accuracy", false)
+    .option(
+      "--json",
+      "print one JSON object: precision, calibration (method, and per tensor its range, the share of calibration values clipped and the rms error in LSB), ops, luts, layerErrors, test",
+      false,
+    )
     .action(
       action((modelFile: string, flags: QuantizeFlags) => {
         checkOutputs([{ file: flags.output, flag: "-o", isOurs: (t) => hasJsonFormat(t, QMODEL_FORMAT) }], {
@@ -69,10 +72,12 @@ export function registerQuantize(program: Command): void {
           {
             precision: flags.precision,
             // --percentile alone means the percentile method
-            calibration: {
-              method: flags.percentile !== undefined ? "percentile" : flags.method,
-              percentile: flags.percentile,
-            },
+            calibration:
+              flags.percentile !== undefined || flags.method === "percentile"
+                ? { method: "percentile", percentile: flags.percentile }
+                : flags.method
+                  ? { method: flags.method }
+                  : defaultCalibration(flags.precision),
             argmax: flags.argmax,
             sourceBytes: readFileSync(modelFile),
           },
@@ -98,6 +103,7 @@ export function registerQuantize(program: Command): void {
             output: flags.output,
             precision: q.precision,
             calibrationRows: q.calibration.rows,
+            calibration: q.calibration,
             ops: q.ops.map((op) => ({
               kind: op.kind,
               activation: op.activation,
@@ -113,6 +119,20 @@ export function registerQuantize(program: Command): void {
         out.write(
           `${q.precision} integer program, calibrated on ${q.calibration.rows} rows of ${flags.calibration}\n`,
         );
+        const how =
+          q.calibration.method === "percentile"
+            ? `percentile ${q.calibration.percentile}`
+            : q.calibration.method === "search"
+              ? "search (the least output error)"
+              : "min/max";
+        out.write(
+          `tensor ranges by ${how}; on the calibration rows, the values clipped and the rms rounding error:\n`,
+        );
+        for (const t of q.calibration.tensors ?? []) {
+          out.write(
+            `  ${t.name.padEnd(28)} [${t.lo.toPrecision(4)}, ${t.hi.toPrecision(4)}]  clipped ${(100 * t.clipped).toFixed(2)}%  rms ${t.rmsErrorLsb.toFixed(2)} LSB\n`,
+          );
+        }
         out.write("per-layer error on the calibration rows (float vs dequantized integer):\n");
         for (const e of q.layerErrors) {
           out.write(

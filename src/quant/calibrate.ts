@@ -18,6 +18,14 @@ import type { ModelFile } from "../model/schema.js";
 
 export const CALIBRATION_METHODS = ["search", "minmax", "percentile"] as const;
 
+/**
+ * The default calibration: search for int8 (`npm run bench:quant`: it changes the fewest predictions);
+ * min/max for int16, whose ranges are widened 4× and whose grid has steps to spare.
+ */
+export function defaultCalibration(precision: "int8" | "int16"): CalibrationOptions {
+  return { method: precision === "int8" ? "search" : "minmax" };
+}
+
 export interface CalibrationOptions {
   method: (typeof CALIBRATION_METHODS)[number];
   /** e.g. 99.99: the range runs from the (100 - p)th to the pth percentile */
@@ -26,6 +34,8 @@ export interface CalibrationOptions {
 
 export interface Calibration {
   rows: number;
+  /** the model input's tensor name */
+  inputName: string;
   /** float values of every tensor over the calibration rows, [rows][size] each, by tensor name */
   values: Map<string, Float32Array>;
   /** [lo, hi] of every tensor */
@@ -63,7 +73,7 @@ export function calibrate(
     ranges.set(name, range(v, options, levels));
   });
   if (options.method === "search") searchJointly(net, z, rows, values, ranges, levels, quantized);
-  return { rows, values, ranges };
+  return { rows, inputName: net.names[0], values, ranges };
 }
 
 /** x rounded to the grid of `levels` codes over [lo, hi] (lo <= 0 <= hi) and back, clamped to it. */
@@ -89,6 +99,9 @@ function candidates(v: Float32Array, searched: [number, number]): [number, numbe
   for (const t of [0.5, 0.7, 0.85]) out.push([searched[0] * t, searched[1] * t]);
   return out;
 }
+
+/** How much more output error a classifier's logits range may cost to resolve more decisions. */
+const OUTPUT_SLACK = 0.25;
 
 /** At most this many calibration rows drive the joint search (the float model runs once per candidate). */
 const SEARCH_ROWS = 1024;
@@ -153,7 +166,68 @@ function searchJointly(
       choice.set(k, bestRange);
     }
   }
+  // A classifier's logits: the grid that resolves its decisions. Of the ranges whose output error is at
+  // most OUTPUT_SLACK above the least-error one's, the one with the fewest expected class changes on the
+  // calibration rows; of equal risks, the finest grid (calibration rows rarely sit near a boundary,
+  // rows in the field do).
+  const final = net.steps[net.steps.length - 1];
+  const logits = final.inputs[0];
+  if (final.activation === "softmax" && choice.has(logits)) {
+    const current = choice.get(logits)!;
+    const allowed = error() * (1 + OUTPUT_SLACK);
+    choice.delete(logits);
+    error();
+    const simulated = net.acts[logits].slice(0, N * net.sizes[logits]);
+    const float = values.get(net.names[logits])!;
+    const scaled = Array.from({ length: 15 }, (_, j): [number, number] => {
+      const t = 1 - j * 0.05;
+      return [current[0] * t, current[1] * t];
+    });
+    let best = decisionRisk(float, simulated, N, net.sizes[logits], current, levels);
+    let bestRange = current;
+    const span = (r: [number, number]) => Math.max(r[1], 0) - Math.min(r[0], 0);
+    for (const r of [...options.get(logits)!, ...scaled]) {
+      const risk = decisionRisk(float, simulated, N, net.sizes[logits], r, levels);
+      if (risk > best || (risk === best && span(r) >= span(bestRange))) continue;
+      choice.set(logits, r);
+      if (error() <= allowed) {
+        best = risk;
+        bestRange = r;
+      }
+    }
+    choice.set(logits, bestRange);
+  }
   for (const [k, r] of choice) ranges.set(net.names[k], r);
+}
+
+/**
+ * The expected number of rows whose class changes when the logits are clipped to r and rounded to its
+ * grid: a row whose winning logit (the float model's class) leads every other by a margin m, after
+ * clipping, risks max(0, 1 - m / step); a tie or a lead lost to clipping counts 1.
+ */
+function decisionRisk(
+  float: Float32Array,
+  logits: Float32Array,
+  rows: number,
+  width: number,
+  r: [number, number],
+  levels: number,
+): number {
+  const [lo, hi] = [Math.min(r[0], 0), Math.max(r[1], 0)];
+  const step = (hi - lo) / (levels - 1);
+  if (!(step > 0)) return rows;
+  const clip = (v: number) => Math.min(hi, Math.max(lo, v));
+  let risk = 0;
+  for (let row = 0; row < rows; row++) {
+    const at = row * width;
+    let c = 0;
+    for (let j = 1; j < width; j++) if (float[at + j] > float[at + c]) c = j;
+    let margin = Number.POSITIVE_INFINITY;
+    for (let j = 0; j < width; j++)
+      if (j !== c) margin = Math.min(margin, clip(logits[at + c]) - clip(logits[at + j]));
+    risk += margin <= 0 ? 1 : Math.max(0, 1 - margin / step);
+  }
+  return risk;
 }
 
 function range(v: Float32Array, options: CalibrationOptions, levels: number): [number, number] {

@@ -9,7 +9,7 @@
  * stored once.
  */
 import { createHash } from "node:crypto";
-import type { Precision, QuantParams } from "../core/quant.js";
+import { CODE_RANGE, type Precision, type QuantParams } from "../core/quant.js";
 import { sizeOf } from "../core/shape.js";
 import { UsageError } from "../errors.js";
 import { lowerModel } from "../model/io.js";
@@ -18,7 +18,7 @@ import { getOpFacet } from "../ops/index.js";
 import type { FloatOp, QuantizeContext } from "../ops/registry.js";
 import { makeProgram, type Program, quantizeInput, runOp } from "../reference/integer.js";
 import { VERSION } from "../version.js";
-import { type Calibration, type CalibrationOptions, calibrate } from "./calibrate.js";
+import { type Calibration, type CalibrationOptions, calibrate, defaultCalibration } from "./calibrate.js";
 import { checkQModel } from "./check.js";
 import { measureTableError, tableKey } from "./lut.js";
 import { rangeQuant } from "./range.js";
@@ -35,7 +35,8 @@ import type { QTable } from "./tables.js";
 
 export interface QuantizeOptions {
   precision: Precision;
-  calibration: CalibrationOptions;
+  /** default: defaultCalibration(precision) */
+  calibration?: CalibrationOptions;
   /** drop a final softmax: outputs are logits, the class is their argmax */
   argmax?: boolean;
   /** every tensor's range is the calibrated one times this factor (default int8 1, int16 4) */
@@ -82,8 +83,9 @@ export function quantizeModel(
   file = "calibration data",
 ): QModel {
   const { precision } = options;
+  const calibration = options.calibration ?? defaultCalibration(precision);
   const g = lowerModel(model);
-  const cal = calibrate(model, x, rows, options.calibration, file, precision === "int8" ? 256 : 65536, [
+  const cal = calibrate(model, x, rows, calibration, file, precision === "int8" ? 256 : 65536, [
     g.input.name,
     ...g.ops.map((op) => op.output),
   ]);
@@ -122,9 +124,8 @@ export function quantizeModel(
     tables: tables.tables,
     calibration: {
       rows,
-      method: options.calibration.method,
-      percentile:
-        options.calibration.method === "percentile" ? (options.calibration.percentile ?? 99.99) : undefined,
+      method: calibration.method,
+      percentile: calibration.method === "percentile" ? (calibration.percentile ?? 99.99) : undefined,
     },
     luts: tables.luts,
     layerErrors: [],
@@ -159,6 +160,7 @@ export function quantizeModel(
   }
   if (options.argmax) dropSoftmax(q);
   q.layerErrors = layerErrors(q, cal, codes, rows);
+  q.calibration.tensors = calibratedTensors(q, cal);
   // every program the quantizer writes passes the loader's checks (a failure is a bug of nn2c's)
   try {
     return checkQModel(q, "the quantized model");
@@ -217,6 +219,32 @@ function dropSoftmax(q: QModel): void {
     if (q.luts[q.luts.length - 1]?.table === table) q.luts.pop();
   }
   q.output.kind = "logits";
+}
+
+/** Per tensor: the range its grid covers, the calibration values it clips, and its rounding error. */
+function calibratedTensors(q: QModel, cal: Calibration): NonNullable<QModel["calibration"]["tensors"]> {
+  const { lo: qlo, hi: qhi } = CODE_RANGE[q.precision];
+  return q.tensors.map((t) => {
+    const name = t.name === INPUT_TENSOR ? cal.inputName : t.name;
+    const v = cal.values.get(name)!;
+    const lo = (qlo - t.zeroPoint) * t.scale;
+    const hi = (qhi - t.zeroPoint) * t.scale;
+    let clipped = 0;
+    let sq = 0;
+    for (const x of v) {
+      if (x < lo || x > hi) clipped++;
+      const code = Math.min(qhi, Math.max(qlo, Math.round(x / t.scale) + t.zeroPoint));
+      sq += ((code - t.zeroPoint) * t.scale - x) ** 2;
+    }
+    const round = (x: number) => Number(x.toPrecision(6));
+    return {
+      name: t.name,
+      lo: round(lo),
+      hi: round(hi),
+      clipped: round(clipped / v.length),
+      rmsErrorLsb: round(Math.sqrt(sq / v.length) / t.scale),
+    };
+  });
 }
 
 /** Float vs dequantized integer outputs of every op over the calibration rows. */

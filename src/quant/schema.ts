@@ -49,10 +49,22 @@ const outputSchema = z.strictObject({
   kind: z.enum(["probabilities", "logits", "values"]),
 });
 
+/** What calibration gave a tensor: the range its grid covers, and how its calibration values fit it. */
+const calibratedTensor = z.strictObject({
+  name: z.string(),
+  lo: finite,
+  hi: finite,
+  /** the fraction of its calibration values outside [lo, hi] */
+  clipped: finite,
+  /** the RMS difference between its calibration values and their grid points, in LSB */
+  rmsErrorLsb: finite,
+});
+
 const calibrationSchema = z.strictObject({
   rows: int.positive(),
   method: z.enum(["search", "minmax", "percentile"]),
   percentile: finite.optional(),
+  tensors: z.array(calibratedTensor).optional(),
 });
 
 const lutSchema = z.strictObject({
