@@ -61,6 +61,7 @@ export function calibrate(
     );
   }
   const cols = model.inputs.names.length;
+  checkVaried(model, x, rows, file);
   const z = standardize(x, cols, model.inputs);
   const net = toModel(model).network(rows);
   net.acts[0].set(z);
@@ -74,6 +75,28 @@ export function calibrate(
   });
   if (options.method === "search") searchJointly(net, z, rows, values, ranges, levels, quantized);
   return { rows, inputName: net.names[0], values, ranges };
+}
+
+/**
+ * Refuses a column that holds one value in every calibration row where the training data varied (nn2c
+ * records a feature constant in training as std 1 around that value): its range would be a guess.
+ */
+function checkVaried(model: ModelFile, x: Float32Array, rows: number, file: string): void {
+  const { names, mean, std } = model.inputs;
+  const cols = names.length;
+  for (let c = 0; c < cols; c++) {
+    const v = x[c];
+    let r = 1;
+    while (r < rows && x[r * cols + c] === v) r++;
+    if (r < rows) continue;
+    if (std[c] === 1 && Math.fround(mean[c]) === v) continue;
+    // the value as the file wrote it: the fewest digits that read back as the same float32
+    let digits = 1;
+    while (digits < 9 && Math.fround(Number(v.toPrecision(digits))) !== v) digits++;
+    throw new UsageError(
+      `${file}: column '${names[c]}' holds ${Number(v.toPrecision(digits))} in all ${rows} rows, where the training data varied (mean ${mean[c].toPrecision(4)}, std ${std[c].toPrecision(4)}): calibration rows must vary as the data the model will see`,
+    );
+  }
 }
 
 /** x rounded to the grid of `levels` codes over [lo, hi] (lo <= 0 <= hi) and back, clamped to it. */

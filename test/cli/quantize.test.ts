@@ -21,6 +21,10 @@ interface QuantizeJson {
   output: string;
   precision: Precision;
   calibrationRows: number;
+  calibration: {
+    method: string;
+    tensors: { name: string; lo: number; hi: number; clipped: number; rmsErrorLsb: number }[];
+  };
   ops: { kind: string; activation: string; accumulator?: string }[];
   luts: unknown[];
   layerErrors: { op: number; name: string; maxAbsError: number; rmsError: number; maxErrorLsb: number }[];
@@ -126,6 +130,26 @@ describe("nn2c quantize: integer accuracy", () => {
         expect(r.output).toBe(qmodel(name, precision));
         expect(r.precision).toBe(precision);
         expect(r.calibrationRows).toBe(DATASETS[name].rows);
+        // the default calibration: search for int8, min/max for int16; a report per tensor
+        expect(r.calibration.method).toBe(precision === "int8" ? "search" : "minmax");
+        expect(r.calibration.tensors.map((t) => t.name)).toEqual([
+          "input",
+          "dense",
+          "dense_1",
+          "dense_2/preact",
+          "dense_2",
+        ]);
+        for (const t of r.calibration.tensors) {
+          expect(t.lo).toBeLessThanOrEqual(0);
+          expect(t.hi).toBeGreaterThan(0);
+          expect(t.clipped).toBeGreaterThanOrEqual(0);
+          // the input and the hidden tensors; not the logits, whose extremes search may clip (softmax
+          // hardly changes), nor the softmax, whose fixed grid ends at 255/256, below a probability of 1
+          if (!t.name.startsWith("dense_2")) expect(t.clipped, t.name).toBeLessThan(0.1);
+          expect(t.rmsErrorLsb).toBeGreaterThan(0);
+        }
+        // min/max clips nothing it calibrated (int16 widens every range 4x besides)
+        if (precision === "int16") expect(r.calibration.tensors[1].clipped).toBe(0);
         expect(r.ops.map((op) => [op.kind, op.activation])).toEqual([
           ["dense", "relu"],
           ["dense", "relu"],
@@ -159,7 +183,11 @@ describe("nn2c quantize: integer accuracy", () => {
     expect(run.stderr).toBe("");
     const lines = run.stdout.split("\n");
     expect(lines[0]).toBe(`int8 integer program, calibrated on 120 rows of ${IRIS_TRAIN}`);
-    expect(lines.filter((l) => /^ {2}dense(_\d)? /.test(l))).toHaveLength(4); // one error line per op
+    expect(lines[1]).toMatch(/^tensor ranges by search/);
+    expect(
+      lines.filter((l) => /^ {2}\S+ +\[-?[\d.]+, [\d.]+\] +clipped [\d.]+% +rms [\d.]+ LSB$/.test(l)),
+    ).toHaveLength(5);
+    expect(lines.filter((l) => /^ {2}dense(_\d)? .* max /.test(l))).toHaveLength(4); // one error line per op
     const { float, integer } = results["iris.int8"].test!;
     const fmt = (v: number) => (v === 1 ? "1" : v.toFixed(4));
     const scores = `on ${IRIS_TEST}: float32 accuracy ${fmt(float.accuracy)}, int8 accuracy ${fmt(integer.accuracy)}`;
@@ -327,15 +355,18 @@ describe.concurrent("nn2c quantize rejects bad input", () => {
     );
   });
 
-  it("constant calibration rows that give a zero range (every row at the model's mean)", async () => {
+  it("a column that holds one value in every calibration row, where the training data varied", async () => {
+    const cal = file(
+      "cal.csv",
+      `${[header, ...rows.slice(0, 20).map((r) => r.replace(/^[^,]*/, "5.5"))].join("\n")}\n`,
+    );
     const model = JSON.parse(readFileSync(floatModel("iris"), "utf8"));
-    const row = `${model.inputs.mean.join(",")},setosa`;
-    const cal = file("cal.csv", `${header}\n${Array(12).fill(row).join("\n")}\n`);
+    const [m, s] = [model.inputs.mean[0], model.inputs.std[0]].map((v: number) => v.toPrecision(4));
     await quantizeFails(
       floatModel("iris"),
       cal,
       [],
-      `${cal}: the standardised input: the calibration rows give a zero range (every value is 0)`,
+      `${cal}: column 'sepal_length_cm' holds 5.5 in all 20 rows, where the training data varied (mean ${m}, std ${s}): calibration rows must vary as the data the model will see`,
     );
   });
 

@@ -381,8 +381,12 @@ describe("quantizeModel: determinism and the file format", () => {
   it("records the calibration; percentiles give ranges no wider than min/max", () => {
     const minmax = quantize(models.relu, "int8");
     const pct = quantize(models.relu, "int8", { calibration: { method: "percentile", percentile: 99 } });
-    expect(minmax.calibration).toEqual({ rows: iris.rows, method: "minmax", percentile: undefined });
-    expect(pct.calibration).toEqual({ rows: iris.rows, method: "percentile", percentile: 99 });
+    expect(minmax.calibration).toEqual(
+      expect.objectContaining({ rows: iris.rows, method: "minmax", percentile: undefined }),
+    );
+    expect(pct.calibration).toEqual(
+      expect.objectContaining({ rows: iris.rows, method: "percentile", percentile: 99 }),
+    );
     expect(quantOf(pct, "input").scale).toBeLessThanOrEqual(quantOf(minmax, "input").scale);
     expect(quantOf(pct, "input").scale).toBeGreaterThan(0);
   });
@@ -441,14 +445,28 @@ describe("quantizeModel rejects", () => {
     ).toBe(`${FILE}: 9 rows; calibration needs at least 10 representative rows`);
   });
 
-  it("rows that all standardise to 0: a zero input range", () => {
+  it("rows that hold one value in a column where the training data varied, naming the column", () => {
     const atMean = Float32Array.from({ length: 12 * 4 }, (_, i) => models.relu.inputs.mean[i % 4]);
     const message = usageError(() =>
       quantizeModel(models.relu, atMean, 12, { precision: "int16", calibration: { method: "minmax" } }, FILE),
     );
-    expect(message).toBe(
-      `${FILE}: the standardised input: the calibration rows give a zero range (every value is 0): use more varied calibration rows`,
+    const { names, mean, std } = models.relu.inputs;
+    const [head, tail] = message.split(" in all 12 rows, ");
+    expect(head).toMatch(new RegExp(`^${FILE}: column '${names[0]}' holds [\\d.]+$`));
+    expect(Math.fround(Number(head.split(" holds ")[1]))).toBe(Math.fround(mean[0]));
+    expect(tail).toBe(
+      `where the training data varied (mean ${mean[0].toPrecision(4)}, std ${std[0].toPrecision(4)}): calibration rows must vary as the data the model will see`,
     );
+  });
+
+  it("accepts a column constant in training and calibration alike (std 1 around that value)", () => {
+    const model = {
+      ...models.relu,
+      inputs: { ...models.relu.inputs, std: [1, ...models.relu.inputs.std.slice(1)] },
+    };
+    const x = Float32Array.from(iris.x);
+    for (let r = 0; r < iris.rows; r++) x[r * 4] = model.inputs.mean[0];
+    expect(() => quantizeModel(model, x, iris.rows, { precision: "int8" })).not.toThrow();
   });
 
   it("a layer whose every unit is dead on the calibration rows: a zero output range, naming the layer", () => {
