@@ -38,7 +38,11 @@ export function resolveExportable(file: string, flags: PrecisionFlags): Exportab
       `--precision ${precision} with a float model needs --calibration DATA (or quantize it first)`,
     );
   }
-  const cal = loadDataset(flags.calibration, { schema: datasetSchema(any.model), labelOptional: true });
+  const cal = loadDataset(flags.calibration, {
+    schema: datasetSchema(any.model),
+    labelOptional: true,
+    exactColumns: true,
+  });
   const q = quantizeModel(
     any.model,
     cal.x,

@@ -64,7 +64,7 @@ export function registerQuantize(program: Command): void {
         });
         const model = loadModel(modelFile);
         const schema = datasetSchema(model);
-        const cal = loadDataset(flags.calibration, { schema, labelOptional: true });
+        const cal = loadDataset(flags.calibration, { schema, labelOptional: true, exactColumns: true });
         const q = quantizeModel(
           model,
           cal.x,

@@ -46,6 +46,8 @@ export interface LoadOptions {
   schema?: DatasetSchema;
   /** with a schema: accept a file without the label column (features only) */
   labelOptional?: boolean;
+  /** with a schema: refuse a column that is neither a feature nor the label (calibration data) */
+  exactColumns?: boolean;
 }
 
 export function loadDataset(file: string, options: LoadOptions = {}): Dataset {
@@ -66,6 +68,13 @@ export function datasetFromTable(table: CsvTable, options: LoadOptions = {}): Da
     throw new UsageError(
       `${table.file}: line 1: no feature columns besides the label '${clip(labelName, 40)}'`,
     );
+  }
+  if (schema && options.exactColumns) {
+    const other = table.header.find((name) => name !== labelName && !featureNames.includes(name));
+    if (other !== undefined)
+      throw new UsageError(
+        `${table.file}: line 1: column '${clip(other, 40)}' is none of the model's ${featureNames.length} feature columns nor its label '${clip(labelName, 40)}': expected the columns the model was trained on`,
+      );
   }
   const featureCols = featureNames.map((name) => {
     const c = table.header.indexOf(name);

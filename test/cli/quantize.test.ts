@@ -355,6 +355,19 @@ describe.concurrent("nn2c quantize rejects bad input", () => {
     );
   });
 
+  it("calibration data with a column the model does not have", async () => {
+    const cal = file(
+      "cal.csv",
+      `${[`${header},extra`, ...rows.slice(0, 20).map((r) => `${r},1.5`)].join("\n")}\n`,
+    );
+    await quantizeFails(
+      floatModel("iris"),
+      cal,
+      [],
+      `${cal}: line 1: column 'extra' is none of the model's 4 feature columns nor its label 'species': expected the columns the model was trained on`,
+    );
+  });
+
   it("a column that holds one value in every calibration row, where the training data varied", async () => {
     const cal = file(
       "cal.csv",
