@@ -102,7 +102,7 @@ export function registerQuantize(program: Command): void {
           printJson({
             output: flags.output,
             precision: q.precision,
-            calibrationRows: q.calibration.rows,
+            calibrationRows: q.calibration!.rows,
             calibration: q.calibration,
             ops: q.ops.map((op) => ({
               kind: op.kind,
@@ -117,18 +117,18 @@ export function registerQuantize(program: Command): void {
         }
         const out = process.stdout;
         out.write(
-          `${q.precision} integer program, calibrated on ${q.calibration.rows} rows of ${flags.calibration}\n`,
+          `${q.precision} integer program, calibrated on ${q.calibration!.rows} rows of ${flags.calibration}\n`,
         );
         const how =
-          q.calibration.method === "percentile"
-            ? `percentile ${q.calibration.percentile}`
-            : q.calibration.method === "search"
+          q.calibration!.method === "percentile"
+            ? `percentile ${q.calibration!.percentile}`
+            : q.calibration!.method === "search"
               ? "search (the least output error)"
               : "min/max";
         out.write(
           `tensor ranges by ${how}; on the calibration rows, the values clipped and the rms rounding error:\n`,
         );
-        for (const t of q.calibration.tensors ?? []) {
+        for (const t of q.calibration!.tensors ?? []) {
           out.write(
             `  ${t.name.padEnd(28)} [${t.lo.toPrecision(4)}, ${t.hi.toPrecision(4)}]  clipped ${(100 * t.clipped).toFixed(2)}%  rms ${t.rmsErrorLsb.toFixed(2)} LSB\n`,
           );

@@ -258,7 +258,7 @@ export function emitQuantized(q: QModel, name: string, sourceHash: string): Mode
   };
   view.flashBytes = constBytes(view);
   view.banner = banner(name, sourceHash, [
-    `${p} integer program: ${q.ops.length} ops, calibrated on ${q.calibration.rows} rows (${q.calibration.method})`,
+    `${p} integer program: ${q.ops.length} ops, ${q.calibration ? `calibrated on ${q.calibration.rows} rows (${q.calibration.method})` : `imported from ${q.source?.format ?? "a file"} with its quantization`}`,
     `input: standardised, then scale ${input.scale.toPrecision(6)} zero point ${input.zeroPoint}; output: ${q.output.kind}, scale ${output.scale.toPrecision(6)} zero point ${output.zeroPoint}`,
   ]);
   return view;

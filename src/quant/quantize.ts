@@ -160,7 +160,7 @@ export function quantizeModel(
   }
   if (options.argmax) dropSoftmax(q);
   q.layerErrors = layerErrors(q, cal, codes, rows);
-  q.calibration.tensors = calibratedTensors(q, cal);
+  q.calibration!.tensors = calibratedTensors(q, cal);
   // every program the quantizer writes passes the loader's checks (a failure is a bug of nn2c's)
   try {
     return checkQModel(q, "the quantized model");
@@ -222,7 +222,10 @@ function dropSoftmax(q: QModel): void {
 }
 
 /** Per tensor: the range its grid covers, the calibration values it clips, and its rounding error. */
-function calibratedTensors(q: QModel, cal: Calibration): NonNullable<QModel["calibration"]["tensors"]> {
+function calibratedTensors(
+  q: QModel,
+  cal: Calibration,
+): NonNullable<NonNullable<QModel["calibration"]>["tensors"]> {
   const { lo: qlo, hi: qhi } = CODE_RANGE[q.precision];
   return q.tensors.map((t) => {
     const name = t.name === INPUT_TENSOR ? cal.inputName : t.name;

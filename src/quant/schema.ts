@@ -67,6 +67,11 @@ const calibrationSchema = z.strictObject({
   tensors: z.array(calibratedTensor).optional(),
 });
 
+const sourceSchema = z.strictObject({
+  format: z.literal("tflite"),
+  operators: z.array(z.strictObject({ op: z.string(), version: int })),
+});
+
 const lutSchema = z.strictObject({
   table: int,
   activation: z.string(),
@@ -106,7 +111,10 @@ export function qmodelSchema(): z.ZodType {
     /** the tensor the program returns (dequantized by its tensor's quantization) */
     outputs: z.array(z.string().min(1)).length(1),
     tables: z.array(tableSchema),
-    calibration: calibrationSchema,
+    /** how nn2c quantized the float model (absent from an imported integer model) */
+    calibration: calibrationSchema.optional(),
+    /** an integer model imported with its quantization: the format and the operators it had */
+    source: sourceSchema.optional(),
     luts: z.array(lutSchema),
     layerErrors: z.array(errorStat),
   });
@@ -136,7 +144,8 @@ export interface QModel {
   ops: QOp[];
   outputs: string[];
   tables: QTable[];
-  calibration: z.infer<typeof calibrationSchema>;
+  calibration?: z.infer<typeof calibrationSchema>;
+  source?: z.infer<typeof sourceSchema>;
   luts: z.infer<typeof lutSchema>[];
   layerErrors: z.infer<typeof errorStat>[];
 }

@@ -6,8 +6,13 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tfliteProgram } from "../../src/import/tflite/program.js";
 import { readTflite } from "../../src/import/tflite/read.js";
+import { INPUT_TENSOR } from "../../src/quant/schema.js";
+import { runProgram } from "../../src/reference/integer.js";
+import { verifyModel } from "../../src/verify/verify.js";
 import { ROOT } from "../cli/run.js";
+import { requireTools } from "../toolchain/available.js";
 import { usageError } from "../usage.js";
 
 const FIXTURES = join(ROOT, "test/fixtures/mlperf-tiny");
@@ -125,4 +130,47 @@ describe("readTflite refuses, in one line naming the file", () => {
       /^bad\.tflite: a truncated or corrupt TensorFlow Lite file: the model at byte \d+ lies outside the file/,
     );
   });
+});
+
+const host = await requireTools("the imported anomaly detector's C on the host", ["gcc"]);
+
+describe("an int8 TensorFlow Lite model of FULLY_CONNECTED operators as an integer program", () => {
+  const file = join(FIXTURES, "ad01_int8.tflite");
+  const bytes = readFileSync(file);
+  const q = tfliteProgram(readTflite(bytes, file), file, "sha");
+  const inputs = new Int8Array(readFileSync(join(FIXTURES, "ad01_int8.inputs.bin")));
+  const outputs = new Int8Array(readFileSync(join(FIXTURES, "ad01_int8.outputs.bin")));
+
+  it("keeps TensorFlow Lite's quantization and operators", () => {
+    expect(q.ops).toHaveLength(10);
+    expect(q.ops.every((op) => op.kind === "dense")).toBe(true);
+    expect(q.tensors[0]).toEqual({
+      name: INPUT_TENSOR,
+      shape: [640],
+      scale: expect.any(Number),
+      zeroPoint: 89,
+    });
+    expect(q.source).toEqual({ format: "tflite", operators: [{ op: "FULLY_CONNECTED", version: 4 }] });
+  });
+
+  it("computes TensorFlow Lite Micro's output codes for every golden input, bit for bit", () => {
+    const n = 640;
+    let mismatches = 0;
+    for (let v = 0; v < inputs.length / n; v++) {
+      const got = runProgram(q, Int32Array.from(inputs.subarray(v * n, (v + 1) * n))).get(q.outputs[0])!;
+      const want = outputs.subarray(v * n, (v + 1) * n);
+      for (let i = 0; i < n; i++) if (got[i] !== want[i]) mismatches++;
+    }
+    expect(inputs.length / n).toBe(20);
+    expect(mismatches).toBe(0);
+  });
+
+  it.skipIf(host.missing.length > 0)(
+    `exports C that the host runs as the reference does${host.note}`,
+    async () => {
+      const r = await verifyModel({ kind: "quantized", model: q }, { target: "host", random: 8 });
+      expect(r.mismatches).toBe(0);
+      expect(r.maxAbsDiff).toBe(0);
+    },
+  );
 });
