@@ -40,20 +40,24 @@ export function readJsonFile(file: string, what: string): unknown {
   }
 }
 
-/**
- * Reads a UTF-8 text file (a BOM is dropped); a missing file, a folder, or a UTF-16 file (which users get
- * from some spreadsheet exports) is one line naming the file and what is expected.
- */
-export function readTextFile(file: string, what: string): string {
-  let bytes: Buffer;
+/** Reads a file's bytes; a missing file or a folder is one line naming the file and what is expected. */
+export function readBinaryFile(file: string, what: string): Buffer {
   try {
-    bytes = readFileSync(file);
+    return readFileSync(file);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     const why =
       code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a folder" : (code ?? "unreadable");
     throw new UsageError(`${file}: cannot read ${what} (${why})`);
   }
+}
+
+/**
+ * Reads a UTF-8 text file (a BOM is dropped); a missing file, a folder, or a UTF-16 file (which users get
+ * from some spreadsheet exports) is one line naming the file and what is expected.
+ */
+export function readTextFile(file: string, what: string): string {
+  const bytes = readBinaryFile(file, what);
   const utf16 =
     (bytes[0] === 0xff && bytes[1] === 0xfe) ||
     (bytes[0] === 0xfe && bytes[1] === 0xff) ||

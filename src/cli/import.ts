@@ -1,0 +1,66 @@
+/** `nn2c import FILE -o MODEL`: a model trained elsewhere as an nn2c model file. */
+import { createHash } from "node:crypto";
+import type { Command } from "commander";
+import { checkOutputs, hasJsonFormat, readBinaryFile, writeFileAtomic } from "../files.js";
+import { tfliteProgram } from "../import/tflite/program.js";
+import { readTflite } from "../import/tflite/read.js";
+import { serializeQModel } from "../quant/io.js";
+import { QMODEL_FORMAT } from "../quant/schema.js";
+import { action, printJson } from "./common.js";
+
+export function registerImport(program: Command): void {
+  program
+    .command("import")
+    .description(
+      "import a model trained elsewhere: an int8 TensorFlow Lite file becomes an integer program that keeps its quantization",
+    )
+    .argument("<file>", "model file (.tflite; so far int8 models of FULLY_CONNECTED operators)")
+    .requiredOption("-o, --output <model>", "nn2c model file to write (JSON)")
+    .option("--force", "replace an output file that nn2c did not write", false)
+    .option(
+      "--json",
+      "print one JSON object: output, format, operators (TensorFlow Lite's, with versions), ops (nn2c's), input and output quantization",
+      false,
+    )
+    .action(
+      action((file: string, flags: { output: string; force: boolean; json: boolean }) => {
+        checkOutputs([{ file: flags.output, flag: "-o", isOurs: (t) => hasJsonFormat(t, QMODEL_FORMAT) }], {
+          force: flags.force,
+          inputs: [{ file, what: "model to import" }],
+        });
+        const bytes = readBinaryFile(file, "model to import");
+        const tflite = readTflite(bytes, file);
+        const q = tfliteProgram(tflite, file, createHash("sha256").update(bytes).digest("hex"));
+        writeFileAtomic(flags.output, serializeQModel(q));
+        const tensor = (name: string) => q.tensors.find((t) => t.name === name)!;
+        const input = tensor("input");
+        const output = tensor(q.outputs[0]);
+        const ops = q.ops.map((op) => ({
+          kind: op.kind,
+          name: op.name,
+          activation: op.activation,
+          output: tensor(op.output).shape,
+        }));
+        if (flags.json) {
+          return printJson({
+            output: flags.output,
+            format: "tflite",
+            operators: tflite.operatorCodes,
+            ops,
+            input,
+            outputTensor: output,
+          });
+        }
+        const codes = tflite.operatorCodes.map((c) => `${c.op} v${c.version}`).join(", ");
+        process.stdout.write(
+          `${file}: TensorFlow Lite, ${tflite.operators.length} operators (${codes})\n` +
+            `${q.precision} integer program of ${q.ops.length} ops, with TensorFlow Lite's scales, zero points, multipliers and shifts:\n` +
+            ops
+              .map((op) => `  ${op.name}: ${op.kind} → [${op.output.join(", ")}] ${op.activation}\n`)
+              .join("") +
+            `input [${input.shape.join(", ")}] scale ${input.scale} zero point ${input.zeroPoint}; output [${output.shape.join(", ")}] scale ${output.scale} zero point ${output.zeroPoint}\n` +
+            `wrote ${flags.output}\n`,
+        );
+      }),
+    );
+}
