@@ -5,12 +5,16 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseQModel } from "../../src/quant/io.js";
+import { inputOf, quantizeInput } from "../../src/reference/integer.js";
 import { tempDir } from "../codegen/helpers.js";
+import { QEMU, requireTools } from "../toolchain/available.js";
 import { ensureBuilt, expectUsageError, json, nn2c, ROOT } from "./run.js";
 
 const FIXTURES = join(ROOT, "test/fixtures/mlperf-tiny");
 const AD01 = join(FIXTURES, "ad01_int8.tflite");
 const dir = tempDir("import");
+const qemu = await requireTools("the imported anomaly detector on Cortex-M4 and M55", QEMU);
 beforeAll(ensureBuilt);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -34,6 +38,35 @@ describe("nn2c import", () => {
     expect(verify.exitCode, String(verify.stderr)).toBe(0);
     expect(json<{ mismatches: number }>(verify).mismatches).toBe(0);
   });
+
+  it.skipIf(qemu.missing.length > 0)(
+    `runs TensorFlow Lite Micro's golden inputs in C on the host, the M4 and the M55 as the reference does${qemu.note}`,
+    async () => {
+      const out = join(dir, "ad01-golden.q.json");
+      expect((await nn2c(["import", AD01, "-o", out])).exitCode).toBe(0);
+      const q = parseQModel(JSON.parse(readFileSync(out, "utf8")), out);
+      // the golden codes as raw inputs that quantize back to exactly those codes
+      const codes = new Int8Array(readFileSync(join(FIXTURES, "ad01_int8.inputs.bin")));
+      const { scale, zeroPoint } = q.tensors[0];
+      const n = 640;
+      const rows: string[] = [q.inputs.names.join(",")];
+      for (let v = 0; v < codes.length / n; v++) {
+        const x = Array.from(codes.subarray(v * n, (v + 1) * n), (c) => Math.fround((c - zeroPoint) * scale));
+        const back = new Int32Array(n);
+        quantizeInput(inputOf(q), x, back);
+        expect(Array.from(back)).toEqual(Array.from(codes.subarray(v * n, (v + 1) * n)));
+        rows.push(x.map((value) => value.toPrecision(9)).join(","));
+      }
+      const csv = join(dir, "ad01-golden.csv");
+      writeFileSync(csv, `${rows.join("\n")}\n`);
+      for (const target of ["host", "cortex-m4", "cortex-m55"]) {
+        const run = await nn2c(["verify", out, "-t", target, "--data", csv, "--json"]);
+        expect(run.exitCode, String(run.stderr)).toBe(0);
+        expect(json<{ mismatches: number }>(run).mismatches, target).toBe(0);
+      }
+    },
+    120_000,
+  );
 
   it("refuses an operator it does not import yet, naming it, and writes nothing", async () => {
     const out = join(dir, "kws.q.json");
