@@ -2,19 +2,28 @@
 import { createHash } from "node:crypto";
 import type { Command } from "commander";
 import { checkOutputs, hasJsonFormat, readBinaryFile, writeFileAtomic } from "../files.js";
+import { readKerasH5 } from "../import/keras/h5.js";
 import { tfliteProgram } from "../import/tflite/program.js";
 import { readTflite } from "../import/tflite/read.js";
+import { serializeModel } from "../model/io.js";
+import { MODEL_FORMAT } from "../model/schema.js";
 import { serializeQModel } from "../quant/io.js";
 import { QMODEL_FORMAT } from "../quant/schema.js";
 import { action, printJson } from "./common.js";
+
+/** The first 8 bytes of an HDF5 file. */
+const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 export function registerImport(program: Command): void {
   program
     .command("import")
     .description(
-      "import a model trained elsewhere: an int8 TensorFlow Lite file becomes an integer program that keeps its quantization",
+      "import a model trained elsewhere: a Keras .h5 file becomes a float model; an int8 TensorFlow Lite file an integer program that keeps its quantization",
     )
-    .argument("<file>", "model file (.tflite; so far int8 models of FULLY_CONNECTED operators)")
+    .argument(
+      "<file>",
+      "model file: Keras 2 .h5 (Sequential, or a Functional chain), or int8 .tflite (so far FULLY_CONNECTED operators)",
+    )
     .requiredOption("-o, --output <model>", "nn2c model file to write (JSON)")
     .option("--force", "replace an output file that nn2c did not write", false)
     .option(
@@ -23,12 +32,31 @@ export function registerImport(program: Command): void {
       false,
     )
     .action(
-      action((file: string, flags: { output: string; force: boolean; json: boolean }) => {
-        checkOutputs([{ file: flags.output, flag: "-o", isOurs: (t) => hasJsonFormat(t, QMODEL_FORMAT) }], {
-          force: flags.force,
-          inputs: [{ file, what: "model to import" }],
-        });
+      action(async (file: string, flags: { output: string; force: boolean; json: boolean }) => {
+        checkOutputs(
+          [
+            {
+              file: flags.output,
+              flag: "-o",
+              isOurs: (t) => hasJsonFormat(t, QMODEL_FORMAT) || hasJsonFormat(t, MODEL_FORMAT),
+            },
+          ],
+          { force: flags.force, inputs: [{ file, what: "model to import" }] },
+        );
         const bytes = readBinaryFile(file, "model to import");
+        if (bytes.subarray(0, 8).equals(HDF5_SIGNATURE)) {
+          const model = await readKerasH5(file);
+          writeFileAtomic(flags.output, serializeModel(model));
+          const layers = model.layers.map((l) => ({ name: l.name, kind: l.kind }));
+          if (flags.json)
+            return printJson({ output: flags.output, format: "keras-h5", source: model.source, layers });
+          process.stdout.write(
+            `${file}: Keras ${model.source?.kerasVersion ?? ""} HDF5, ${layers.length} layers (${[...new Set(layers.map((l) => l.kind))].join(", ")})\n` +
+              `float model with input [${model.inputs.shape ?? [model.inputs.names.length]}] (taken as it is: mean 0, std 1); quantize it with nn2c quantize\n` +
+              `wrote ${flags.output}\n`,
+          );
+          return;
+        }
         const tflite = readTflite(bytes, file);
         const q = tfliteProgram(tflite, file, createHash("sha256").update(bytes).digest("hex"));
         writeFileAtomic(flags.output, serializeQModel(q));

@@ -60,10 +60,56 @@ export function readKerasArchitecture(file: string): KerasArchitecture {
       `${file}: not JSON (${(e as Error).message}): expected what Keras' model.to_json() writes`,
     );
   }
-  if (typeof data === "object" && data !== null && "class_name" in data && data.class_name !== "Sequential") {
-    throw new UsageError(
-      `${file}: class_name is ${JSON.stringify(clip(String(data.class_name), 40))}: expected "Sequential" (nn2c reads Sequential models)`,
-    );
+  return kerasArchitecture(data, file);
+}
+
+const kerasFunctional = z.looseObject({
+  class_name: z.enum(["Functional", "Model"]),
+  config: z.looseObject({
+    layers: z.array(
+      z.looseObject({
+        class_name: z.string(),
+        name: z.string().optional(),
+        config: z.record(z.string(), z.unknown()),
+      }),
+    ),
+  }),
+});
+
+/**
+ * A Functional model that is a chain (each layer fed by the one before it, as Keras 2's
+ * `inbound_nodes` [[["previous", 0, 0, {}]]] say) as the Sequential model it is; refuses other graphs.
+ */
+function chainOf(data: unknown, file: string): unknown {
+  const model = validate(kerasFunctional, data, file);
+  const layers = model.config.layers;
+  layers.forEach((layer, k) => {
+    if (k === 0) return;
+    const name = String(layers[k - 1].config.name ?? layers[k - 1].name);
+    const nodes = (layer as { inbound_nodes?: unknown }).inbound_nodes;
+    const from =
+      Array.isArray(nodes) && nodes.length === 1 && Array.isArray(nodes[0]) && nodes[0].length === 1
+        ? (nodes[0][0] as unknown[])[0]
+        : undefined;
+    if (from !== name)
+      throw new UsageError(
+        `${file}: layers[${k}] '${clip(String(layer.config.name ?? ""), 40)}' (${clip(layer.class_name, 40)}): inbound_nodes ${clip(JSON.stringify(nodes) ?? "missing", 60)}: expected one input, the layer before it (nn2c reads chains of layers)`,
+      );
+  });
+  return {
+    class_name: "Sequential",
+    config: { layers: layers.map((l) => ({ class_name: l.class_name, config: l.config })) },
+  };
+}
+
+/** A Keras model config (what `model.to_json()` writes: Sequential, or a Functional chain) as nn2c layers. */
+export function kerasArchitecture(data: unknown, file: string): KerasArchitecture {
+  if (typeof data === "object" && data !== null && "class_name" in data) {
+    if (data.class_name === "Functional" || data.class_name === "Model") data = chainOf(data, file);
+    else if (data.class_name !== "Sequential")
+      throw new UsageError(
+        `${file}: class_name is ${JSON.stringify(clip(String(data.class_name), 40))}: expected "Sequential" or "Functional" (nn2c reads chains of layers)`,
+      );
   }
   const model = validate(kerasSequential, data, file);
   const classes = kerasClasses();

@@ -113,7 +113,12 @@ export function modelSchema(): z.ZodType {
         .min(1),
       /** the layer whose output is the model's output (one) */
       outputs: z.array(z.string().min(1)).length(1),
-      training: trainingSchema,
+      /** how nn2c trained it (absent from an imported model) */
+      training: trainingSchema.optional(),
+      /** an imported model: the format it came from */
+      source: z
+        .strictObject({ format: z.enum(["keras-h5"]), kerasVersion: z.string().optional() })
+        .optional(),
     })
     .superRefine(distinctNames);
   return schema;
@@ -128,7 +133,8 @@ export interface ModelFile {
   output: z.infer<typeof outputSchema>;
   layers: LayerRecord[];
   outputs: string[];
-  training: z.infer<typeof trainingSchema>;
+  training?: z.infer<typeof trainingSchema>;
+  source?: { format: "keras-h5"; kerasVersion?: string };
 }
 
 /** Version 1: a chain of dense and activation layers, the weights inline. Read, never written. */

@@ -68,6 +68,18 @@ describe("nn2c import", () => {
     120_000,
   );
 
+  it("writes a Keras .h5 file's float model, which quantize reads", async () => {
+    const out = join(dir, "ad01-float.json");
+    const run = await nn2c(["import", join(FIXTURES, "ad01.h5"), "-o", out, "--json"]);
+    expect(run.exitCode, String(run.stderr)).toBe(0);
+    const r = json<{ format: string; layers: { kind: string }[] }>(run);
+    expect(r.format).toBe("keras-h5");
+    expect(r.layers).toHaveLength(28);
+    const model = JSON.parse(readFileSync(out, "utf8"));
+    expect(model.format).toBe("nn2c-model");
+    expect(model.source).toEqual({ format: "keras-h5", kerasVersion: "2.4.0" });
+  });
+
   it("refuses an operator it does not import yet, naming it, and writes nothing", async () => {
     const out = join(dir, "kws.q.json");
     const run = await nn2c(["import", join(FIXTURES, "kws_ref_model.tflite"), "-o", out]);

@@ -263,9 +263,28 @@ describe.concurrent("nn2c train --architecture", () => {
     await fails(wide, IRIS_TRAIN, `${wide}: the input shape [5] holds 5 values: `, "has 4 feature columns");
   });
 
-  it("refuses what is not a Sequential architecture, and --layers with it", async () => {
-    const functional = write({ class_name: "Functional", config: { layers: [] } });
-    await fails(functional, IRIS_TRAIN, `${functional}: class_name is "Functional": expected "Sequential"`);
+  it("refuses what is not a chain of layers, and --layers with it", async () => {
+    const other = write({ class_name: "Subclassed", config: { layers: [] } });
+    await fails(
+      other,
+      IRIS_TRAIN,
+      `${other}: class_name is "Subclassed": expected "Sequential" or "Functional"`,
+    );
+    const branched = write({
+      class_name: "Functional",
+      config: {
+        layers: [
+          { class_name: "InputLayer", config: { name: "in", batch_input_shape: [null, 4] } },
+          { class_name: "Dense", config: { name: "a", units: 3 }, inbound_nodes: [[["in", 0, 0, {}]]] },
+          { class_name: "Dense", config: { name: "b", units: 3 }, inbound_nodes: [[["in", 0, 0, {}]]] },
+        ],
+      },
+    });
+    await fails(
+      branched,
+      IRIS_TRAIN,
+      `${branched}: layers[2] 'b' (Dense): inbound_nodes [[["in",0,0,{}]]]: expected one input, the layer before it (nn2c reads chains of layers)`,
+    );
     const text = write("not json");
     await fails(text, IRIS_TRAIN, `${text}: not JSON`);
     const noInput = write({ class_name: "Sequential", config: { layers: [keras3Dense("d", 3, "softmax")] } });

@@ -63,7 +63,7 @@ describe("trainFromCsv", () => {
       ["dense_1", "dense", "relu", 16],
       ["dense_2", "dense", "softmax", 3],
     ]);
-    expect(model.training.loss).toBe("sparse_categorical_crossentropy");
+    expect(model.training!.loss).toBe("sparse_categorical_crossentropy");
     expect(result.test).toMatchObject({ accuracy: expect.any(Number), loss: expect.any(Number) });
     expect((result.test as { accuracy: number }).accuracy).toBeGreaterThanOrEqual(0.9);
     expect(result.trainSamples).toBe(96);
@@ -89,21 +89,21 @@ describe("trainFromCsv", () => {
       seed: 5,
       optimizer: { name: "adam", lr: 0.001 },
     });
-    expect(Object.keys(model.training.history).sort()).toEqual([
+    expect(Object.keys(model.training!.history).sort()).toEqual([
       "accuracy",
       "loss",
       "val_accuracy",
       "val_loss",
     ]);
-    expect(model.training.metrics.validation).toBeDefined();
-    expect(model.training.metrics.test).toBeUndefined();
+    expect(model.training!.metrics.validation).toBeDefined();
+    expect(model.training!.metrics.test).toBeUndefined();
   });
 
   it("trains two classes with one sigmoid output and binary crossentropy", () => {
     const result = trainFromCsv({ data: binaryCsv, epochs: 60, batchSize: 16, lr: 0.01, layers: [8] });
     expect(result.model.output.classes).toEqual(["left", "right"]);
     expect(result.model.layers.at(-1)?.config).toMatchObject({ units: 1, activation: "sigmoid" });
-    expect(result.model.training.loss).toBe("binary_crossentropy");
+    expect(result.model.training!.loss).toBe("binary_crossentropy");
     expect((result.train as { accuracy: number }).accuracy).toBeGreaterThanOrEqual(0.9);
   });
 
@@ -112,7 +112,7 @@ describe("trainFromCsv", () => {
     const { model } = result;
     expect(model.task).toBe("regression");
     expect(model.layers.at(-1)?.config).toMatchObject({ units: 1, activation: "linear" });
-    expect(model.training.loss).toBe("mse");
+    expect(model.training!.loss).toBe("mse");
     expect(model.output.mean).toBeCloseTo(10, 0);
     expect(model.output.std).toBeGreaterThan(1);
     expect(Object.keys(result.train)).toEqual(["loss", "rmse"]);
@@ -137,7 +137,7 @@ describe("trainFromCsv", () => {
 
   it("stops early with patience and records the best epoch", () => {
     const result = trainFromCsv({ data: IRIS_TRAIN, epochs: 300, patience: 3, lr: 0.05, batchSize: 8 });
-    const { earlyStopping, epochsRun } = result.model.training;
+    const { earlyStopping, epochsRun } = result.model.training!;
     expect(epochsRun).toBeLessThan(300);
     expect(earlyStopping).toEqual({ patience: 3, bestEpoch: epochsRun - 3 });
   });
@@ -159,7 +159,7 @@ describe("trainFromCsv", () => {
       alpha: 0.1,
       l2: 0.001,
     });
-    expect(model.training.optimizer).toEqual({ name: "sgd", lr: 0.05, momentum: 0.9, nesterov: false });
+    expect(model.training!.optimizer).toEqual({ name: "sgd", lr: 0.05, momentum: 0.9, nesterov: false });
   });
 
   it("trains with a registered activation; its model file loads only while the activation is registered", () => {
