@@ -2,9 +2,9 @@
 // convolutions' im2col and col2im, the depthwise convolution, max and average pooling. Each has a plain
 // TypeScript reference in src/train/kernels/window.ts and is tested against it.
 //
-// Every kernel takes the window's geometry as scalars: input H, W, C; output Ho, Wo; window kh, kw;
-// strides sh, sw; dilation dh, dw (pooling: 1); padding before the first row and column pt, pl (the
-// rest of the padding is implied). A buffer argument of 0 means "none" (the arena never places a
+// Every kernel takes the window's geometry as the same scalars: input H, W, C; output Ho, Wo; window
+// kh, kw; strides sh, sw; dilation dh, dw (a pooling window is never dilated: the poolings ignore
+// them); padding before the first row and column pt, pl (the rest of the padding is implied). A buffer argument of 0 means "none" (the arena never places a
 // buffer at offset 0).
 
 /** Copies n floats from src to dst (vectors of 4, then one at a time). */
@@ -209,7 +209,7 @@ export function depthwiseBackward(
  */
 export function maxPoolForward(
   x: usize, y: usize, arg: usize, N: i32,
-  H: i32, W: i32, C: i32, Ho: i32, Wo: i32, kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+  H: i32, W: i32, C: i32, Ho: i32, Wo: i32, kh: i32, kw: i32, sh: i32, sw: i32, _dh: i32, _dw: i32, pt: i32, pl: i32,
 ): void {
   const inBytes = <usize>(H * W * C) << 2;
   const lanes = i32x4(0, 1, 2, 3);
@@ -274,7 +274,7 @@ export function maxPoolBackward(dy: usize, arg: usize, dx: usize, N: i32, inSize
 /** Average pooling: y = the sum over the window's taps inside the input, divided by their count. */
 export function avgPoolForward(
   x: usize, y: usize, N: i32,
-  H: i32, W: i32, C: i32, Ho: i32, Wo: i32, kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+  H: i32, W: i32, C: i32, Ho: i32, Wo: i32, kh: i32, kw: i32, sh: i32, sw: i32, _dh: i32, _dw: i32, pt: i32, pl: i32,
 ): void {
   const inBytes = <usize>(H * W * C) << 2;
   const outRow = <usize>C << 2;
@@ -303,7 +303,7 @@ export function avgPoolForward(
 /** dx = each output's dy divided by its window's count, added to every tap inside the input. */
 export function avgPoolBackward(
   dy: usize, dx: usize, N: i32,
-  H: i32, W: i32, C: i32, Ho: i32, Wo: i32, kh: i32, kw: i32, sh: i32, sw: i32, pt: i32, pl: i32,
+  H: i32, W: i32, C: i32, Ho: i32, Wo: i32, kh: i32, kw: i32, sh: i32, sw: i32, _dh: i32, _dw: i32, pt: i32, pl: i32,
 ): void {
   const inBytes = <usize>(H * W * C) << 2;
   const outRow = <usize>C << 2;

@@ -152,26 +152,11 @@ interface WasmExports {
     M: number,
     ...g: Geometry
   ): void;
-  maxPoolForward(x: Pointer, y: Pointer, arg: Pointer, N: number, ...g: PoolGeometry): void;
+  maxPoolForward(x: Pointer, y: Pointer, arg: Pointer, N: number, ...g: Geometry): void;
   maxPoolBackward(dy: Pointer, arg: Pointer, dx: Pointer, N: number, inSize: number, outSize: number): void;
-  avgPoolForward(x: Pointer, y: Pointer, N: number, ...g: PoolGeometry): void;
-  avgPoolBackward(dy: Pointer, dx: Pointer, N: number, ...g: PoolGeometry): void;
+  avgPoolForward(x: Pointer, y: Pointer, N: number, ...g: Geometry): void;
+  avgPoolBackward(dy: Pointer, dx: Pointer, N: number, ...g: Geometry): void;
 }
-
-/** A pooling window's geometry (no dilation). */
-type PoolGeometry = [
-  H: number,
-  W: number,
-  C: number,
-  Ho: number,
-  Wo: number,
-  kh: number,
-  kw: number,
-  sh: number,
-  sw: number,
-  pt: number,
-  pl: number,
-];
 
 const geometryOf = (w: Window): Geometry => [
   w.H,
@@ -185,20 +170,6 @@ const geometryOf = (w: Window): Geometry => [
   w.strides[1],
   w.dilation[0],
   w.dilation[1],
-  w.padTop,
-  w.padLeft,
-];
-
-const poolGeometryOf = (w: Window): PoolGeometry => [
-  w.H,
-  w.W,
-  w.C,
-  w.Ho,
-  w.Wo,
-  w.kernel[0],
-  w.kernel[1],
-  w.strides[0],
-  w.strides[1],
   w.padTop,
   w.padLeft,
 ];
@@ -244,11 +215,11 @@ function wasmKernels(ex: WasmExports): Kernels {
       ex.depthwiseForward(at(x), at(kernel), at(bias), at(y), N, M, ...geometryOf(w)),
     depthwiseBackward: (x, kernel, dy, dKernel, dBias, dx, N, M, w) =>
       ex.depthwiseBackward(at(x), at(kernel), at(dy), at(dKernel), at(dBias), at(dx), N, M, ...geometryOf(w)),
-    maxPoolForward: (x, y, arg, N, w) => ex.maxPoolForward(at(x), at(y), at(arg), N, ...poolGeometryOf(w)),
+    maxPoolForward: (x, y, arg, N, w) => ex.maxPoolForward(at(x), at(y), at(arg), N, ...geometryOf(w)),
     maxPoolBackward: (dy, arg, dx, N, inSize, outSize) =>
       ex.maxPoolBackward(at(dy), at(arg), at(dx), N, inSize, outSize),
-    avgPoolForward: (x, y, N, w) => ex.avgPoolForward(at(x), at(y), N, ...poolGeometryOf(w)),
-    avgPoolBackward: (dy, dx, N, w) => ex.avgPoolBackward(at(dy), at(dx), N, ...poolGeometryOf(w)),
+    avgPoolForward: (x, y, N, w) => ex.avgPoolForward(at(x), at(y), N, ...geometryOf(w)),
+    avgPoolBackward: (dy, dx, N, w) => ex.avgPoolBackward(at(dy), at(dx), N, ...geometryOf(w)),
   };
 }
 
