@@ -176,7 +176,7 @@ export function requantize64(acc: number, mult: number, shift: number): number {
  * Splits a finite real > 0 into `significand · 2^shift` with the significand rounded to `bits` bits
  * (ties away from zero) and renormalised when it rounds up to 2^bits.
  */
-function splitReal(real: number, bits: number): QuantizedMultiplier {
+export function splitReal(real: number, bits: number): QuantizedMultiplier {
   let shift = Math.ceil(Math.log2(real));
   // log2 may be off by one near powers of two: normalise so that real / 2^shift is in [0.5, 1).
   while (real / 2 ** shift >= 1) shift += 1;
@@ -198,13 +198,15 @@ function checkReal(name: string, real: number): void {
 /**
  * The 32-bit multiplier of {@link requantize}: `real ≈ mult · 2^(shift - 31)` with `mult` in
  * [2^30, 2^31) rounded to nearest (ties away from zero; a significand rounding up to 2^31 becomes 2^30
- * with `shift + 1`), `shift` in [-31, 30]. Reals below 2^-32 give `{mult: 0, shift: 0}`, which is
+ * with `shift + 1`), `shift` in [-31, 30]. Reals whose shift would fall below -31 (below 2^-32 after rounding) give `{mult: 0, shift: 0}`, which is
  * exact for int32 accumulators (|acc · real| < 0.5 rounds to 0). Throws for reals of 2^30 or more.
  */
 export function quantizeMultiplier(real: number): QuantizedMultiplier {
   checkReal("quantizeMultiplier", real);
-  if (real < 2 ** -32) return { mult: 0, shift: 0 };
+  if (real === 0) return { mult: 0, shift: 0 };
   const q = splitReal(real, 31);
+  // TensorFlow Lite's rule, after the significand's rounding: a shift below -31 gives 0
+  if (q.shift < -31) return { mult: 0, shift: 0 };
   if (q.shift > 30) throw new RangeError(`quantizeMultiplier: multiplier ${real} too large`);
   return q;
 }

@@ -103,8 +103,9 @@ export function inspectQModel(q: QModel): QModelInfo {
       index,
       kind: t.kind,
       activation: lut?.activation ?? "",
-      entries: t.entries.length,
-      bytes: t.entries.length * (t.kind === "table_s8" ? 1 : t.kind === "table_s16" ? 2 : 4),
+      entries: "entries" in t ? t.entries.length : 0,
+      bytes:
+        "entries" in t ? t.entries.length * (t.kind === "table_s8" ? 1 : t.kind === "table_s16" ? 2 : 4) : 0,
       maxErrorLsb: lut?.maxErrorLsb ?? Number.NaN,
       meanErrorLsb: lut?.meanErrorLsb ?? Number.NaN,
     };

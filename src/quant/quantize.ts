@@ -66,6 +66,7 @@ class TableSet {
     if (known !== undefined) return known;
     this.tables.push(table);
     this.index.set(key, this.tables.length - 1);
+    if (table.kind === "softmax_tfl_s8") throw new Error("TensorFlow Lite's softmax is only imported");
     const err =
       table.kind === "table_s8" || table.kind === "table_s16"
         ? measureTableError(table, f!)

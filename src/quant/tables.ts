@@ -1,6 +1,7 @@
 /**
  * The tables of an integer program, as the quantized model file stores them: the activation tables of
- * lut.ts (table_s8, table_s16) and the softmax exp tables of softmax.ts (softmax_s8, softmax_s16). The
+ * lut.ts (table_s8, table_s16), the softmax exp tables of softmax.ts (softmax_s8, softmax_s16) and
+ * TensorFlow Lite's softmax parameters (softmax_tfl_s8). The
  * schemas check types and shapes; the op that reads a table checks its values (src/ops/activation).
  */
 import { z } from "zod";
@@ -47,11 +48,28 @@ export const softmaxS16Schema = z.strictObject({
   entries: z.array(int),
 });
 
+/**
+ * TensorFlow Lite's int8 softmax (gemmlowp.ts), kept by programs imported from `.tflite` files: beta and
+ * the input scale as the file gives them, and what TensorFlow Lite derives from them (the loader derives
+ * them again and refuses any other values).
+ */
+export const softmaxTfliteS8Schema = z.strictObject({
+  kind: z.literal("softmax_tfl_s8"),
+  inputScale: positiveFloat32,
+  beta: positiveFloat32,
+  multiplier: int,
+  leftShift: int,
+  diffMin: int,
+});
+
 export const tableSchema = z.discriminatedUnion("kind", [
   tableS8Schema,
   tableS16Schema,
   softmaxS8Schema,
   softmaxS16Schema,
+  softmaxTfliteS8Schema,
 ]);
 
 export type QTable = z.infer<typeof tableSchema>;
+
+export type SoftmaxTfliteS8 = z.infer<typeof softmaxTfliteS8Schema>;

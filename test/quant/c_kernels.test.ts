@@ -1,5 +1,5 @@
 /**
- * Differential test: the C runtime (nn_support.h, nn_table_s8/s16, nn_softmax_s8/s16) against the
+ * Differential test: the C runtime (nn_support.h, nn_table_s8/s16, nn_softmax_s8/s16/s8_tfl) against the
  * TypeScript reference, bit for bit. A generated harness embeds the tables and test vectors, is
  * compiled with the strict warning flags and AddressSanitizer + UBSan, and prints its results.
  */
@@ -10,6 +10,12 @@ import { execa } from "execa";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { INT32_MAX, INT32_MIN, requantize, requantize64 } from "../../src/quant/fixedpoint.js";
+import {
+  runTfliteSoftmax,
+  TFLITE_SOFTMAX_MAX_LENGTH,
+  type TfliteSoftmaxParams,
+  tfliteSoftmaxParams,
+} from "../../src/quant/gemmlowp.js";
 import {
   applyTableS8,
   buildTableS8,
@@ -23,7 +29,7 @@ import { requireTools } from "../toolchain/available.js";
 import { ACTIVATIONS, Q15_OUT } from "./functions.js";
 
 const FIRMWARE = resolve(import.meta.dirname, "../../firmware/nn");
-const KERNELS = ["nn_table_s8", "nn_table_s16", "nn_softmax_s8", "nn_softmax_s16"];
+const KERNELS = ["nn_table_s8", "nn_table_s16", "nn_softmax_s8", "nn_softmax_s16", "nn_softmax_s8_tfl"];
 const STRICT = [
   "-std=c99",
   "-Wall",
@@ -111,6 +117,26 @@ const softmaxCases: { table: SoftmaxTable; vectors: number[][] }[] = [
   { table: buildSoftmaxTable("int16", 0.01), vectors: vectors(-32768, 32767, 4) },
 ];
 
+// TensorFlow Lite's softmax: the scales of MLPerf Tiny's keyword spotter and person detector, the
+// smallest scale TensorFlow Lite takes, a multiplier capped at 2^31 - 1 (diffMin 0), a beta of 2
+const tfliteCases: { params: TfliteSoftmaxParams; vectors: number[][] }[] = (
+  [
+    [1, 0.144720658],
+    [1, 0.0146409869],
+    [1, 1.5 * 2 ** -26],
+    [1, 40],
+    [2, 0.5],
+    [1, 0.003],
+  ] as const
+).map(([beta, scale], n) => ({
+  params: tfliteSoftmaxParams(beta, Math.fround(scale))!,
+  vectors: [
+    ...vectors(-128, 127, 10 + n).map((v) => v.slice(0, TFLITE_SOFTMAX_MAX_LENGTH)),
+    Array.from({ length: TFLITE_SOFTMAX_MAX_LENGTH }, () => 127),
+    Array.from({ length: TFLITE_SOFTMAX_MAX_LENGTH }, (_, i) => ((i * 37) % 256) - 128),
+  ],
+}));
+
 // ---- harness ----
 
 const u32 = (v: number) => `${v}u`;
@@ -194,6 +220,16 @@ function harnessSource(): string {
       ),
     );
   });
+  tfliteCases.forEach((c, n) => {
+    lines.push(array("int8_t", `tfl_in_${n}`, c.vectors.flat().map(String)));
+    lines.push(
+      array(
+        "size_t",
+        `tfl_len_${n}`,
+        c.vectors.map((v) => `${v.length}u`),
+      ),
+    );
+  });
   lines.push(
     "",
     "int main(void)",
@@ -244,6 +280,22 @@ function harnessSource(): string {
       "    }",
     );
   });
+  tfliteCases.forEach((c, n) => {
+    const { multiplier, leftShift, diffMin } = c.params;
+    lines.push(
+      "    {",
+      `        static int8_t out[${c.vectors.flat().length}];`,
+      "        size_t offset = 0, j, v;",
+      `        printf("softmax_tfl_${n}");`,
+      `        for (v = 0; v < ${c.vectors.length}u; ++v) {`,
+      `            printf(" %d", nn_softmax_s8_tfl(tfl_in_${n} + offset, out + offset, tfl_len_${n}[v], ${multiplier}, ${leftShift}u, ${diffMin}));`,
+      `            for (j = 0; j < tfl_len_${n}[v]; ++j) printf(" %d", out[offset + j]);`,
+      `            offset += tfl_len_${n}[v];`,
+      "        }",
+      '        printf("\\n");',
+      "    }",
+    );
+  });
   lines.push(
     "    {",
     "        int8_t out8[1];",
@@ -288,6 +340,15 @@ function expectedLines(): Map<string, number[]> {
       values.push(0, ...out);
     }
     expected.set(`softmax_${n}`, values);
+  });
+  tfliteCases.forEach((c, n) => {
+    const values: number[] = [];
+    for (const v of c.vectors) {
+      const out = new Array<number>(v.length);
+      runTfliteSoftmax(c.params, v, v.length, out);
+      values.push(0, ...out);
+    }
+    expected.set(`softmax_tfl_${n}`, values);
   });
   expected.set("errors", [1, 1, 1, 1, 1]);
   return expected;

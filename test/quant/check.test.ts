@@ -305,7 +305,7 @@ describe("checkQModel › refusals name the file, the op and the field", () => {
   it("table entries outside their type, and int16 tables that read past their entries", () => {
     refused(
       tampered(q8, (t) => {
-        t.tables[0].entries[3] = 128;
+        (t.tables[0] as { entries: number[] }).entries[3] = 128;
       }),
       "tables[0] (table_s8): entries[3] is 128",
     );
@@ -328,13 +328,13 @@ describe("checkQModel › refusals name the file, the op and the field", () => {
   it("a softmax whose sum could be zero or wrap", () => {
     refused(
       tampered(q8, (t) => {
-        t.tables[1].entries[0] = 0;
+        (t.tables[1] as { entries: number[] }).entries[0] = 0;
       }),
       "tables[1] (softmax_s8): entries[0] is 0: exp(0) must be positive",
     );
     refused(
       tampered(q8, (t) => {
-        t.tables[1].entries[9] = 2 ** 21;
+        (t.tables[1] as { entries: number[] }).entries[9] = 2 ** 21;
       }),
       "tables[1] (softmax_s8): entries[9] is 2097152: expected an integer in [0, 1048576]",
     );

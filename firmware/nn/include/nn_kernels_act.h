@@ -22,6 +22,8 @@ enum nn_status { NN_OK = 0, NN_ERROR_ARGUMENT = 1 };
 /* Longest vectors of the softmax kernels (see src/quant/softmax.ts for the accuracy bound). */
 #define NN_SOFTMAX_S8_MAX_LENGTH 4095u
 #define NN_SOFTMAX_S16_MAX_LENGTH 16384u
+/* Longest vector of TensorFlow Lite's int8 softmax: its final rounding shift stays within 31 bits. */
+#define NN_SOFTMAX_S8_TFL_MAX_LENGTH 511u
 
 /* Parameters of an int16 interpolated table (TableS16 in src/quant/lut.ts, field for field). With
  * d = q (or |q| when symmetric): d < code_lo gives low_out, d > code_hi gives high_out; otherwise
@@ -64,5 +66,12 @@ int nn_softmax_s8(const int8_t *in, int8_t *out, size_t len, const uint32_t exp_
  * len in [1, NN_SOFTMAX_S16_MAX_LENGTH]; in and out may alias exactly. Returns NN_ERROR_ARGUMENT
  * otherwise. */
 int nn_softmax_s16(const int16_t *in, int16_t *out, size_t len, const uint32_t exp_q31[512]);
+
+/* TensorFlow Lite's int8 softmax of in[0..len) into out[0..len) (output scale 1/256, zero point -128),
+ * bit for bit: multiplier, left_shift and diff_min as TensorFlow Lite derives them from beta and the
+ * input scale (src/quant/gemmlowp.ts). len in [1, NN_SOFTMAX_S8_TFL_MAX_LENGTH]; in and out may alias
+ * exactly. Returns NN_ERROR_ARGUMENT otherwise. */
+int nn_softmax_s8_tfl(const int8_t *in, int8_t *out, size_t len, int32_t multiplier, uint32_t left_shift,
+                      int32_t diff_min);
 
 #endif /* NN_KERNELS_ACT_H */

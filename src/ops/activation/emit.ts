@@ -1,6 +1,7 @@
 /**
  * The C of an activation op: the integer table kernels (nn_table_s8, nn_table_s16) and softmax kernels
- * (nn_softmax_s8, nn_softmax_s16) reading a table of the program, and the float kernels (nn_<name>_f32),
+ * (nn_softmax_s8, nn_softmax_s16) reading a table of the program, TensorFlow Lite's int8 softmax
+ * (nn_softmax_s8_tfl) taking its three integers, and the float kernels (nn_<name>_f32),
  * all in place where the plan allows.
  */
 
@@ -64,7 +65,11 @@ export function emitActivation(op: ActivationQOp, ctx: IntegerEmitContext): Emit
   let params: ParamsView | null = null;
   let call: (src: string, dst: string, n: number) => string;
   let kernel: string;
-  if (table.kind === "softmax_s8" || table.kind === "softmax_s16") {
+  if (table.kind === "softmax_tfl_s8") {
+    kernel = "nn_softmax_s8_tfl";
+    const args = `${cInt(table.multiplier)}, ${table.leftShift}u, ${cInt(table.diffMin)}`;
+    call = (src, dst, n) => `${kernel}(${src}, ${dst}, ${n}u, ${args})`;
+  } else if (table.kind === "softmax_s8" || table.kind === "softmax_s16") {
     kernel = table.kind === "softmax_s8" ? "nn_softmax_s8" : "nn_softmax_s16";
     if (first) {
       const s = table.inputScale.toPrecision(6);

@@ -8,6 +8,7 @@ import { getActivation } from "../../core/activations.js";
 import { CODE_RANGE, type Precision, type QuantParams } from "../../core/quant.js";
 import { UsageError } from "../../errors.js";
 import { roundingMulShiftU } from "../../quant/fixedpoint.js";
+import { runTfliteSoftmax, TFLITE_SOFTMAX_MAX_LENGTH, tfliteSoftmaxParams } from "../../quant/gemmlowp.js";
 import { applyTableS8, buildTableS8, buildTableS16, evalTableS16, type TableS16 } from "../../quant/lut.js";
 import { rangeQuant } from "../../quant/range.js";
 import {
@@ -17,7 +18,7 @@ import {
   SOFTMAX_S16_MAX_LENGTH,
   softmaxOutputQuant,
 } from "../../quant/softmax.js";
-import type { QTable } from "../../quant/tables.js";
+import type { QTable, SoftmaxTfliteS8 } from "../../quant/tables.js";
 import { int, qopFields } from "../common.js";
 import type { CheckContext, FloatOp, QuantizeContext, RunContext } from "../registry.js";
 import type { ActivationConfig } from "./index.js";
@@ -25,7 +26,10 @@ import type { ActivationConfig } from "./index.js";
 export const activationQSchema = z.strictObject({
   ...qopFields("activation", { min: 1, max: 1 }),
   activation: z.string(),
-  /** index into the model's tables: table_s8 / table_s16, or softmax_s8 / softmax_s16 for softmax */
+  /**
+   * index into the model's tables: table_s8 / table_s16, or softmax_s8 / softmax_s16 for softmax
+   * (softmax_tfl_s8: TensorFlow Lite's int8 softmax, in imported programs)
+   */
   table: int.nonnegative(),
 });
 
@@ -98,7 +102,8 @@ function tabulatedRange(
 export function runActivation(op: ActivationQOp, [x]: Int32Array[], out: Int32Array, ctx: RunContext): void {
   // the loader checked that the table is of the kind the activation and the precision need
   const table = ctx.tables[op.table];
-  if (table.kind === "softmax_s8" || table.kind === "softmax_s16") runSoftmax(table, x, x.length, out);
+  if (table.kind === "softmax_tfl_s8") runTfliteSoftmax(table, x, x.length, out);
+  else if (table.kind === "softmax_s8" || table.kind === "softmax_s16") runSoftmax(table, x, x.length, out);
   else if (table.kind === "table_s8") for (let i = 0; i < x.length; i++) out[i] = applyTableS8(table, x[i]);
   else for (let i = 0; i < x.length; i++) out[i] = evalTableS16(table, x[i]);
 }
@@ -123,7 +128,11 @@ export function checkActivation(op: ActivationQOp, ctx: CheckContext): void {
     ctx.fail("table", `is ${op.table}: expected the index of one of the ${n} tables`);
   const table = ctx.tables[op.table];
   const kind = tableKind(op.activation, ctx.precision);
-  if (table.kind !== kind)
+  if (table.kind === "softmax_tfl_s8" && op.activation === "softmax" && ctx.precision === "int8") {
+    checkTfliteSoftmax(op, table, width, ctx);
+    return;
+  }
+  if (table.kind !== kind || table.kind === "softmax_tfl_s8")
     ctx.fail(
       "table",
       `${op.table} is a ${table.kind} table: a ${ctx.precision} ${op.activation} needs ${kind}`,
@@ -171,6 +180,40 @@ export function checkActivation(op: ActivationQOp, ctx: CheckContext): void {
     ctx.fail("output", `'${op.output}' is not quantized as the table's output`);
   if (table.kind === "table_s8") values("entries", table.entries, 256, -128, 127);
   else checkTableS16(table, fail, values);
+}
+
+/**
+ * TensorFlow Lite's int8 softmax: its parameters exactly as TensorFlow Lite derives them from beta and
+ * the input scale (which bounds every shift and product of the kernel), its fixed output quantization,
+ * and a vector short enough for its final shift.
+ */
+function checkTfliteSoftmax(
+  op: ActivationQOp,
+  table: SoftmaxTfliteS8,
+  width: number,
+  ctx: CheckContext,
+): void {
+  if (width > TFLITE_SOFTMAX_MAX_LENGTH)
+    ctx.fail(
+      "inputs",
+      `'${op.inputs[0]}' holds ${width} values: TensorFlow Lite's softmax takes at most ${TFLITE_SOFTMAX_MAX_LENGTH}`,
+    );
+  const input = ctx.quant(op.inputs[0]);
+  const output = ctx.quant(op.output);
+  const fixed = softmaxOutputQuant("int8");
+  if (output.scale !== fixed.scale || output.zeroPoint !== fixed.zeroPoint)
+    ctx.fail(
+      "output",
+      `'${op.output}' has scale ${output.scale} zero point ${output.zeroPoint}: softmax outputs scale ${fixed.scale} zero point ${fixed.zeroPoint}`,
+    );
+  if (table.inputScale !== input.scale)
+    ctx.failTable(op.table, "inputScale", `is ${table.inputScale}: the op's input scale is ${input.scale}`);
+  const p = tfliteSoftmaxParams(table.beta, table.inputScale);
+  if (!p)
+    ctx.failTable(op.table, "beta", `is ${table.beta}: beta times the input scale must be at least 2^-26`);
+  for (const field of ["multiplier", "leftShift", "diffMin"] as const)
+    if (table[field] !== p[field])
+      ctx.failTable(op.table, field, `is ${table[field]}: beta and the input scale give ${p[field]}`);
 }
 
 /**
