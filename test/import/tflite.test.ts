@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { tfliteProgram } from "../../src/import/tflite/program.js";
+import { TFLITE_OPERATORS, tfliteProgram } from "../../src/import/tflite/program.js";
 import { readTflite } from "../../src/import/tflite/read.js";
 import { INPUT_TENSOR } from "../../src/quant/schema.js";
 import { runProgram } from "../../src/reference/integer.js";
@@ -132,45 +132,112 @@ describe("readTflite refuses, in one line naming the file", () => {
   });
 });
 
-const host = await requireTools("the imported anomaly detector's C on the host", ["gcc"]);
+const host = await requireTools("the imported models' C on the host", ["gcc"]);
 
-describe("an int8 TensorFlow Lite model of FULLY_CONNECTED operators as an integer program", () => {
-  const file = join(FIXTURES, "ad01_int8.tflite");
-  const bytes = readFileSync(file);
-  const q = tfliteProgram(readTflite(bytes, file), file, "sha");
-  const inputs = new Int8Array(readFileSync(join(FIXTURES, "ad01_int8.inputs.bin")));
-  const outputs = new Int8Array(readFileSync(join(FIXTURES, "ad01_int8.outputs.bin")));
+/** The input and output codes of a model's golden vectors. */
+function goldens(name: string): { inputs: Int8Array; outputs: Int8Array; count: number } {
+  const inputs = new Int8Array(readFileSync(join(FIXTURES, `${name}.inputs.bin`)));
+  const outputs = new Int8Array(readFileSync(join(FIXTURES, `${name}.outputs.bin`)));
+  return { inputs, outputs, count: 20 };
+}
 
-  it("keeps TensorFlow Lite's quantization and operators", () => {
-    expect(q.ops).toHaveLength(10);
-    expect(q.ops.every((op) => op.kind === "dense")).toBe(true);
+describe.each([
+  { name: "ad01_int8", ops: { dense: 10 } },
+  {
+    name: "kws_ref_model",
+    ops: { conv2d: 5, depthwise_conv2d: 4, average_pooling2d: 1, dense: 1, activation: 1 },
+  },
+  {
+    name: "vww_96_int8",
+    ops: { conv2d: 14, depthwise_conv2d: 13, average_pooling2d: 1, dense: 1, activation: 1 },
+  },
+])("the int8 TensorFlow Lite model $name as an integer program", ({ name, ops }) => {
+  const file = join(FIXTURES, `${name}.tflite`);
+  const m = readTflite(readFileSync(file), file);
+  const q = tfliteProgram(m, file, "sha");
+
+  it("keeps TensorFlow Lite's quantization and operators (RESHAPE becomes no op)", () => {
+    const counts: Record<string, number> = {};
+    for (const op of q.ops) counts[op.kind] = (counts[op.kind] ?? 0) + 1;
+    expect(counts).toEqual(ops);
+    const input = m.tensors[m.inputs[0]];
     expect(q.tensors[0]).toEqual({
       name: INPUT_TENSOR,
-      shape: [640],
-      scale: expect.any(Number),
-      zeroPoint: 89,
+      shape: input.shape.slice(1),
+      scale: input.quantization!.scale[0],
+      zeroPoint: input.quantization!.zeroPoint[0],
     });
-    expect(q.source).toEqual({ format: "tflite", operators: [{ op: "FULLY_CONNECTED", version: 4 }] });
+    expect(q.source).toEqual({ format: "tflite", operators: m.operatorCodes });
   });
 
   it("computes TensorFlow Lite Micro's output codes for every golden input, bit for bit", () => {
-    const n = 640;
+    const { inputs, outputs, count } = goldens(name);
+    const n = inputs.length / count;
+    const k = outputs.length / count;
     let mismatches = 0;
-    for (let v = 0; v < inputs.length / n; v++) {
+    let distinct = new Set<number>();
+    for (let v = 0; v < count; v++) {
       const got = runProgram(q, Int32Array.from(inputs.subarray(v * n, (v + 1) * n))).get(q.outputs[0])!;
-      const want = outputs.subarray(v * n, (v + 1) * n);
-      for (let i = 0; i < n; i++) if (got[i] !== want[i]) mismatches++;
+      expect(got).toHaveLength(k);
+      const want = outputs.subarray(v * k, (v + 1) * k);
+      for (let i = 0; i < k; i++) if (got[i] !== want[i]) mismatches++;
+      distinct = new Set([...distinct, ...got]);
     }
-    expect(inputs.length / n).toBe(20);
     expect(mismatches).toBe(0);
+    // outputs that vary: the goldens exercise more than saturation
+    expect(distinct.size).toBeGreaterThan(5);
   });
 
   it.skipIf(host.missing.length > 0)(
     `exports C that the host runs as the reference does${host.note}`,
     async () => {
-      const r = await verifyModel({ kind: "quantized", model: q }, { target: "host", random: 8 });
+      const r = await verifyModel({ kind: "quantized", model: q }, { target: "host", random: 4 });
       expect(r.mismatches).toBe(0);
       expect(r.maxAbsDiff).toBe(0);
     },
+    120_000,
   );
+});
+
+describe("tfliteProgram refuses, naming the operator", () => {
+  const file = join(FIXTURES, "kws_ref_model.tflite");
+  const read = () => readTflite(readFileSync(file), file);
+
+  it("an operator nn2c does not import, listing those it does", () => {
+    const m = read();
+    m.operators[10].op = "SQUARED_DIFFERENCE";
+    expect(usageError(() => tfliteProgram(m, file, "sha"))).toBe(
+      `${file}: operators[10] (SQUARED_DIFFERENCE): nn2c imports ${TFLITE_OPERATORS.join(", ")}`,
+    );
+  });
+
+  it("a fused activation other than NONE, RELU and RELU6", () => {
+    const m = read();
+    const options = m.operators[1].options;
+    if (options.kind === "conv") options.activation = "TANH";
+    expect(usageError(() => tfliteProgram(m, file, "sha"))).toBe(
+      `${file}: operators[1] (DEPTHWISE_CONV_2D): fused activation TANH: expected NONE, RELU or RELU6`,
+    );
+  });
+
+  it("weights with a zero point, and a uint8 tensor", () => {
+    const m = read();
+    m.tensors[m.operators[2].inputs[1]].quantization!.zeroPoint[3] = 1;
+    expect(usageError(() => tfliteProgram(m, file, "sha"))).toMatch(
+      /operators\[2\] \(CONV_2D\): weights '.*' have a zero point: expected symmetric int8$/,
+    );
+    const u = read();
+    u.tensors[u.operators[4].outputs[0]].type = "uint8";
+    expect(usageError(() => tfliteProgram(u, file, "sha"))).toMatch(
+      /operators\[4\] \(CONV_2D\): tensor '.*' is uint8: expected int8$/,
+    );
+  });
+
+  it("a softmax whose output is not quantized as TensorFlow Lite's int8 softmax writes it", () => {
+    const m = read();
+    m.tensors[m.operators[12].outputs[0]].quantization!.zeroPoint[0] = 0;
+    expect(usageError(() => tfliteProgram(m, file, "sha"))).toBe(
+      `${file}: operators[12] (SOFTMAX): output scale 0.00390625 zero point 0: expected scale 1/256 and zero point -128`,
+    );
+  });
 });

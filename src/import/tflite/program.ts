@@ -5,24 +5,42 @@
  * significand and a shift, ties away from zero), so that the TypeScript reference and the C compute
  * what TensorFlow Lite's reference kernels compute, bit for bit.
  *
- * So far: chains of FULLY_CONNECTED (int8 per-tensor or per-channel weights, int32 bias, fused NONE,
- * RELU or RELU6). TensorFlow Lite subtracts the input zero point from every input code; nn2c folds it
- * into the bias (bias − zp_in · Σ w), which gives the same accumulator.
+ * Operators, each onto the nn2c op that computes what TensorFlow Lite's reference kernel computes:
+ *   - FULLY_CONNECTED → dense. TensorFlow Lite subtracts the input zero point from every input code; nn2c
+ *     folds it into the bias (bias − zp_in · Σ w), which gives the same accumulator.
+ *   - CONV_2D → conv2d, DEPTHWISE_CONV_2D → depthwise_conv2d: the same OHWI and 1HWC weight layouts,
+ *     the input zero point subtracted at every tap inside the input, TensorFlow's SAME padding.
+ *   - AVERAGE_POOL_2D, MAX_POOL_2D → the poolings, in the code domain (the average's rounding is
+ *     TensorFlow Lite's: to nearest, ties away from zero, over the taps inside the input).
+ *   - RESHAPE → no op: the next ones read the same values.
+ *   - SOFTMAX → TensorFlow Lite's own int8 softmax (src/quant/gemmlowp.ts).
+ * Weighted ops take int8 weights (symmetric, per tensor or per output channel) and an int32 bias; the
+ * fused activations NONE, RELU and RELU6 become the output stage's clamp, computed as TensorFlow Lite
+ * computes it (zero point + round(f / scale), the division in float32).
  */
+import type { QuantParams } from "../../core/quant.js";
 import { UsageError } from "../../errors.js";
+import type { ActivationQOp } from "../../ops/activation/quant.js";
+import { type ConvQOp, channelBounds, maxInputDelta, qGeometry } from "../../ops/conv2d/quant.js";
 import type { DenseQOp } from "../../ops/dense/quant.js";
-import { outputStage } from "../../ops/requant.js";
+import type { DepthwiseQOp } from "../../ops/depthwise_conv2d/quant.js";
+import type { PoolQOp } from "../../ops/pooling/pool.js";
+import { type OutputStage, outputStage } from "../../ops/requant.js";
 import { checkQModel } from "../../quant/check.js";
+import { roundHalfAwayFromZero } from "../../quant/fixedpoint.js";
+import { tfliteSoftmaxParams } from "../../quant/gemmlowp.js";
 import { INPUT_TENSOR, QMODEL_FORMAT, QMODEL_VERSION, type QModel, type QOp } from "../../quant/schema.js";
+import type { SoftmaxTfliteS8 } from "../../quant/tables.js";
 import { VERSION } from "../../version.js";
-import type { TfliteModel, TfliteTensor } from "./read.js";
+import type { TfliteModel, TfliteOperator, TfliteTensor } from "./read.js";
 
-const SUPPORTED = ["FULLY_CONNECTED"];
+type Fail = (message: string) => never;
 
+/** The fused activations nn2c keeps, and the name the op records. */
 const ACTIVATIONS: Record<string, string> = { NONE: "linear", RELU: "relu", RELU6: "relu6" };
 
 /** A tensor's per-tensor int8 quantization, or a refusal naming it. */
-function int8Quant(t: TfliteTensor, fail: (message: string) => never): { scale: number; zeroPoint: number } {
+function int8Quant(t: TfliteTensor, fail: Fail): QuantParams {
   if (t.type !== "int8") fail(`tensor '${t.name}' is ${t.type}: expected int8`);
   const q = t.quantization;
   if (q?.scale.length !== 1) return fail(`tensor '${t.name}' is not quantized per tensor`);
@@ -30,7 +48,7 @@ function int8Quant(t: TfliteTensor, fail: (message: string) => never): { scale: 
 }
 
 /** Little-endian values of a constant tensor. */
-function constants(t: TfliteTensor, fail: (message: string) => never): Int8Array | Int32Array {
+function constants(t: TfliteTensor, fail: Fail): Int8Array | Int32Array {
   if (!t.data) fail(`tensor '${t.name}' has no constant data: expected weights stored in the file`);
   const n = t.shape.reduce((a, b) => a * b, 1);
   if (t.type === "int8" && t.data.length === n) return new Int8Array(t.data.buffer, t.data.byteOffset, n);
@@ -44,30 +62,320 @@ function constants(t: TfliteTensor, fail: (message: string) => never): Int8Array
 }
 
 /**
+ * The clamp of a fused activation as TensorFlow Lite computes it (CalculateActivationRangeQuantized):
+ * zero point + round(f / scale) with the division in float32, ties away from zero, within int8.
+ */
+function activationClamp(act: string, out: QuantParams): { clampLo: number; clampHi: number } {
+  const code = (f: number) => out.zeroPoint + roundHalfAwayFromZero(Math.fround(f / out.scale));
+  const lo = act === "NONE" ? -128 : Math.max(-128, code(0));
+  const hi = act === "RELU6" ? Math.min(127, code(6)) : 127;
+  return { clampLo: lo, clampHi: hi };
+}
+
+/** A weighted operator's int8 weights: symmetric, per tensor or one scale per output channel. */
+function int8Weights(
+  w: TfliteTensor | null,
+  channels: number,
+  fail: Fail,
+): { values: Int8Array; scales: number[] } {
+  if (w?.type !== "int8" || !w.quantization) return fail("weights that are not int8: expected int8 weights");
+  const wq = w.quantization;
+  if (wq.zeroPoint.some((z) => z !== 0))
+    fail(`weights '${w.name}' have a zero point: expected symmetric int8`);
+  if (wq.scale.length !== 1 && wq.scale.length !== channels)
+    fail(`weights '${w.name}' have ${wq.scale.length} scales: expected 1 or ${channels}`);
+  const values = constants(w, fail) as Int8Array;
+  if (values.includes(-128)) fail(`weights '${w.name}' hold -128: expected int8 weights in [-127, 127]`);
+  return {
+    values,
+    scales: Array.from({ length: channels }, (_, c) => wq.scale[wq.scale.length === 1 ? 0 : c]),
+  };
+}
+
+/** A weighted operator's int32 bias (zeros when it has none). */
+function int32Bias(b: TfliteTensor | null, channels: number, fail: Fail): Int32Array {
+  if (!b) return new Int32Array(channels);
+  if (b.type !== "int32") fail(`bias '${b.name}' is ${b.type}: expected int32`);
+  const v = constants(b, fail) as Int32Array;
+  if (v.length !== channels) fail(`bias '${b.name}' holds ${v.length} values: expected ${channels}`);
+  return v;
+}
+
+/** The program being built, and the nn2c name of each TensorFlow Lite tensor computed so far. */
+class Builder {
+  readonly names = new Map<number, string>();
+
+  constructor(
+    readonly m: TfliteModel,
+    readonly q: QModel,
+  ) {}
+
+  /** The nn2c tensor an operator reads, with its quantization. */
+  read(index: number, fail: Fail): { name: string; t: TfliteTensor; quant: QuantParams } {
+    const t = index >= 0 ? this.m.tensors[index] : undefined;
+    const name = t && this.names.get(t.index);
+    if (!t || name === undefined) return fail("reads a tensor no operator before it wrote");
+    return { name, t, quant: int8Quant(t, fail) };
+  }
+
+  /** Names the tensor an operator writes, declares it, and appends the op. */
+  write(y: TfliteTensor, quant: QuantParams, op: QOp): void {
+    this.q.ops.push(op);
+    this.q.tensors.push({ name: op.output, shape: y.shape.slice(1), ...quant });
+  }
+
+  /** A name for tensor t not taken yet. */
+  name(t: TfliteTensor): string {
+    const used = new Set(this.names.values());
+    const name = t.name && !used.has(t.name) ? t.name : `tensor ${t.index}`;
+    this.names.set(t.index, name);
+    return name;
+  }
+}
+
+type Convert = (op: TfliteOperator, b: Builder, fail: Fail) => void;
+
+/** The output stage of a weighted operator: TensorFlow Lite's multipliers, and its activation clamp. */
+function weightedStage(
+  reals: number[],
+  bounds: number[],
+  activation: string,
+  out: QuantParams,
+  where: string,
+): OutputStage {
+  const stage = outputStage(reals, bounds, { name: "linear", alpha: 0 }, out, "int8", where);
+  return { ...stage, ...activationClamp(activation, out) };
+}
+
+function fusedActivation(activation: string, fail: Fail): string {
+  const act = ACTIVATIONS[activation];
+  if (!act) return fail(`fused activation ${activation}: expected NONE, RELU or RELU6`);
+  return act;
+}
+
+const fullyConnected: Convert = (op, b, fail) => {
+  if (op.options.kind !== "fully_connected") return fail("has no FullyConnectedOptions");
+  const act = fusedActivation(op.options.activation, fail);
+  if (op.options.weightsFormat !== 0) fail("shuffled weights: expected the default weights format");
+  const x = b.read(op.inputs[0], fail);
+  const y = b.m.tensors[op.outputs[0]];
+  const outQ = int8Quant(y, fail);
+  const w = op.inputs[1] >= 0 ? b.m.tensors[op.inputs[1]] : null;
+  const [units, inputs] = w?.shape ?? [];
+  const { values, scales } = int8Weights(w, units, fail);
+  const bv = int32Bias(op.inputs[2] >= 0 ? b.m.tensors[op.inputs[2]] : null, units, fail);
+  const weights: number[][] = [];
+  const bias: number[] = [];
+  const bounds: number[] = [];
+  for (let o = 0; o < units; o++) {
+    const row = Array.from(values.subarray(o * inputs, (o + 1) * inputs));
+    weights.push(row);
+    bias.push(bv[o] - x.quant.zeroPoint * row.reduce((s, v) => s + v, 0));
+    bounds.push(Math.abs(bias[o]) + 128 * row.reduce((s, v) => s + Math.abs(v), 0));
+  }
+  // TensorFlow Lite's real multiplier: the float32 scales multiplied and divided in double
+  const reals = scales.map((s) => (x.quant.scale * s) / outQ.scale);
+  const record: DenseQOp = {
+    kind: "dense",
+    name: `${op.op.toLowerCase()}_${op.index}`,
+    inputs: [x.name],
+    output: b.name(y),
+    activation: act,
+    units,
+    weights,
+    weightScales: scales,
+    bias,
+    ...weightedStage(reals, bounds, op.options.activation, outQ, where(op)),
+  };
+  b.write(y, outQ, record as unknown as QOp);
+};
+
+/** [H, W, C] of a 4-D tensor of batch 1, or a refusal. */
+function hwc(t: TfliteTensor, fail: Fail): [number, number, number] {
+  if (t.shape.length !== 4 || t.shape[0] !== 1)
+    return fail(`tensor '${t.name}' has shape [${t.shape}]: expected [1, height, width, channels]`);
+  return [t.shape[1], t.shape[2], t.shape[3]];
+}
+
+/** The window fields of a convolution or pooling record, checked against the output's shape. */
+function windowOf(
+  input: [number, number, number],
+  kernel: [number, number],
+  options: { padding: "same" | "valid"; strides: [number, number]; dilation?: [number, number] },
+  output: [number, number, number],
+  fail: Fail,
+) {
+  const window = {
+    input,
+    kernel,
+    strides: options.strides,
+    dilation: options.dilation ?? ([1, 1] as [number, number]),
+    padding: options.padding,
+  };
+  let g: ReturnType<typeof qGeometry>;
+  try {
+    g = qGeometry(window);
+  } catch (e) {
+    return fail(`a ${kernel.join("x")} window: ${(e as Error).message}`);
+  }
+  if (g.Ho !== output[0] || g.Wo !== output[1])
+    fail(`gives a ${g.Ho}x${g.Wo} output: the output tensor is ${output[0]}x${output[1]}`);
+  return window;
+}
+
+const convolution =
+  (depthwise: boolean): Convert =>
+  (op, b, fail) => {
+    if (op.options.kind !== "conv") return fail("has no convolution options");
+    const options = op.options;
+    const act = fusedActivation(options.activation, fail);
+    const x = b.read(op.inputs[0], fail);
+    const y = b.m.tensors[op.outputs[0]];
+    const outQ = int8Quant(y, fail);
+    const input = hwc(x.t, fail);
+    const output = hwc(y, fail);
+    const w = op.inputs[1] >= 0 ? b.m.tensors[op.inputs[1]] : null;
+    if (w?.shape.length !== 4) return fail("weights that are not 4-D: expected [out, height, width, in]");
+    const F = output[2];
+    const C = input[2];
+    const [kh, kw] = [w.shape[1], w.shape[2]];
+    const expected = depthwise ? [1, kh, kw, F] : [F, kh, kw, C];
+    if (w.shape.some((d, i) => d !== expected[i]))
+      fail(`weights '${w.name}' have shape [${w.shape}]: expected [${expected}]`);
+    if (depthwise && F % C !== 0) fail(`${F} output channels from ${C}: expected a multiple of the input's`);
+    const M = F / C;
+    if (depthwise && options.depthMultiplier && options.depthMultiplier !== M)
+      fail(`depth multiplier ${options.depthMultiplier}: the shapes give ${M}`);
+    const window = windowOf(input, [kh, kw], options, output, fail);
+    const { values, scales } = int8Weights(w, F, fail);
+    const bias = Array.from(int32Bias(op.inputs[2] >= 0 ? b.m.tensors[op.inputs[2]] : null, F, fail));
+    const taps = kh * kw;
+    const weights = depthwise
+      ? Array.from({ length: F }, (_, o) => Array.from({ length: taps }, (_, t) => values[t * F + o]))
+      : Array.from({ length: F }, (_, f) => Array.from(values.subarray(f * taps * C, (f + 1) * taps * C)));
+    const bounds = channelBounds(weights, bias, maxInputDelta("int8", x.quant.zeroPoint));
+    const reals = scales.map((s) => (x.quant.scale * s) / outQ.scale);
+    const common = {
+      name: `${op.op.toLowerCase()}_${op.index}`,
+      inputs: [x.name],
+      output: b.name(y),
+      activation: act,
+      ...window,
+    };
+    const stage = weightedStage(reals, bounds, options.activation, outQ, where(op));
+    const record = depthwise
+      ? ({
+          kind: "depthwise_conv2d",
+          ...common,
+          depthMultiplier: M,
+          weights,
+          weightScales: scales,
+          bias,
+          ...stage,
+        } satisfies DepthwiseQOp)
+      : ({
+          kind: "conv2d",
+          ...common,
+          filters: F,
+          weights,
+          weightScales: scales,
+          bias,
+          ...stage,
+        } satisfies ConvQOp);
+    b.write(y, outQ, record as unknown as QOp);
+  };
+
+const pooling =
+  (kind: "average_pooling2d" | "max_pooling2d"): Convert =>
+  (op, b, fail) => {
+    if (op.options.kind !== "pool") return fail("has no Pool2DOptions");
+    if (op.options.activation !== "NONE")
+      fail(`fused activation ${op.options.activation}: nn2c pools without one (expected NONE)`);
+    const x = b.read(op.inputs[0], fail);
+    const y = b.m.tensors[op.outputs[0]];
+    const outQ = int8Quant(y, fail);
+    if (outQ.scale !== x.quant.scale || outQ.zeroPoint !== x.quant.zeroPoint)
+      fail("an output quantized unlike its input: expected the input's scale and zero point");
+    const window = windowOf(hwc(x.t, fail), op.options.filter, op.options, hwc(y, fail), fail);
+    const record: PoolQOp = {
+      kind,
+      name: `${op.op.toLowerCase()}_${op.index}`,
+      inputs: [x.name],
+      output: b.name(y),
+      ...window,
+    };
+    b.write(y, outQ, record as unknown as QOp);
+  };
+
+/** RESHAPE: the same values under another shape, so the operators after it read its input. */
+const reshape: Convert = (op, b, fail) => {
+  const x = b.read(op.inputs[0], fail);
+  const y = b.m.tensors[op.outputs[0]];
+  const outQ = int8Quant(y, fail);
+  if (outQ.scale !== x.quant.scale || outQ.zeroPoint !== x.quant.zeroPoint)
+    fail("an output quantized unlike its input: expected the input's scale and zero point");
+  const size = (s: number[]) => s.reduce((a, v) => a * v, 1);
+  if (size(y.shape) !== size(x.t.shape))
+    fail(`shape [${y.shape}] from [${x.t.shape}]: expected as many values`);
+  b.names.set(y.index, x.name);
+};
+
+const softmax: Convert = (op, b, fail) => {
+  if (op.options.kind !== "softmax") return fail("has no SoftmaxOptions");
+  const x = b.read(op.inputs[0], fail);
+  const y = b.m.tensors[op.outputs[0]];
+  const outQ = int8Quant(y, fail);
+  if (outQ.scale !== 1 / 256 || outQ.zeroPoint !== -128)
+    fail(`output scale ${outQ.scale} zero point ${outQ.zeroPoint}: expected scale 1/256 and zero point -128`);
+  const beta = op.options.beta;
+  const params = tfliteSoftmaxParams(beta, x.quant.scale);
+  if (!params)
+    return fail(
+      `beta ${beta} times the input scale ${x.quant.scale} is below 2^-26, which TensorFlow Lite refuses`,
+    );
+  const table: SoftmaxTfliteS8 = { kind: "softmax_tfl_s8", inputScale: x.quant.scale, beta, ...params };
+  b.q.tables.push(table);
+  const record: ActivationQOp = {
+    kind: "activation",
+    name: `${op.op.toLowerCase()}_${op.index}`,
+    inputs: [x.name],
+    output: b.name(y),
+    activation: "softmax",
+    table: b.q.tables.length - 1,
+  };
+  b.write(y, outQ, record as unknown as QOp);
+};
+
+const CONVERTERS: Record<string, Convert> = {
+  FULLY_CONNECTED: fullyConnected,
+  CONV_2D: convolution(false),
+  DEPTHWISE_CONV_2D: convolution(true),
+  AVERAGE_POOL_2D: pooling("average_pooling2d"),
+  MAX_POOL_2D: pooling("max_pooling2d"),
+  RESHAPE: reshape,
+  SOFTMAX: softmax,
+};
+
+/** The operators nn2c imports, for messages and help. */
+export const TFLITE_OPERATORS = Object.keys(CONVERTERS);
+
+const where = (op: TfliteOperator) => `operators[${op.index}] (${op.op})`;
+
+/**
  * The integer program of the int8 model `m` (read from `file`, whose bytes hash to `sha256`); refuses,
  * naming the operator, what it does not import.
  */
 export function tfliteProgram(m: TfliteModel, file: string, sha256: string): QModel {
-  const fail =
-    (where: string) =>
-    (message: string): never => {
-      throw new UsageError(`${file}: ${where}: ${message}`);
-    };
   if (m.inputs.length !== 1 || m.outputs.length !== 1) {
     throw new UsageError(
       `${file}: ${m.inputs.length} inputs and ${m.outputs.length} outputs: expected a model of one input and one output`,
     );
   }
   const input = m.tensors[m.inputs[0]];
-  const inputQuant = int8Quant(input, fail("the input"));
+  const inputQuant = int8Quant(input, (message) => {
+    throw new UsageError(`${file}: the input: ${message}`);
+  });
   const width = input.shape.slice(1).reduce((a, b) => a * b, 1);
-  const names = new Map<number, string>([[input.index, INPUT_TENSOR]]);
-  const nameOf = (t: TfliteTensor) => {
-    const used = new Set(names.values());
-    const name = t.name && !used.has(t.name) ? t.name : `tensor ${t.index}`;
-    names.set(t.index, name);
-    return name;
-  };
   const q: QModel = {
     format: QMODEL_FORMAT,
     version: QMODEL_VERSION,
@@ -90,60 +398,17 @@ export function tfliteProgram(m: TfliteModel, file: string, sha256: string): QMo
     luts: [],
     layerErrors: [],
   };
+  const b = new Builder(m, q);
+  b.names.set(input.index, INPUT_TENSOR);
   for (const op of m.operators) {
-    const where = `operators[${op.index}] (${op.op})`;
-    const no = fail(where);
-    if (!SUPPORTED.includes(op.op)) no(`nn2c imports ${SUPPORTED.join(", ")} so far`);
-    if (op.options.kind !== "fully_connected") return no("has no FullyConnectedOptions");
-    const act = ACTIVATIONS[op.options.activation];
-    if (!act) no(`fused activation ${op.options.activation}: expected NONE, RELU or RELU6`);
-    if (op.options.weightsFormat !== 0) no("shuffled weights: expected the default weights format");
-    const [x, w, b] = op.inputs.map((i) => (i >= 0 ? m.tensors[i] : null));
-    const y = m.tensors[op.outputs[0]];
-    if (!x || !names.has(x.index)) no("reads a tensor no operator before it wrote");
-    const inQ = int8Quant(x!, no);
-    const outQ = int8Quant(y, no);
-    if (w?.type !== "int8" || !w.quantization) return no("weights that are not int8: expected int8 weights");
-    const [units, inputs] = w.shape;
-    const wq = w.quantization;
-    if (wq.zeroPoint.some((z) => z !== 0))
-      no(`weights '${w.name}' have a zero point: expected symmetric int8`);
-    if (wq.scale.length !== 1 && wq.scale.length !== units)
-      no(`weights '${w.name}' have ${wq.scale.length} scales: expected 1 or ${units}`);
-    const wv = constants(w, no);
-    const bv = b ? constants(b, no) : new Int32Array(units);
-    const weights: number[][] = [];
-    const bias: number[] = [];
-    const reals: number[] = [];
-    const bounds: number[] = [];
-    for (let o = 0; o < units; o++) {
-      const row = Array.from(wv.subarray(o * inputs, (o + 1) * inputs));
-      if (row.includes(-128)) no(`weights '${w.name}' hold -128: expected int8 weights in [-127, 127]`);
-      const sum = row.reduce((s, v) => s + v, 0);
-      weights.push(row);
-      bias.push(bv[o] - inQ.zeroPoint * sum);
-      const scale = wq.scale.length === 1 ? wq.scale[0] : wq.scale[o];
-      // TensorFlow Lite's real multiplier: the float32 scales multiplied and divided in double
-      reals.push((inQ.scale * scale) / outQ.scale);
-      bounds.push(Math.abs(bias[o]) + 128 * row.reduce((s, v) => s + Math.abs(v), 0));
-    }
-    const out = nameOf(y);
-    const record: DenseQOp = {
-      kind: "dense",
-      name: `${op.op.toLowerCase()}_${op.index}`,
-      inputs: [names.get(x!.index)!],
-      output: out,
-      activation: act,
-      units,
-      weights,
-      weightScales: wq.scale.length === 1 ? weights.map(() => wq.scale[0]) : wq.scale,
-      bias,
-      ...outputStage(reals, bounds, { name: act, alpha: 0 }, outQ, "int8", `${file}: ${where}`),
+    const fail = (message: string): never => {
+      throw new UsageError(`${file}: ${where(op)}: ${message}`);
     };
-    q.ops.push(record as unknown as QOp);
-    q.tensors.push({ name: out, shape: y.shape.slice(1), ...outQ });
+    const convert = CONVERTERS[op.op];
+    if (!convert) fail(`nn2c imports ${TFLITE_OPERATORS.join(", ")}`);
+    convert(op, b, fail);
   }
-  const output = names.get(m.outputs[0]);
+  const output = b.names.get(m.outputs[0]);
   if (output === undefined) throw new UsageError(`${file}: no operator writes the model's output`);
   q.outputs = [output];
   return checkQModel(q, file);
