@@ -20,7 +20,7 @@ import { JobError } from "../errors.js";
 import type { FeatureDefinition } from "../features/definition.js";
 import { opSummaries } from "../graph/summary.js";
 import { Rng } from "../rng.js";
-import { compileArm } from "../toolchain/compile.js";
+import { compileArmFitting } from "../toolchain/compile.js";
 import { readSymbolTable } from "../toolchain/elf.js";
 import { countInstructions, icountUnavailable } from "../toolchain/icount.js";
 import { runQemu } from "../toolchain/qemu.js";
@@ -47,6 +47,10 @@ export interface LayerCost {
 
 export interface BenchResult {
   target: string;
+  /** the QEMU machine it ran on */
+  board: string;
+  /** set when the core's own board was too small, saying which one ran it instead */
+  boardNote?: string;
   opt: string;
   flashBytes: number;
   codeBytes: number;
@@ -97,7 +101,7 @@ export async function benchModel(
   target: string,
   options: { opt?: "-O2" | "-Os"; features?: FeatureDefinition } = {},
 ): Promise<BenchResult> {
-  const t = getCortexTarget(target);
+  const own = getCortexTarget(target);
   const opt = options.opt ?? "-O2";
   const features = options.features;
   const rendered = renderModel(m, { name: BENCH_NAME, features });
@@ -123,7 +127,8 @@ export async function benchModel(
       .map((f) => join(dir, f))
       .concat(join(dir, "bench_main.c"));
     const elf = join(dir, "bench.elf");
-    await compileArm(t, sources, [dir], elf, { opt, extraFlags: ["-lm"] });
+    // a program too large for the core's own board runs on a larger one (the M0 on MPS2 AN385)
+    const { target: t } = await compileArmFitting(own, sources, [dir], elf, { opt, extraFlags: ["-lm"] });
     // Without the instruction-count plugin the same program still gives flash, RAM and stack.
     const notice = icountUnavailable();
     const counted =
@@ -189,6 +194,8 @@ export async function benchModel(
     const macs = costs.reduce((s, c) => s + c.macs, 0);
     return {
       target: t.name,
+      board: t.machine,
+      ...(t === own ? {} : { boardNote: `${own.machine} is too small: ${t.description}` }),
       opt,
       flashBytes: codeBytes + weightBytes,
       codeBytes,

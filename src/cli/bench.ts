@@ -68,14 +68,18 @@ export function formatBench(results: BenchResult[]): string {
   const what = counted.length
     ? "weights in bytes; instructions per inference on each core"
     : "weights in bytes";
-  return `${table}\nper op (${what}):\n${perOp}${perWindow}`;
+  const boards = results.flatMap((r) => (r.boardNote ? [`${r.target}: ${r.boardNote}\n`] : []));
+  return `${table}\n${boards.join("")}per op (${what}):\n${perOp}${perWindow}`;
 }
 
 export function registerBench(program: Command): void {
   program
     .command("bench")
     .description("flash, RAM, stack and executed instructions per inference on Cortex-M cores (under QEMU)")
-    .argument("<model>", "model file (float or quantized)")
+    .argument(
+      "<model>",
+      "model file: nn2c's float or quantized model, or a Keras .h5 or int8 .tflite file, imported as nn2c import does",
+    )
     .requiredOption("-t, --target <targets...>", `cores: ${CORTEX_TARGET_NAMES.join(", ")}, or all`)
     .addOption(new Option("--opt <level>", "compiler optimisation").choices(["-O2", "-Os"]).default("-O2"))
     .addOption(precisionOption())
@@ -99,7 +103,7 @@ export function registerBench(program: Command): void {
         ) => {
           const targets = parseTargets(flags.target, { allowHost: false });
           const features = flags.features === undefined ? undefined : loadFeatures(flags.features);
-          const m = resolveExportable(modelFile, flags);
+          const m = await resolveExportable(modelFile, flags);
           if (features) checkModelInputs(features, m.model.inputs.names, modelFile);
           const results: BenchResult[] = [];
           for (const t of targets) results.push(await benchModel(m, t, { opt: flags.opt, features }));

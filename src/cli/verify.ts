@@ -6,7 +6,7 @@ import { checkModelInputs, loadFeatures } from "../features/definition.js";
 import { readRawSamples } from "../features/windows.js";
 import { checkOutputFolder } from "../files.js";
 import { datasetSchema } from "../model/predict.js";
-import { parseTargets, TARGET_NAMES } from "../toolchain/targets.js";
+import { getCortexTarget, parseTargets, TARGET_NAMES } from "../toolchain/targets.js";
 import { type VerifyResult, verifyModel } from "../verify/verify.js";
 import { action, fmt, intArg, printJson } from "./common.js";
 import { type PrecisionFlags, precisionOption, resolveExportable } from "./export.js";
@@ -23,9 +23,11 @@ interface VerifyFlags extends PrecisionFlags {
   json: boolean;
 }
 
+const defaultBoard = (target: string) => (target === "host" ? "" : getCortexTarget(target).machine);
+
 function describe(r: VerifyResult): string {
   return (
-    `${r.precision} on ${r.target}: ${r.vectors} vectors${r.windows !== undefined ? ` (${r.windows} windows through the features)` : ""}, ${r.mismatches} mismatches, max |difference| ${r.maxAbsDiff}` +
+    `${r.precision} on ${r.target}${r.board && r.board !== defaultBoard(r.target) ? ` (on ${r.board}: its own board is too small)` : ""}: ${r.vectors} vectors${r.windows !== undefined ? ` (${r.windows} windows through the features)` : ""}, ${r.mismatches} mismatches, max |difference| ${r.maxAbsDiff}` +
     (r.accuracy !== undefined
       ? `, accuracy ${fmt(r.accuracy)} on ${r.samples} labelled ${r.windows !== undefined ? "windows" : "rows"}`
       : "") +
@@ -39,7 +41,10 @@ export function registerVerify(program: Command): void {
     .description(
       "compile the generated C, run it (host or QEMU), and compare every output with the TypeScript reference",
     )
-    .argument("<model>", "model file (float or quantized)")
+    .argument(
+      "<model>",
+      "model file: nn2c's float or quantized model, or a Keras .h5 or int8 .tflite file, imported as nn2c import does",
+    )
     .option(
       "-t, --target <target>",
       `where to run: ${TARGET_NAMES.join(", ")}, a comma-separated list, or all`,
@@ -74,7 +79,7 @@ export function registerVerify(program: Command): void {
         const targets = parseTargets([flags.target], { allowHost: true });
         if (flags.keep !== undefined) checkOutputFolder(flags.keep, flags.force, "--keep");
         const features = flags.features === undefined ? undefined : loadFeatures(flags.features);
-        const m = resolveExportable(modelFile, flags);
+        const m = await resolveExportable(modelFile, flags);
         if (features) checkModelInputs(features, m.model.inputs.names, modelFile);
         const raw = features && flags.data ? readRawSamples(features, flags.data) : undefined;
         const data =

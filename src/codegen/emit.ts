@@ -109,6 +109,8 @@ function classInfo(task: string, classes: string[] | undefined) {
 function inputView(c: Common) {
   return {
     inputNames: cComment(c.inputs.names.join(", ")).slice(0, 400),
+    // inputs taken as they are (mean +0, std 1: imported models) need no arrays: (x - 0) / 1 is x exactly
+    standardized: !(c.inputs.mean.every((m) => Object.is(m, 0)) && c.inputs.std.every((v) => v === 1)),
     mean: rows(c.inputs.mean.map(cFloat), 8),
     std: rows(c.inputs.std.map(cFloat), 8),
     regression:

@@ -14,6 +14,7 @@ import {
   boardSources,
   type CortexTarget,
   getCortexTarget,
+  largerBoard,
   linkerScript,
 } from "./targets.js";
 import { runTool, ToolError } from "./tools.js";
@@ -149,6 +150,31 @@ export async function compileArm(
     result.stackUsage = sortStackUsage([...result.stackUsage, ...(await readStackUsage(boardDir))]);
   }
   return { ...result, target: t.name, sizes: await measureSize(output) };
+}
+
+/** Did the link fail because the program does not fit the board's memory? */
+export function doesNotFit(e: unknown): e is ToolError {
+  return e instanceof ToolError && /will not fit|overflow/i.test(e.stderr);
+}
+
+/**
+ * compileArm on the target's own board, or, when the program does not fit it and the core has a larger
+ * board (largerBoard: the Cortex-M0 on MPS2 AN385), on that one: the result says which target it used.
+ */
+export async function compileArmFitting(
+  target: CortexTarget,
+  sources: readonly string[],
+  includeDirs: readonly string[],
+  output: string,
+  options: CompileArmOptions = {},
+): Promise<{ result: ArmCompileResult; target: CortexTarget }> {
+  try {
+    return { result: await compileArm(target, sources, includeDirs, output, options), target };
+  } catch (e) {
+    const larger = largerBoard(target);
+    if (!doesNotFit(e) || larger === undefined) throw e;
+    return { result: await compileArm(larger, sources, includeDirs, output, options), target: larger };
+  }
 }
 
 let armVersion: Promise<string> | undefined;

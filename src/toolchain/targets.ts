@@ -134,6 +134,30 @@ export const TARGETS: Readonly<Record<TargetName, Target>> = {
   }),
 };
 
+/**
+ * Where a program too large for a core's own board runs instead: the Cortex-M0's ARMv6-M code on MPS2
+ * AN385 (4 MB of flash and of RAM), whose Cortex-M3 executes the same instructions (ARMv6-M is a subset
+ * of ARMv7-M), so instruction counts are those of the M0 build. Not modelled there: the M0's fault on an
+ * unaligned access, which nn2c's kernels never make (they read words only at aligned offsets).
+ */
+const LARGER_BOARDS: Partial<Record<CortexTargetName, CortexTarget>> = {
+  "cortex-m0": {
+    ...(TARGETS["cortex-m0"] as CortexTarget),
+    description: "Cortex-M0 code (ARMv6-M) on MPS2 AN385, whose Cortex-M3 runs it",
+    machine: "mps2-an385",
+    board: "mps2-an385",
+    flash: { origin: 0x0000_0000, size: 4 * MiB },
+    ram: { origin: 0x2000_0000, size: 4 * MiB },
+    systickHz: 25_000_000,
+  },
+};
+
+/** The board a core's programs run on when its own is too small (the M0 only), or undefined. */
+export function largerBoard(t: CortexTarget): CortexTarget | undefined {
+  const larger = LARGER_BOARDS[t.name];
+  return larger && larger.machine !== t.machine ? larger : undefined;
+}
+
 export const TARGET_NAMES = Object.keys(TARGETS) as TargetName[];
 export const CORTEX_TARGET_NAMES = TARGET_NAMES.filter((n): n is CortexTargetName => n !== "host");
 

@@ -16,6 +16,7 @@ import type { Dataset } from "../data/dataset.js";
 import type { FeatureDefinition } from "../features/definition.js";
 import type { RawSamples } from "../features/windows.js";
 import { makeFolder } from "../files.js";
+import { getCortexTarget } from "../toolchain/targets.js";
 import { runCortexHarness, runHostHarness } from "./host.js";
 import { type Expected, makeVectors, STATUS_OK, type VectorSet } from "./vectors.js";
 import { makeWindowVectors, type WindowSet } from "./windows.js";
@@ -59,6 +60,8 @@ export interface VerifyResult {
   windows?: number;
   first: Mismatch[];
   compileCommand: string;
+  /** the QEMU machine of a Cortex-M target (MPS2 AN385 for an M0 program too large for the micro:bit) */
+  board?: string;
 }
 
 const HARNESS_NAME = "model";
@@ -98,11 +101,14 @@ export function harnessSource(set: VectorSet, board: boolean, windows?: WindowSe
 }
 
 /**
- * Float values of the raw rows one harness carries on a board: the vectors are compiled into the image,
- * and the smallest board (the micro:bit: 256 KB of flash) must hold them with the model. Larger sets run
- * as several harnesses, one after the other, and their results are added up.
+ * Bytes of test vectors one harness carries on a board: the vectors are compiled into the image, and the
+ * smallest board (the micro:bit: 256 KB of flash) must hold them with the model. Larger sets run as
+ * several harnesses, one after the other, and their results are added up.
  */
-export const BOARD_VALUES = 16384;
+export const BOARD_BYTES = 65536;
+
+/** Bytes of one input value in the harness: a code of the program's type, or a float. */
+const VALUE_BYTES: Record<string, number> = { int8: 1, int16: 2, float32: 4 };
 
 export async function verifyModel(m: Exportable, options: VerifyOptions): Promise<VerifyResult> {
   const set = makeVectors(m, { data: options.data, random: options.random, seed: options.seed });
@@ -120,36 +126,65 @@ export async function verifyModel(m: Exportable, options: VerifyOptions): Promis
   try {
     for (const [file, content] of rendered.files) writeFileSync(join(dir, file), content);
     const sources = [...rendered.files.keys()].filter((f) => f.endsWith(".c")).concat("harness.c");
-    const results: { result: VerifyResult; offset: number }[] = [];
-    for (const part of splitVectors(set, board ? BOARD_VALUES : Number.POSITIVE_INFINITY)) {
+    const results: { result: VerifyResult; offset: number; codeOffset: number }[] = [];
+    // boards with more flash than the micro:bit take more vectors per harness (an eighth of the flash)
+    const budget = board
+      ? Math.max(BOARD_BYTES, getCortexTarget(options.target).flash.size / 8)
+      : Number.POSITIVE_INFINITY;
+    let boardOf = "";
+    const parts = splitVectors(set, budget, VALUE_BYTES[rendered.view.precision] ?? 4);
+    for (const [index, part] of parts.entries()) {
       // the windows (features) go with the first harness only
-      const w = part.offset === 0 ? windows : undefined;
+      const w = index === 0 ? windows : undefined;
       writeFileSync(join(dir, "harness.c"), harnessSource(part.set, board, w));
       const run = board
         ? await runCortexHarness(options.target, dir, sources)
         : await runHostHarness(dir, sources, { sanitize: options.sanitize ?? true });
+      boardOf = run.board ?? boardOf;
       results.push({
         result: compare(part.set, run.stdout, options.target, rendered.view.precision, run.command, w),
         offset: part.offset,
+        codeOffset: part.codeOffset,
       });
     }
-    return mergeResults(results);
+    const merged = mergeResults(results);
+    return board ? { ...merged, board: boardOf } : merged;
   } finally {
     if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** The vector set in parts of at most `values` raw floats each (every part keeps the code vectors). */
-export function splitVectors(set: VectorSet, values: number): { set: VectorSet; offset: number }[] {
-  const rows = Math.max(1, Math.floor(values / Math.max(1, set.inputSize)));
-  if (set.raw.length <= rows) return [{ set, offset: 0 }];
-  const parts: { set: VectorSet; offset: number }[] = [];
-  for (let start = 0; start < set.raw.length; start += rows) {
-    const end = Math.min(start + rows, set.raw.length);
+/**
+ * The vector set in parts of at most `bytes` bytes of vectors each (at least one vector per part): the
+ * code vectors (`codeBytes` bytes a value) first, then the raw rows (float32), each in order and in
+ * exactly one part; `offset` and `codeOffset` say where a part's raw rows and code vectors start.
+ */
+export function splitVectors(
+  set: VectorSet,
+  bytes: number,
+  codeBytes: number,
+): { set: VectorSet; offset: number; codeOffset: number }[] {
+  const n = Math.max(1, set.inputSize);
+  const codeRows = Math.max(1, Math.floor(bytes / (n * codeBytes)));
+  const rawRows = Math.max(1, Math.floor(bytes / (n * 4)));
+  if (set.codes.length * n * codeBytes + set.raw.length * n * 4 <= bytes)
+    return [{ set, offset: 0, codeOffset: 0 }];
+  const parts: { set: VectorSet; offset: number; codeOffset: number }[] = [];
+  const none = { raw: [], expectedRaw: [], labels: [], targets: [] };
+  for (let start = 0; start < set.codes.length; start += codeRows) {
+    const end = Math.min(start + codeRows, set.codes.length);
+    const codes = { codes: set.codes.slice(start, end), expectedCodes: set.expectedCodes.slice(start, end) };
+    parts.push({ set: { ...set, ...codes, ...none }, offset: 0, codeOffset: start });
+  }
+  for (let start = 0; start < set.raw.length; start += rawRows) {
+    const end = Math.min(start + rawRows, set.raw.length);
     parts.push({
       offset: start,
+      codeOffset: 0,
       set: {
         ...set,
+        codes: [],
+        expectedCodes: [],
         raw: set.raw.slice(start, end),
         expectedRaw: set.expectedRaw.slice(start, end),
         labels: set.labels.slice(start, end),
@@ -161,7 +196,7 @@ export function splitVectors(set: VectorSet, values: number): { set: VectorSet; 
 }
 
 /** The results of the parts of one verification as one: counts added, accuracy and rmse over all rows. */
-function mergeResults(parts: { result: VerifyResult; offset: number }[]): VerifyResult {
+function mergeResults(parts: { result: VerifyResult; offset: number; codeOffset: number }[]): VerifyResult {
   if (parts.length === 1) return parts[0].result;
   const [first] = parts;
   const merged: VerifyResult = {
@@ -174,12 +209,18 @@ function mergeResults(parts: { result: VerifyResult; offset: number }[]): Verify
   let samples = 0;
   let hits = 0;
   let squares = 0;
-  for (const { result, offset } of parts) {
+  for (const { result, offset, codeOffset } of parts) {
     merged.vectors += result.vectors;
     merged.mismatches += result.mismatches;
     merged.maxAbsDiff = Math.max(merged.maxAbsDiff, result.maxAbsDiff);
     for (const mm of result.first)
-      merged.first.push(mm.kind === "predict_float" ? { ...mm, vector: mm.vector + offset } : mm);
+      merged.first.push(
+        mm.kind === "predict_float"
+          ? { ...mm, vector: mm.vector + offset }
+          : mm.kind === "predict"
+            ? { ...mm, vector: mm.vector + codeOffset }
+            : mm,
+      );
     const n = result.samples ?? 0;
     samples += n;
     if (result.accuracy !== undefined) hits += result.accuracy * n;

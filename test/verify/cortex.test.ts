@@ -148,7 +148,7 @@ describe.skipIf(qemu.missing.length > 0)(`verify on Cortex-M under QEMU${qemu.no
     );
   });
 
-  it("refuses a model too large for the board, with the sizes, before QEMU runs", async () => {
+  it("runs an M0 program too large for the micro:bit on MPS2 AN385, and says so", async () => {
     await ensureBuilt();
     const dir = tempDir("nn2c-cortex-");
     // 1200 x 250 int8 weights: 300 KB, more than the micro:bit's 256 KiB of flash
@@ -166,8 +166,35 @@ describe.skipIf(qemu.missing.length > 0)(`verify on Cortex-M under QEMU${qemu.no
     const r = await execa("node", [MAIN, "verify", file, "-t", "cortex-m0", "--random", "1"], {
       reject: false,
     });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(
+      /^int8 on cortex-m0 \(on mps2-an385: its own board is too small\): \d+ vectors, 0 mismatches/,
+    );
+    const b = await execa("node", [MAIN, "bench", file, "-t", "cortex-m0"], { reject: false });
+    expect(b.exitCode, b.stderr).toBe(0);
+    expect(b.stdout).toMatch(/^cortex-m0: microbit is too small: Cortex-M0 code \(ARMv6-M\) on MPS2 AN385/m);
+  }, 180_000);
+
+  it("refuses a model too large for the board, with the sizes, before QEMU runs", async () => {
+    await ensureBuilt();
+    const dir = tempDir("nn2c-cortex-");
+    // 1200 x 500 int8 weights: 600 KB, more than the M55 board's 512 KiB of flash
+    const big = makeModel({
+      inputs: 1200,
+      seed: 5,
+      layers: [
+        { units: 500, activation: "relu" },
+        { units: 2, activation: "softmax" },
+      ],
+    });
+    const q = exportable(big, "int8", 16);
+    const file = join(dir, "big.q.json");
+    writeFileSync(file, serializeQModel(q.model as QModel));
+    const r = await execa("node", [MAIN, "verify", file, "-t", "cortex-m55", "--random", "1"], {
+      reject: false,
+    });
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/do not fit cortex-m0 \(microbit: flash 262144 bytes, RAM 16384 bytes\)/);
+    expect(r.stderr).toMatch(/do not fit cortex-m55 \(mps3-an547: flash 524288 bytes, RAM 524288 bytes\)/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
   }, 120_000);
 

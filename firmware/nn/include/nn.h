@@ -364,14 +364,15 @@ int nn_argmax_f32(const float *in, size_t len, int32_t *index);
  * src/reference/integer.ts):
  *   z = (x[i] - mean[i]) / std[i];  t = z / scale, clamped to [-65536, 65536];
  *   q[i] = saturate(round_half_away_from_zero(t) + zero_point)
+ * mean and std both NULL: z = x[i] (models taken as they are, such as imported ones).
  * Returns NN_ERROR_INPUT (and writes nothing further) at the first NaN or infinite x[i]. */
 int nn_quantize_f32_s8(const float *x, const float *mean, const float *std, size_t len, float scale,
                        int32_t zero_point, int8_t *q);
 int nn_quantize_f32_s16(const float *x, const float *mean, const float *std, size_t len, float scale,
                         int32_t zero_point, int16_t *q);
 
-/* Standardises raw features for the float path: z[i] = (x[i] - mean[i]) / std[i]; NN_ERROR_INPUT for a
- * NaN or infinite x[i]. */
+/* Standardises raw features for the float path: z[i] = (x[i] - mean[i]) / std[i] (mean and std both
+ * NULL: z[i] = x[i]); NN_ERROR_INPUT for a NaN or infinite x[i]. */
 int nn_standardize_f32(const float *x, const float *mean, const float *std, size_t len, float *z);
 
 /* Dequantizes codes: y[i] = (float)(q[i] - zero_point) * scale. */

@@ -3,7 +3,7 @@
  * src/reference/integer.ts, which reproduces each float operation with Math.fround):
  *   z = (x[i] - mean[i]) / std[i];  t = z / scale, clamped to [-65536, 65536];
  *   q[i] = clamp(round_half_away_from_zero(t) + zero_point, -128, 127)
- * x, mean, std: [len] f32; q: [len] s8. Returns NN_ERROR_INPUT at the first NaN or infinite x[i].
+ * x, mean, std: [len] f32 (mean and std both NULL: z = x, which (x - 0) / 1 equals exactly); q: [len] s8. Returns NN_ERROR_INPUT at the first NaN or infinite x[i].
  */
 #include "nn.h"
 #include "nn_support.h"
@@ -12,7 +12,7 @@ int nn_quantize_f32_s8(const float *x, const float *mean, const float *std, size
                        int32_t zero_point, int8_t *q)
 {
     size_t i;
-    if (x == NULL || mean == NULL || std == NULL || q == NULL) {
+    if (x == NULL || (mean == NULL) != (std == NULL) || q == NULL) {
         return NN_ERROR_ARGUMENT;
     }
     for (i = 0; i < len; ++i) {
@@ -20,7 +20,7 @@ int nn_quantize_f32_s8(const float *x, const float *mean, const float *std, size
         if (x[i] - x[i] != 0.0f) { /* NaN or infinite: x - x is NaN */
             return NN_ERROR_INPUT;
         }
-        t = ((x[i] - mean[i]) / std[i]) / scale;
+        t = (mean == NULL ? x[i] : (x[i] - mean[i]) / std[i]) / scale;
         /* the clamp keeps the conversion below in range; no code is that far from zero */
         if (t > 65536.0f) {
             t = 65536.0f;
