@@ -27,6 +27,8 @@ export {
 } from "./features/definition.js";
 export { classifyStream, type WindowPrediction } from "./features/stream.js";
 export { type RawSamples, readRawSamples, windowFeatures } from "./features/windows.js";
+// quantize and the integer reference
+export { foreignFormat, importModel, openModel } from "./import/index.js";
 export { inspectModel, type ModelInfo } from "./model/inspect.js";
 export {
   layerRecords,
@@ -73,7 +75,6 @@ export { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "./model/schema.js";
 export { Sequential } from "./model/sequential.js";
 export { compareWithFloat, evaluateQModel, type Fidelity } from "./quant/evaluate.js";
 export { inspectQModel, type QModelInfo } from "./quant/inspect.js";
-// quantize and the integer reference
 export { type AnyModel, loadAnyModel, loadQModel, parseQModel, serializeQModel } from "./quant/io.js";
 export { type QuantizeOptions, quantizeModel } from "./quant/quantize.js";
 export { type Precision, QMODEL_FORMAT, QMODEL_VERSION, type QModel } from "./quant/schema.js";

@@ -7,8 +7,8 @@ import type { Exportable } from "../core/exportable.js";
 import { loadDataset } from "../data/dataset.js";
 import { UsageError } from "../errors.js";
 import { loadFeatures } from "../features/definition.js";
+import { openModel } from "../import/index.js";
 import { datasetSchema } from "../model/predict.js";
-import { loadAnyModel } from "../quant/io.js";
 import { quantizeModel } from "../quant/quantize.js";
 import { action, printJson } from "./common.js";
 
@@ -21,8 +21,8 @@ export interface PrecisionFlags {
  * The model to export at the precision asked for: a quantized model file as it is; a float model as
  * float32, or quantized on the fly with --calibration.
  */
-export function resolveExportable(file: string, flags: PrecisionFlags): Exportable {
-  const any = loadAnyModel(file);
+export async function resolveExportable(file: string, flags: PrecisionFlags): Promise<Exportable> {
+  const any = await openModel(file);
   if (any.kind === "quantized") {
     if (flags.precision && flags.precision !== any.model.precision) {
       throw new UsageError(
@@ -63,7 +63,10 @@ export function registerExport(program: Command): void {
   program
     .command("export")
     .description("generate self-contained C99 (model + runtime) from a float or quantized model")
-    .argument("<model>", "model file (float from train, or quantized from quantize)")
+    .argument(
+      "<model>",
+      "model file: nn2c's float or quantized model, or a Keras .h5 or int8 .tflite file, imported as nn2c import does",
+    )
     .requiredOption("-o, --output <dir>", "folder to write the C files into")
     .requiredOption("--name <name>", "C identifier prefixing every symbol (e.g. digits → digits_predict)")
     .addOption(precisionOption())
@@ -77,7 +80,7 @@ export function registerExport(program: Command): void {
     .option("--json", "print one JSON object: files, flashBytes, ramBytes", false)
     .action(
       action(
-        (
+        async (
           modelFile: string,
           flags: PrecisionFlags & {
             output: string;
@@ -89,7 +92,7 @@ export function registerExport(program: Command): void {
           },
         ) => {
           const features = flags.features === undefined ? undefined : loadFeatures(flags.features);
-          const m = resolveExportable(modelFile, flags);
+          const m = await resolveExportable(modelFile, flags);
           const summary = writeOutputs(
             renderModel(m, { name: flags.name, templates: flags.templates, features }, modelFile),
             flags.output,

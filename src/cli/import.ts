@@ -1,18 +1,12 @@
 /** `nn2c import FILE -o MODEL`: a model trained elsewhere as an nn2c model file. */
-import { createHash } from "node:crypto";
 import type { Command } from "commander";
 import { checkOutputs, hasJsonFormat, readBinaryFile, writeFileAtomic } from "../files.js";
-import { readKerasH5 } from "../import/keras/h5.js";
-import { tfliteProgram } from "../import/tflite/program.js";
-import { readTflite } from "../import/tflite/read.js";
+import { importModel } from "../import/index.js";
 import { serializeModel } from "../model/io.js";
 import { MODEL_FORMAT } from "../model/schema.js";
 import { serializeQModel } from "../quant/io.js";
 import { QMODEL_FORMAT } from "../quant/schema.js";
 import { action, printJson } from "./common.js";
-
-/** The first 8 bytes of an HDF5 file. */
-const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 export function registerImport(program: Command): void {
   program
@@ -22,7 +16,7 @@ export function registerImport(program: Command): void {
     )
     .argument(
       "<file>",
-      "model file: Keras 2 .h5 (Sequential, or a Functional chain), or int8 .tflite (so far FULLY_CONNECTED operators)",
+      "model file: Keras 2 .h5 (Sequential, or a Functional chain), or int8 .tflite (FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MAX_POOL_2D, RESHAPE, SOFTMAX)",
     )
     .requiredOption("-o, --output <model>", "nn2c model file to write (JSON)")
     .option("--force", "replace an output file that nn2c did not write", false)
@@ -43,9 +37,9 @@ export function registerImport(program: Command): void {
           ],
           { force: flags.force, inputs: [{ file, what: "model to import" }] },
         );
-        const bytes = readBinaryFile(file, "model to import");
-        if (bytes.subarray(0, 8).equals(HDF5_SIGNATURE)) {
-          const model = await readKerasH5(file);
+        const imported = await importModel(file, readBinaryFile(file, "model to import"));
+        if (imported.kind === "float") {
+          const model = imported.model;
           writeFileAtomic(flags.output, serializeModel(model));
           const layers = model.layers.map((l) => ({ name: l.name, kind: l.kind }));
           if (flags.json)
@@ -57,8 +51,8 @@ export function registerImport(program: Command): void {
           );
           return;
         }
-        const tflite = readTflite(bytes, file);
-        const q = tfliteProgram(tflite, file, createHash("sha256").update(bytes).digest("hex"));
+        const q = imported.model;
+        const tflite = imported.tflite!;
         writeFileAtomic(flags.output, serializeQModel(q));
         const tensor = (name: string) => q.tensors.find((t) => t.name === name)!;
         const input = tensor("input");

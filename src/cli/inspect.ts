@@ -1,8 +1,8 @@
 /** `nn2c inspect MODEL`: a float model's layers, parameters, MACs and weight bytes, or an integer program's ops. */
 import type { Command } from "commander";
+import { openModel } from "../import/index.js";
 import { inspectModel, type ModelInfo } from "../model/inspect.js";
 import { inspectQModel, type QModelInfo } from "../quant/inspect.js";
-import { loadAnyModel } from "../quant/io.js";
 import { action, printJson } from "./common.js";
 
 /** Columns padded to their widest cell; the columns from `right` on are right-aligned. */
@@ -87,15 +87,18 @@ export function registerInspect(program: Command): void {
   program
     .command("inspect")
     .description("show a float model's layers, or an integer program's ops, tables and bytes")
-    .argument("<model>", "model file (float or quantized)")
+    .argument(
+      "<model>",
+      "model file: nn2c's float or quantized model, or a Keras .h5 or int8 .tflite file, imported as nn2c import does",
+    )
     .option(
       "--json",
       "print one JSON object: float: layers (with shapes), params, macs, weightBytes, lowering, plan; quantized: ops, tables, params, macs, bytes, arenaBytes, plan",
       false,
     )
     .action(
-      action((modelFile: string, flags: { json: boolean }) => {
-        const any = loadAnyModel(modelFile);
+      action(async (modelFile: string, flags: { json: boolean }) => {
+        const any = await openModel(modelFile);
         const info = any.kind === "float" ? inspectModel(any.model) : inspectQModel(any.model);
         if (flags.json) return printJson(info);
         process.stdout.write(

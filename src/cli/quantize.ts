@@ -3,8 +3,9 @@ import { readFileSync } from "node:fs";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { loadDataset } from "../data/dataset.js";
+import { UsageError } from "../errors.js";
 import { checkOutputs, hasJsonFormat, writeFileAtomic } from "../files.js";
-import { loadModel } from "../model/io.js";
+import { openModel } from "../import/index.js";
 import { datasetSchema, evaluateModel } from "../model/predict.js";
 import { defaultCalibration } from "../quant/calibrate.js";
 import { compareWithFloat, evaluateQModel } from "../quant/evaluate.js";
@@ -29,7 +30,7 @@ export function registerQuantize(program: Command): void {
   program
     .command("quantize")
     .description("post-training quantization to an integer program (int8 or int16)")
-    .argument("<model>", "float model file (from nn2c train)")
+    .argument("<model>", "float model file (from nn2c train or nn2c import), or a Keras .h5 file")
     .requiredOption("--calibration <data>", "representative rows (CSV with the model's feature columns)")
     .addOption(new Option("--precision <p>", "integer precision").choices(["int8", "int16"]).default("int8"))
     .requiredOption("-o, --output <qmodel>", "quantized model file to write (JSON)")
@@ -53,7 +54,7 @@ export function registerQuantize(program: Command): void {
       false,
     )
     .action(
-      action((modelFile: string, flags: QuantizeFlags) => {
+      action(async (modelFile: string, flags: QuantizeFlags) => {
         checkOutputs([{ file: flags.output, flag: "-o", isOurs: (t) => hasJsonFormat(t, QMODEL_FORMAT) }], {
           force: flags.force,
           inputs: [
@@ -62,7 +63,12 @@ export function registerQuantize(program: Command): void {
             ...(flags.test === undefined ? [] : [{ file: flags.test, what: "test data" }]),
           ],
         });
-        const model = loadModel(modelFile);
+        const any = await openModel(modelFile);
+        if (any.kind !== "float")
+          throw new UsageError(
+            `${modelFile}: is already an ${any.model.precision} integer program: quantize takes a float model`,
+          );
+        const model = any.model;
         const schema = datasetSchema(model);
         const cal = loadDataset(flags.calibration, { schema, labelOptional: true, exactColumns: true });
         const q = quantizeModel(

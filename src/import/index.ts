@@ -1,0 +1,51 @@
+/**
+ * Models trained elsewhere, told apart by their first bytes: HDF5 (Keras 2 `.h5`) becomes a float
+ * model; a TensorFlow Lite flatbuffer an integer program that keeps its quantization. `openModel` lets
+ * every command that takes a model take these files as they are, besides nn2c's own model files.
+ */
+import { createHash } from "node:crypto";
+import type { Exportable } from "../core/exportable.js";
+import { readBinaryFile } from "../files.js";
+import { loadAnyModel } from "../quant/io.js";
+import { readKerasH5 } from "./keras/h5.js";
+import { tfliteProgram } from "./tflite/program.js";
+import { readTflite, type TfliteModel } from "./tflite/read.js";
+
+/** The first 8 bytes of an HDF5 file. */
+const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+export type ForeignFormat = "keras-h5" | "tflite";
+
+/** The format of a model file nn2c imports, from its first bytes; null for anything else (JSON). */
+export function foreignFormat(bytes: Uint8Array): ForeignFormat | null {
+  const head = Buffer.from(bytes.subarray(0, 8));
+  if (head.equals(HDF5_SIGNATURE)) return "keras-h5";
+  if (head.subarray(4, 8).toString("latin1") === "TFL3") return "tflite";
+  return null;
+}
+
+/** An imported model, and what the reader found (the TensorFlow Lite operators, for reports). */
+export type Imported = Exportable & { format: ForeignFormat; tflite?: TfliteModel };
+
+/**
+ * Imports `file` (HDF5 or TensorFlow Lite; `bytes` are its contents): refuses in one line, naming the
+ * file and the layer or operator, what nn2c does not read.
+ */
+export async function importModel(file: string, bytes: Buffer): Promise<Imported> {
+  if (foreignFormat(bytes) === "keras-h5") {
+    return { kind: "float", model: await readKerasH5(file), format: "keras-h5" };
+  }
+  const tflite = readTflite(bytes, file);
+  const model = tfliteProgram(tflite, file, createHash("sha256").update(bytes).digest("hex"));
+  return { kind: "quantized", model, format: "tflite", tflite };
+}
+
+/** A model file of any kind a command takes: nn2c's float or quantized model, or one to import. */
+export async function openModel(file: string): Promise<Exportable> {
+  const bytes = readBinaryFile(file, "model file");
+  if (foreignFormat(bytes) === null) return loadAnyModel(file);
+  const imported = await importModel(file, bytes);
+  return imported.kind === "float"
+    ? { kind: "float", model: imported.model }
+    : { kind: "quantized", model: imported.model };
+}
