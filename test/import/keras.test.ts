@@ -1,7 +1,9 @@
 /**
  * Keras 2 `.h5` files as nn2c float models, on MLPerf Tiny's anomaly detector (a Functional chain of
- * Dense, BatchNormalization and Activation layers): its outputs on the golden inputs against an
- * independent float64 forward pass, and the refusals.
+ * Dense, BatchNormalization and Activation layers: its outputs on the golden inputs against an
+ * independent float64 forward pass) and person detector (MobileNetV1 0.25 at 96x96: Conv2D,
+ * DepthwiseConv2D, 4-D BatchNormalization, AveragePooling2D; against TensorFlow Lite Micro's float
+ * goldens), each also quantized to int8 on the golden inputs; and the refusals.
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -56,6 +58,54 @@ describe("readKerasH5(ad01.h5)", async () => {
     const rms = Math.sqrt(p.values.reduce((s, v, i) => s + (v - f.data[i]) ** 2, 0) / p.values.length);
     const range = Math.max(...f.data) - Math.min(...f.data);
     expect(rms / range).toBeLessThan(0.02);
+  });
+});
+
+describe("readKerasH5(vww_96.h5)", async () => {
+  const model = parseModel(JSON.parse(serializeModel(await readKerasH5(join(FIXTURES, "vww_96.h5")))));
+  // TensorFlow Lite Micro's float goldens ran the int8 model's golden inputs, dequantized
+  const codes = new Int8Array(readFileSync(join(FIXTURES, "vww_96_int8.inputs.bin")));
+  const scale = Math.fround(0.003921568859368563);
+  const x = Float32Array.from(codes, (c) => Math.fround((c + 128) * scale));
+  const golden = floats("vww_96_float.outputs.bin");
+  const n = 96 * 96 * 3;
+
+  it("reads a MobileNet: convolutions, 4-D batch normalizations (one with a variance of 0), pooling", () => {
+    const kinds = new Set(model.layers.map((l) => l.kind));
+    expect([...kinds].sort()).toEqual([
+      "activation",
+      "average_pooling2d",
+      "batch_normalization",
+      "conv2d",
+      "dense",
+      "depthwise_conv2d",
+      "flatten",
+    ]);
+    expect(model.inputs.shape).toEqual([96, 96, 3]);
+  });
+
+  it("computes TensorFlow Lite Micro's float outputs within 1e-4 of their range", () => {
+    const p = predictModel(model, { rows: 20, cols: n, data: x });
+    let max = 0;
+    golden.forEach((g, i) => {
+      max = Math.max(max, Math.abs(p.data[i] - g));
+    });
+    expect(golden.length).toBe(40);
+    const range = Math.max(...golden) - Math.min(...golden);
+    expect(max / range).toBeLessThan(1e-4);
+  });
+
+  it("quantizes to int8 on the golden inputs, dead filters' biases kept, with the float model's top-1", () => {
+    const q = quantizeModel(model, x, 20, { precision: "int8", calibration: { method: "minmax" } });
+    const f = predictModel(model, { rows: 20, cols: n, data: x });
+    const p = predictInteger(q, x, 20);
+    let agree = 0;
+    for (let r = 0; r < 20; r++) {
+      const top = (v: ArrayLike<number>) => (v[2 * r] >= v[2 * r + 1] ? 0 : 1);
+      if (top(f.data) === top(p.values)) agree++;
+      expect(Math.abs(p.values[2 * r] - f.data[2 * r])).toBeLessThan(4 / 256);
+    }
+    expect(agree).toBe(20);
   });
 });
 

@@ -55,6 +55,20 @@ function quietly<T>(fn: () => T): T {
 }
 
 /** The float model of the Keras 2 HDF5 file `file`. */
+/**
+ * A model config without what only shapes training (initializers, regularizers, constraints): an
+ * imported model's weights are given, so a HeNormal initializer or an L1 regularizer changes nothing.
+ */
+export function trainingFieldsDropped(data: unknown): unknown {
+  if (Array.isArray(data)) return data.map(trainingFieldsDropped);
+  if (typeof data !== "object" || data === null) return data;
+  return Object.fromEntries(
+    Object.entries(data)
+      .filter(([key]) => !/_(initializer|regularizer|constraint)$/.test(key))
+      .map(([key, value]) => [key, trainingFieldsDropped(value)]),
+  );
+}
+
 export async function readKerasH5(file: string): Promise<ModelFile> {
   await h5wasm.ready;
   try {
@@ -87,7 +101,7 @@ function modelOf(f: H5File, file: string): ModelFile {
       throw new UsageError(`${file}: model_config is not JSON (${(e as Error).message})`);
     }
     const where = `${file} (model_config)`;
-    const arch = kerasArchitecture(data, where);
+    const arch = kerasArchitecture(trainingFieldsDropped(data), where);
     if (!arch.inputShape) throw new UsageError(`${where}: no input shape: expected an InputLayer with one`);
     const seq = new Sequential(arch.layers).build(arch.inputShape);
     const graph = seq.definitionOf;

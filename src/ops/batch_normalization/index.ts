@@ -99,7 +99,8 @@ export const batchNormalization = defineOp({
     check(_config, tensors) {
       const v = tensors.movingVariance;
       for (let c = 0; c < v.length; c++) {
-        if (!(v[c] > 0)) return `movingVariance[${c}] is ${v[c]}: expected a positive variance`;
+        // a variance of 0 is a channel that never varied: epsilon keeps the division finite, as in Keras
+        if (!(v[c] >= 0)) return `movingVariance[${c}] is ${v[c]}: expected a variance of 0 or more`;
       }
       return undefined;
     },

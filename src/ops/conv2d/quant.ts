@@ -13,7 +13,7 @@
 import { z } from "zod";
 import { CODE_RANGE, type QuantParams } from "../../core/quant.js";
 import { UsageError } from "../../errors.js";
-import { roundHalfAwayFromZero } from "../../quant/fixedpoint.js";
+import { INT32_MAX, roundHalfAwayFromZero } from "../../quant/fixedpoint.js";
 import { finite, int, qopFields } from "../common.js";
 import { quantizeRow } from "../dense/quant.js";
 import type { CheckContext, FloatOp, QuantizeContext, RunContext } from "../registry.js";
@@ -102,9 +102,19 @@ export function quantizeChannels(
   const weights: number[][] = [];
   const weightScales: number[] = [];
   const bias: number[] = [];
+  const limit = ctx.precision === "int8" ? INT32_MAX : S64_BOUND;
   channels.forEach((row, c) => {
-    const { sw, wq } = quantizeRow(row, null);
-    const b = roundHalfAwayFromZero((floatBias?.[c] ?? 0) / (input.scale * sw));
+    const fb = floatBias?.[c] ?? 0;
+    let { sw, wq } = quantizeRow(row, null);
+    let b = roundHalfAwayFromZero(fb / (input.scale * sw));
+    if (Math.abs(b) + delta * wq.reduce((s, w) => s + Math.abs(w), 0) > limit) {
+      // A channel whose bias dwarfs its weights (a dead filter after a folded batch normalization):
+      // the weight scale grows until the bias is 2^24 units, and the weights, tiny beside it, round
+      // to few levels or none. The output is the bias, as in float.
+      sw = Math.abs(fb) / (input.scale * BIAS_DOMINATED_UNITS);
+      wq = row.map((w) => Math.max(-127, Math.min(127, roundHalfAwayFromZero(w / sw))));
+      b = roundHalfAwayFromZero(fb / (input.scale * sw));
+    }
     const bound = Math.abs(b) + delta * wq.reduce((s, w) => s + Math.abs(w), 0);
     if (!Number.isSafeInteger(b) || bound > S64_BOUND) {
       throw new UsageError(
@@ -124,6 +134,9 @@ export function quantizeChannels(
     ...outputStage(reals, bounds, activation, output, ctx.precision, ctx.where),
   };
 }
+
+/** The bias of a channel whose bias dwarfs its weights, in accumulator units (see quantizeChannels). */
+const BIAS_DOMINATED_UNITS = 2 ** 24;
 
 /** The worst-case |accumulator| of each channel: |bias| + the largest |q_in - zp_in| times sum |w|. */
 export function channelBounds(weights: number[][], bias: number[], delta: number): number[] {

@@ -166,6 +166,7 @@ export const depthwiseConv2d = defineOp<DepthwiseConfig, DepthwiseQOp>({
             "activity_regularizer",
             "depthwise_constraint",
             "bias_constraint",
+            "groups",
           ],
           refuse,
         );
@@ -177,6 +178,7 @@ export const depthwiseConv2d = defineOp<DepthwiseConfig, DepthwiseQOp>({
         ])
           atDefault(config, f, [], refuse);
         atDefault(config, "data_format", ["channels_last"], refuse);
+        atDefault(config, "groups", [1], refuse);
         const padding = config.padding ?? "valid";
         if (padding !== "valid" && padding !== "same") refuse("padding", '"valid" or "same"');
         const strides = kerasInts(config, "strides", 2, 1, refuse);
