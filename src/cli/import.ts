@@ -12,11 +12,11 @@ export function registerImport(program: Command): void {
   program
     .command("import")
     .description(
-      "import a model trained elsewhere: a Keras .h5 file becomes a float model; an int8 TensorFlow Lite file an integer program that keeps its quantization",
+      "import a model trained elsewhere: a Keras .h5 or float32 TensorFlow Lite file becomes a float model; an int8 TensorFlow Lite file an integer program that keeps its quantization",
     )
     .argument(
       "<file>",
-      "model file: Keras 2 .h5 (Sequential, or a Functional chain), or int8 .tflite (FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MAX_POOL_2D, RESHAPE, SOFTMAX)",
+      "model file: Keras 2 .h5 (Sequential, or a Functional chain), or float32 or int8 .tflite (FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MAX_POOL_2D, RESHAPE, SOFTMAX; float32 also RELU, RELU6, LOGISTIC, TANH)",
     )
     .requiredOption("-o, --output <model>", "nn2c model file to write (JSON)")
     .option("--force", "replace an output file that nn2c did not write", false)
@@ -42,10 +42,21 @@ export function registerImport(program: Command): void {
           const model = imported.model;
           writeFileAtomic(flags.output, serializeModel(model));
           const layers = model.layers.map((l) => ({ name: l.name, kind: l.kind }));
+          const operators = imported.tflite?.operatorCodes;
           if (flags.json)
-            return printJson({ output: flags.output, format: "keras-h5", source: model.source, layers });
+            return printJson({
+              output: flags.output,
+              format: imported.format,
+              source: model.source,
+              ...(operators ? { operators } : {}),
+              layers,
+            });
+          const what =
+            imported.format === "tflite"
+              ? `float32 TensorFlow Lite, ${imported.tflite!.operators.length} operators (${operators!.map((c) => `${c.op} v${c.version}`).join(", ")}) as`
+              : `Keras ${model.source?.kerasVersion ?? ""} HDF5,`;
           process.stdout.write(
-            `${file}: Keras ${model.source?.kerasVersion ?? ""} HDF5, ${layers.length} layers (${[...new Set(layers.map((l) => l.kind))].join(", ")})\n` +
+            `${file}: ${what} ${layers.length} layers (${[...new Set(layers.map((l) => l.kind))].join(", ")})\n` +
               `float model with input [${model.inputs.shape ?? [model.inputs.names.length]}] (taken as it is: mean 0, std 1); quantize it with nn2c quantize\n` +
               `wrote ${flags.output}\n`,
           );

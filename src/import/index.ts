@@ -1,6 +1,7 @@
 /**
  * Models trained elsewhere, told apart by their first bytes: HDF5 (Keras 2 `.h5`) becomes a float
- * model; a TensorFlow Lite flatbuffer an integer program that keeps its quantization. `openModel` lets
+ * model; a TensorFlow Lite flatbuffer a float model (float32) or an integer program that keeps its
+ * quantization (int8). `openModel` lets
  * every command that takes a model take these files as they are, besides nn2c's own model files.
  */
 import { createHash } from "node:crypto";
@@ -8,6 +9,7 @@ import type { Exportable } from "../core/exportable.js";
 import { readBinaryFile } from "../files.js";
 import { loadAnyModel } from "../quant/io.js";
 import { readKerasH5 } from "./keras/h5.js";
+import { tfliteFloatModel } from "./tflite/float.js";
 import { tfliteProgram } from "./tflite/program.js";
 import { readTflite, type TfliteModel } from "./tflite/read.js";
 
@@ -36,6 +38,8 @@ export async function importModel(file: string, bytes: Buffer): Promise<Imported
     return { kind: "float", model: await readKerasH5(file), format: "keras-h5" };
   }
   const tflite = readTflite(bytes, file);
+  if (tflite.inputs.length === 1 && tflite.tensors[tflite.inputs[0]].type === "float32")
+    return { kind: "float", model: tfliteFloatModel(tflite, file), format: "tflite", tflite };
   const model = tfliteProgram(tflite, file, createHash("sha256").update(bytes).digest("hex"));
   return { kind: "quantized", model, format: "tflite", tflite };
 }

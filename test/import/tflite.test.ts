@@ -6,8 +6,10 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { tfliteFloatModel } from "../../src/import/tflite/float.js";
 import { TFLITE_OPERATORS, tfliteProgram } from "../../src/import/tflite/program.js";
 import { readTflite } from "../../src/import/tflite/read.js";
+import { predictModel } from "../../src/model/predict.js";
 import { INPUT_TENSOR } from "../../src/quant/schema.js";
 import { runProgram } from "../../src/reference/integer.js";
 import { verifyModel } from "../../src/verify/verify.js";
@@ -239,5 +241,36 @@ describe("tfliteProgram refuses, naming the operator", () => {
     expect(usageError(() => tfliteProgram(m, file, "sha"))).toBe(
       `${file}: operators[12] (SOFTMAX): output scale 0.00390625 zero point 0: expected scale 1/256 and zero point -128`,
     );
+  });
+});
+
+describe.each([
+  { name: "ad01_fp32", inputs: "ad01_h5.inputs.bin", size: 640, layers: 10 },
+  { name: "vww_96_float", inputs: "vww_96_int8.inputs.bin", size: 96 * 96 * 3, layers: 29 },
+])("the float32 TensorFlow Lite model $name as a float model", ({ name, inputs, size, layers }) => {
+  const file = join(FIXTURES, `${name}.tflite`);
+  const model = tfliteFloatModel(readTflite(readFileSync(file), file), file);
+  // vww_96_float's goldens ran the int8 model's inputs, dequantized (scale 1/255, zero point -128)
+  const bytes = readFileSync(join(FIXTURES, inputs));
+  const x = inputs.endsWith("int8.inputs.bin")
+    ? Float32Array.from(new Int8Array(bytes), (c) => Math.fround((c + 128) * Math.fround(1 / 255)))
+    : new Float32Array(bytes.buffer, bytes.byteOffset, bytes.length / 4);
+  const out = readFileSync(join(FIXTURES, `${name}.outputs.bin`));
+  const golden = new Float32Array(out.buffer, out.byteOffset, out.length / 4);
+
+  it("writes each operator as the Keras layer it computes, fused activations as layers after it", () => {
+    expect(model.source).toEqual({ format: "tflite" });
+    expect(model.layers.filter((l) => l.kind !== "activation" && l.kind !== "flatten")).toHaveLength(layers);
+  });
+
+  it("computes TensorFlow Lite Micro's float outputs within 1e-4 of their range", () => {
+    const p = predictModel(model, { rows: 20, cols: size, data: x });
+    let max = 0;
+    golden.forEach((g, i) => {
+      max = Math.max(max, Math.abs(p.data[i] - g));
+    });
+    const range = Math.max(...golden) - Math.min(...golden);
+    expect(golden.length).toBe(p.data.length);
+    expect(max / range).toBeLessThan(1e-4);
   });
 });

@@ -4,19 +4,14 @@
  * files (src/model/keras.ts), and each layer's weights from `model_weights/<layer>`, in the order its
  * `weight_names` attribute gives. h5wasm (the HDF5 library compiled to WebAssembly) reads the file.
  *
- * Weights keep Keras' layouts, except Dense's kernel: Keras stores [inputs][units], nn2c [units][inputs].
- * The model's input is taken as it is (mean 0, std 1): the standardisation Keras users do outside the
- * model is theirs to give the data.
+ * Weights keep Keras' layouts, except Dense's kernel: Keras stores [inputs][units], nn2c [units][inputs]
+ * (src/import/float.ts builds the model).
  */
 import fs from "node:fs";
 import h5wasm from "h5wasm/node";
 import { UsageError } from "../../errors.js";
-import { layerRecords } from "../../model/io.js";
-import { kerasArchitecture } from "../../model/keras.js";
-import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "../../model/schema.js";
-import { Sequential } from "../../model/sequential.js";
-import { getOp } from "../../ops/index.js";
-import { VERSION } from "../../version.js";
+import type { ModelFile } from "../../model/schema.js";
+import { floatModel, type WeightsOf } from "../float.js";
 
 type H5File = InstanceType<typeof h5wasm.File>;
 
@@ -55,20 +50,6 @@ function quietly<T>(fn: () => T): T {
 }
 
 /** The float model of the Keras 2 HDF5 file `file`. */
-/**
- * A model config without what only shapes training (initializers, regularizers, constraints): an
- * imported model's weights are given, so a HeNormal initializer or an L1 regularizer changes nothing.
- */
-export function trainingFieldsDropped(data: unknown): unknown {
-  if (Array.isArray(data)) return data.map(trainingFieldsDropped);
-  if (typeof data !== "object" || data === null) return data;
-  return Object.fromEntries(
-    Object.entries(data)
-      .filter(([key]) => !/_(initializer|regularizer|constraint)$/.test(key))
-      .map(([key, value]) => [key, trainingFieldsDropped(value)]),
-  );
-}
-
 export async function readKerasH5(file: string): Promise<ModelFile> {
   await h5wasm.ready;
   try {
@@ -88,76 +69,43 @@ export async function readKerasH5(file: string): Promise<ModelFile> {
 }
 
 function modelOf(f: H5File, file: string): ModelFile {
-  {
-    const config = attribute(f, "model_config");
-    if (typeof config !== "string")
-      throw new UsageError(
-        `${file}: no model_config attribute: expected a whole Keras model saved with model.save (not weights only)`,
-      );
-    let data: unknown;
-    try {
-      data = JSON.parse(config);
-    } catch (e) {
-      throw new UsageError(`${file}: model_config is not JSON (${(e as Error).message})`);
-    }
-    const where = `${file} (model_config)`;
-    const arch = kerasArchitecture(trainingFieldsDropped(data), where);
-    if (!arch.inputShape) throw new UsageError(`${where}: no input shape: expected an InputLayer with one`);
-    const seq = new Sequential(arch.layers).build(arch.inputShape);
-    const graph = seq.definitionOf;
-    const shapes = new Map([[graph.input.name, graph.input.shape]]);
-    for (const node of graph.nodes) {
-      const kind = getOp(node.kind);
-      const inShapes = node.inputs.map((i) => shapes.get(i)!);
-      shapes.set(node.name, kind.layer.outputShape(node.config, inShapes));
-      const specs = kind.layer.weights(node.config, inShapes);
-      if (specs.length === 0) continue;
-      const group = `model_weights/${node.name}`;
-      const names = attribute(f.get(group), "weight_names");
-      const list = Array.isArray(names) ? names.map(String) : typeof names === "string" ? [names] : [];
-      if (list.length !== specs.length)
-        throw new UsageError(
-          `${file}: layer '${node.name}' (${node.kind}) has ${list.length} weight arrays in ${group}: expected ${specs.length} (${specs.map((s) => s.name).join(", ")})`,
-        );
-      const tensors = seq.layerTensors(node.name);
-      specs.forEach((spec, k) => {
-        const { shape, values } = dataset(f, `${group}/${list[k]}`, file);
-        const n = spec.shape.reduce((a, b) => a * b, 1);
-        if (values.length !== n)
-          throw new UsageError(
-            `${file}: ${group}/${list[k]} has shape [${shape.join(", ")}]: layer '${node.name}' expects ${spec.name} [${spec.shape.join(", ")}]`,
-          );
-        if (node.kind === "dense" && spec.name === "kernel") {
-          // Keras [inputs][units] -> nn2c [units][inputs]
-          const [units, inputs] = spec.shape;
-          const t = tensors[spec.name];
-          for (let i = 0; i < inputs; i++)
-            for (let u = 0; u < units; u++) t[u * inputs + i] = values[i * units + u];
-        } else tensors[spec.name].set(values);
-      });
-    }
-    const inputs = arch.inputShape.reduce((a, b) => a * b, 1);
-    const last = graph.nodes[graph.nodes.length - 1].config as { activation?: string };
-    const classifier = last.activation === "softmax";
-    const width = seq.outputShape.reduce((a, b) => a * b, 1);
-    const version = attribute(f, "keras_version");
-    return {
-      format: MODEL_FORMAT,
-      version: MODEL_VERSION,
-      generator: `nn2c ${VERSION}`,
-      task: classifier ? "classification" : "regression",
-      inputs: {
-        names: Array.from({ length: inputs }, (_, i) => `x${i}`),
-        mean: Array.from({ length: inputs }, () => 0),
-        std: Array.from({ length: inputs }, () => 1),
-        ...(arch.inputShape.length > 1 ? { shape: [...arch.inputShape] } : {}),
-      },
-      output: classifier
-        ? { label: "class", classes: Array.from({ length: width }, (_, k) => `class${k}`) }
-        : { label: "output" },
-      layers: layerRecords(seq),
-      outputs: [graph.output],
-      source: { format: "keras-h5", ...(typeof version === "string" ? { kerasVersion: version } : {}) },
-    };
+  const config = attribute(f, "model_config");
+  if (typeof config !== "string")
+    throw new UsageError(
+      `${file}: no model_config attribute: expected a whole Keras model saved with model.save (not weights only)`,
+    );
+  let data: unknown;
+  try {
+    data = JSON.parse(config);
+  } catch (e) {
+    throw new UsageError(`${file}: model_config is not JSON (${(e as Error).message})`);
   }
+  const weightsOf: WeightsOf = (node, specs) => {
+    const group = `model_weights/${node.name}`;
+    const names = attribute(f.get(group), "weight_names");
+    const list = Array.isArray(names) ? names.map(String) : typeof names === "string" ? [names] : [];
+    if (list.length !== specs.length)
+      throw new UsageError(
+        `${file}: layer '${node.name}' (${node.kind}) has ${list.length} weight arrays in ${group}: expected ${specs.length} (${specs.map((s) => s.name).join(", ")})`,
+      );
+    return specs.map((spec, k) => {
+      const { shape, values } = dataset(f, `${group}/${list[k]}`, file);
+      if (values.length !== spec.shape.reduce((a, b) => a * b, 1))
+        throw new UsageError(
+          `${file}: ${group}/${list[k]} has shape [${shape.join(", ")}]: layer '${node.name}' expects ${spec.name} [${spec.shape.join(", ")}]`,
+        );
+      if (node.kind !== "dense" || spec.name !== "kernel") return values;
+      // Keras [inputs][units] -> nn2c [units][inputs]
+      const [units, inputs] = spec.shape;
+      const t = new Float32Array(values.length);
+      for (let i = 0; i < inputs; i++)
+        for (let u = 0; u < units; u++) t[u * inputs + i] = values[i * units + u];
+      return t;
+    });
+  };
+  const version = attribute(f, "keras_version");
+  return floatModel(data, `${file} (model_config)`, weightsOf, {
+    format: "keras-h5",
+    ...(typeof version === "string" ? { kerasVersion: version } : {}),
+  });
 }

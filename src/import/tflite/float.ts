@@ -1,0 +1,184 @@
+/**
+ * A float32 TensorFlow Lite model as an nn2c float model: each operator written as the Keras layer it
+ * computes (a fused activation as an Activation layer after it), then built as Keras files are
+ * (src/import/float.ts). Weights change layout where Keras' differs from TensorFlow Lite's: CONV_2D's
+ * [F, kh, kw, C] becomes Keras' [kh, kw, C, F]; DEPTHWISE_CONV_2D's [1, kh, kw, C·M] is already Keras'
+ * [kh, kw, C, M] in memory; FULLY_CONNECTED's [units, inputs] is nn2c's own.
+ */
+import { UsageError } from "../../errors.js";
+import type { ModelFile } from "../../model/schema.js";
+import { floatModel } from "../float.js";
+import type { TfliteModel, TfliteOperator, TfliteTensor } from "./read.js";
+
+type Fail = (message: string) => never;
+
+/** Appends a Keras layer named after the operator (plus `suffix` for a second layer of it). */
+type Add = (
+  className: string,
+  config: Record<string, unknown>,
+  weights?: Float32Array[],
+  suffix?: string,
+) => void;
+
+interface KerasLayer {
+  class_name: string;
+  config: Record<string, unknown>;
+}
+
+const ACTIVATIONS: Record<string, string> = { NONE: "linear", RELU: "relu", RELU6: "relu6", TANH: "tanh" };
+
+/** Elementwise operators, as the activation they compute. */
+const ELEMENTWISE: Record<string, string> = {
+  RELU: "relu",
+  RELU6: "relu6",
+  LOGISTIC: "sigmoid",
+  TANH: "tanh",
+};
+
+/** The float32 operators nn2c imports. */
+export const TFLITE_FLOAT_OPERATORS = [
+  "FULLY_CONNECTED",
+  "CONV_2D",
+  "DEPTHWISE_CONV_2D",
+  "AVERAGE_POOL_2D",
+  "MAX_POOL_2D",
+  "RESHAPE",
+  "SOFTMAX",
+  ...Object.keys(ELEMENTWISE),
+];
+
+/** A constant float32 tensor's values. */
+function floats(t: TfliteTensor | undefined, fail: Fail): Float32Array {
+  if (!t?.data)
+    return fail(`tensor '${t?.name ?? "?"}' has no constant data: expected weights stored in the file`);
+  if (t.type !== "float32") return fail(`weights '${t.name}' are ${t.type}: expected float32`);
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  if (t.data.length !== 4 * n)
+    fail(`tensor '${t.name}' holds ${t.data.length} bytes: its shape [${t.shape}] needs ${4 * n}`);
+  const v = new DataView(t.data.buffer, t.data.byteOffset, t.data.length);
+  return Float32Array.from({ length: n }, (_, i) => v.getFloat32(4 * i, true));
+}
+
+function fused(activation: string, fail: Fail): string {
+  const act = ACTIVATIONS[activation];
+  if (!act) return fail(`fused activation ${activation}: expected NONE, RELU, RELU6 or TANH`);
+  return act;
+}
+
+/** The float model of the float32 TensorFlow Lite model `m`, read from `file`. */
+export function tfliteFloatModel(m: TfliteModel, file: string): ModelFile {
+  const input = m.tensors[m.inputs[0]];
+  const layers: KerasLayer[] = [
+    {
+      class_name: "InputLayer",
+      config: { name: "input", batch_input_shape: [null, ...input.shape.slice(1)] },
+    },
+  ];
+  const weights = new Map<string, Float32Array[]>();
+  let current = input.index;
+  for (const op of m.operators) {
+    const fail = (message: string): never => {
+      throw new UsageError(`${file}: operators[${op.index}] (${op.op}): ${message}`);
+    };
+    if (!TFLITE_FLOAT_OPERATORS.includes(op.op))
+      fail(`nn2c imports ${TFLITE_FLOAT_OPERATORS.join(", ")} from float32 models`);
+    if (op.inputs[0] !== current) fail("reads a tensor other than the one before it wrote: expected a chain");
+    const y = m.tensors[op.outputs[0]];
+    for (const t of [m.tensors[op.inputs[0]], y])
+      if (t.type !== "float32") fail(`tensor '${t.name}' is ${t.type}: expected float32`);
+    const name = `${op.op.toLowerCase()}_${op.index}`;
+    const add: Add = (class_name, config, w, suffix) => {
+      const layerName = suffix ? `${name}_${suffix}` : name;
+      layers.push({ class_name, config: { name: layerName, ...config } });
+      if (w) weights.set(layerName, w);
+    };
+    const activation = (act: string) => {
+      if (act !== "linear") add("Activation", { activation: act }, undefined, "activation");
+    };
+    layer(op, m, fail, add, activation);
+    current = y.index;
+  }
+  if (current !== m.outputs[0])
+    throw new UsageError(`${file}: the last operator does not write the model's output`);
+  const config = { class_name: "Sequential", config: { name: "tflite", layers } };
+  return floatModel(
+    config,
+    file,
+    (node, specs) => {
+      const w = weights.get(node.name);
+      if (!w || w.length < specs.length) throw new Error(`no weights kept for layer ${node.name}`);
+      return specs.map((_, k) => w[k]);
+    },
+    { format: "tflite" },
+  );
+}
+
+/** Appends the Keras layers of one operator. */
+function layer(
+  op: TfliteOperator,
+  m: TfliteModel,
+  fail: Fail,
+  add: Add,
+  activation: (act: string) => void,
+): void {
+  const x = m.tensors[op.inputs[0]];
+  const y = m.tensors[op.outputs[0]];
+  const bias = op.inputs[2] !== undefined && op.inputs[2] >= 0 ? floats(m.tensors[op.inputs[2]], fail) : null;
+  const o = op.options;
+  if (op.op === "CONV_2D" || op.op === "DEPTHWISE_CONV_2D") {
+    if (o.kind !== "conv") return fail("has no convolution options");
+    const w = m.tensors[op.inputs[1]];
+    const values = floats(w, fail);
+    const [F, kh, kw, C] = w.shape;
+    const common = {
+      kernel_size: [kh, kw],
+      strides: o.strides,
+      padding: o.padding,
+      dilation_rate: o.dilation,
+      activation: fused(o.activation, fail),
+      use_bias: bias !== null,
+    };
+    const kept = (kernel: Float32Array) => (bias ? [kernel, bias] : [kernel]);
+    if (op.op === "DEPTHWISE_CONV_2D") {
+      const M = y.shape[3] / x.shape[3];
+      if (!Number.isInteger(M)) fail(`${y.shape[3]} output channels from ${x.shape[3]}: expected a multiple`);
+      return add("DepthwiseConv2D", { ...common, depth_multiplier: M }, kept(values));
+    }
+    // [F, kh, kw, C] -> Keras' [kh, kw, C, F]
+    const kernel = new Float32Array(values.length);
+    for (let f = 0; f < F; f++)
+      for (let t = 0; t < kh * kw * C; t++) kernel[t * F + f] = values[f * kh * kw * C + t];
+    return add("Conv2D", { ...common, filters: F }, kept(kernel));
+  }
+  if (op.op === "FULLY_CONNECTED") {
+    if (o.kind !== "fully_connected") return fail("has no FullyConnectedOptions");
+    if (o.keepNumDims) fail("keep_num_dims: expected a 2-D output");
+    if (x.shape.length > 2) add("Flatten", {}, undefined, "flatten");
+    const w = m.tensors[op.inputs[1]];
+    const units = w.shape[0];
+    const kernel = floats(w, fail);
+    return add(
+      "Dense",
+      { units, activation: fused(o.activation, fail), use_bias: bias !== null },
+      bias ? [kernel, bias] : [kernel],
+    );
+  }
+  if (op.op === "AVERAGE_POOL_2D" || op.op === "MAX_POOL_2D") {
+    if (o.kind !== "pool") return fail("has no Pool2DOptions");
+    add(op.op === "MAX_POOL_2D" ? "MaxPooling2D" : "AveragePooling2D", {
+      pool_size: o.filter,
+      strides: o.strides,
+      padding: o.padding,
+    });
+    return activation(fused(o.activation, fail));
+  }
+  if (op.op === "RESHAPE") {
+    if (y.shape.length === 2) return add("Flatten", {});
+    return add("Reshape", { target_shape: y.shape.slice(1) });
+  }
+  if (op.op === "SOFTMAX") {
+    if (o.kind !== "softmax" || o.beta !== 1) fail("beta other than 1: expected a plain softmax");
+    return add("Activation", { activation: "softmax" });
+  }
+  return add("Activation", { activation: ELEMENTWISE[op.op] });
+}
