@@ -117,7 +117,7 @@ export function modelSchema(): z.ZodType {
       training: trainingSchema.optional(),
       /** an imported model: the format it came from */
       source: z
-        .strictObject({ format: z.enum(["keras-h5", "tflite"]), kerasVersion: z.string().optional() })
+        .strictObject({ format: z.enum(["keras-h5", "tflite", "tfjs"]), kerasVersion: z.string().optional() })
         .optional(),
     })
     .superRefine(distinctNames);
@@ -134,7 +134,7 @@ export interface ModelFile {
   layers: LayerRecord[];
   outputs: string[];
   training?: z.infer<typeof trainingSchema>;
-  source?: { format: "keras-h5" | "tflite"; kerasVersion?: string };
+  source?: { format: "keras-h5" | "tflite" | "tfjs"; kerasVersion?: string };
 }
 
 /** Version 1: a chain of dense and activation layers, the weights inline. Read, never written. */
