@@ -54,7 +54,7 @@ export function floatModel(
     if (specs.length === 0) continue;
     const tensors = seq.layerTensors(node.name);
     const values = weightsOf({ name: node.name, kind: node.kind }, specs);
-    specs.forEach((spec, k) => tensors[spec.name].set(values[k]));
+    for (const [k, spec] of specs.entries()) tensors[spec.name].set(values[k]);
   }
   const inputs = arch.inputShape.reduce((a, b) => a * b, 1);
   const lastNode = graph.nodes[graph.nodes.length - 1];

@@ -124,9 +124,9 @@ function layer(
   const x = m.tensors[op.inputs[0]];
   const y = m.tensors[op.outputs[0]];
   const bias = op.inputs[2] !== undefined && op.inputs[2] >= 0 ? floats(m.tensors[op.inputs[2]], fail) : null;
+  const withBias = (kernel: Float32Array) => (bias ? [kernel, bias] : [kernel]);
   const o = op.options;
-  if (op.op === "CONV_2D" || op.op === "DEPTHWISE_CONV_2D") {
-    if (o.kind !== "conv") return fail("has no convolution options");
+  if (o.kind === "conv") {
     const w = m.tensors[op.inputs[1]];
     const values = floats(w, fail);
     const [F, kh, kw, C] = w.shape;
@@ -138,47 +138,34 @@ function layer(
       activation: fused(o.activation, fail),
       use_bias: bias !== null,
     };
-    const kept = (kernel: Float32Array) => (bias ? [kernel, bias] : [kernel]);
     if (op.op === "DEPTHWISE_CONV_2D") {
       const M = y.shape[3] / x.shape[3];
       if (!Number.isInteger(M)) fail(`${y.shape[3]} output channels from ${x.shape[3]}: expected a multiple`);
-      return add("DepthwiseConv2D", { ...common, depth_multiplier: M }, kept(values));
+      add("DepthwiseConv2D", { ...common, depth_multiplier: M }, withBias(values));
+    } else {
+      // [F, kh, kw, C] -> Keras' [kh, kw, C, F]
+      const kernel = new Float32Array(values.length);
+      for (let f = 0; f < F; f++)
+        for (let t = 0; t < kh * kw * C; t++) kernel[t * F + f] = values[f * kh * kw * C + t];
+      add("Conv2D", { ...common, filters: F }, withBias(kernel));
     }
-    // [F, kh, kw, C] -> Keras' [kh, kw, C, F]
-    const kernel = new Float32Array(values.length);
-    for (let f = 0; f < F; f++)
-      for (let t = 0; t < kh * kw * C; t++) kernel[t * F + f] = values[f * kh * kw * C + t];
-    return add("Conv2D", { ...common, filters: F }, kept(kernel));
-  }
-  if (op.op === "FULLY_CONNECTED") {
-    if (o.kind !== "fully_connected") return fail("has no FullyConnectedOptions");
+  } else if (o.kind === "fully_connected") {
     if (o.keepNumDims) fail("keep_num_dims: expected a 2-D output");
     if (x.shape.length > 2) add("Flatten", {}, undefined, "flatten");
     const w = m.tensors[op.inputs[1]];
-    const units = w.shape[0];
-    const kernel = floats(w, fail);
-    return add(
-      "Dense",
-      { units, activation: fused(o.activation, fail), use_bias: bias !== null },
-      bias ? [kernel, bias] : [kernel],
-    );
-  }
-  if (op.op === "AVERAGE_POOL_2D" || op.op === "MAX_POOL_2D") {
-    if (o.kind !== "pool") return fail("has no Pool2DOptions");
-    add(op.op === "MAX_POOL_2D" ? "MaxPooling2D" : "AveragePooling2D", {
-      pool_size: o.filter,
-      strides: o.strides,
-      padding: o.padding,
-    });
-    return activation(fused(o.activation, fail));
-  }
-  if (op.op === "RESHAPE") {
-    if (y.shape.length === 2) return add("Flatten", {});
-    return add("Reshape", { target_shape: y.shape.slice(1) });
-  }
-  if (op.op === "SOFTMAX") {
-    if (o.kind !== "softmax" || o.beta !== 1) fail("beta other than 1: expected a plain softmax");
-    return add("Activation", { activation: "softmax" });
-  }
-  return add("Activation", { activation: ELEMENTWISE[op.op] });
+    const config = { units: w.shape[0], activation: fused(o.activation, fail), use_bias: bias !== null };
+    add("Dense", config, withBias(floats(w, fail)));
+  } else if (o.kind === "pool") {
+    const pool = { pool_size: o.filter, strides: o.strides, padding: o.padding };
+    add(op.op === "MAX_POOL_2D" ? "MaxPooling2D" : "AveragePooling2D", pool);
+    activation(fused(o.activation, fail));
+  } else if (op.op === "RESHAPE") {
+    if (y.shape.length === 2) add("Flatten", {});
+    else add("Reshape", { target_shape: y.shape.slice(1) });
+  } else if (o.kind === "softmax") {
+    if (o.beta !== 1) fail(`beta ${o.beta}: expected a plain softmax (beta 1)`);
+    add("Activation", { activation: "softmax" });
+  } else if (ELEMENTWISE[op.op]) {
+    add("Activation", { activation: ELEMENTWISE[op.op] });
+  } else fail("has no options nn2c reads for it");
 }
