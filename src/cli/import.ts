@@ -12,11 +12,11 @@ export function registerImport(program: Command): void {
   program
     .command("import")
     .description(
-      "import a model trained elsewhere: a Keras .h5, TensorFlow.js model.json or float32 TensorFlow Lite file becomes a float model; an int8 TensorFlow Lite file an integer program that keeps its quantization",
+      "import a model trained elsewhere: a Keras .h5 or .keras, TensorFlow.js model.json or float32 TensorFlow Lite file becomes a float model; an int8 TensorFlow Lite file an integer program that keeps its quantization",
     )
     .argument(
       "<file>",
-      "model file: Keras 2 .h5 or TensorFlow.js Layers model.json (Sequential, or a Functional chain), or float32 or int8 .tflite (FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MAX_POOL_2D, RESHAPE, SOFTMAX; float32 also RELU, RELU6, LOGISTIC, TANH)",
+      "model file: Keras 2 .h5, Keras 3 .keras or TensorFlow.js Layers model.json (Sequential, or a Functional chain), or float32 or int8 .tflite (FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MAX_POOL_2D, RESHAPE, SOFTMAX; float32 also RELU, RELU6, LOGISTIC, TANH)",
     )
     .requiredOption("-o, --output <model>", "nn2c model file to write (JSON)")
     .option("--force", "replace an output file that nn2c did not write", false)
@@ -56,7 +56,9 @@ export function registerImport(program: Command): void {
               ? `float32 TensorFlow Lite, ${imported.tflite!.operators.length} operators (${operators!.map((c) => `${c.op} v${c.version}`).join(", ")}) as`
               : imported.format === "tfjs"
                 ? `TensorFlow.js Layers model (${model.source?.kerasVersion ?? ""}),`
-                : `Keras ${model.source?.kerasVersion ?? ""} HDF5,`;
+                : imported.format === "keras"
+                  ? `Keras ${model.source?.kerasVersion ?? ""} archive (.keras),`
+                  : `Keras ${model.source?.kerasVersion ?? ""} HDF5,`;
           process.stdout.write(
             `${file}: ${what} ${layers.length} layers (${[...new Set(layers.map((l) => l.kind))].join(", ")})\n` +
               `float model with input [${model.inputs.shape ?? [model.inputs.names.length]}] (taken as it is: mean 0, std 1); quantize it with nn2c quantize\n` +

@@ -31,6 +31,15 @@ export function trainingFieldsDropped(data: unknown): unknown {
   );
 }
 
+/** A Keras weight in nn2c's layout: Dense's kernel from [inputs][units] to [units][inputs], others as they are. */
+export function fromKerasLayout(kind: string, spec: WeightSpec, values: Float32Array): Float32Array {
+  if (kind !== "dense" || spec.name !== "kernel") return values;
+  const [units, inputs] = spec.shape;
+  const t = new Float32Array(values.length);
+  for (let i = 0; i < inputs; i++) for (let u = 0; u < units; u++) t[u * inputs + i] = values[i * units + u];
+  return t;
+}
+
 /** A layer's weights: each spec's values in nn2c's layout, in the order of its specs. */
 export type WeightsOf = (layer: { name: string; kind: string }, specs: WeightSpec[]) => ArrayLike<number>[];
 

@@ -1,6 +1,6 @@
 /**
- * Models trained elsewhere, told apart by their first bytes: HDF5 (Keras 2 `.h5`) and TensorFlow.js
- * Layers (`model.json`) become float models; a TensorFlow Lite flatbuffer a float model (float32) or an integer program that keeps its
+ * Models trained elsewhere, told apart by their first bytes: HDF5 (Keras 2 `.h5`), zip (Keras 3
+ * `.keras`) and TensorFlow.js Layers (`model.json`) become float models; a TensorFlow Lite flatbuffer a float model (float32) or an integer program that keeps its
  * quantization (int8). `openModel` lets
  * every command that takes a model take these files as they are, besides nn2c's own model files.
  */
@@ -9,6 +9,7 @@ import type { Exportable } from "../core/exportable.js";
 import { readBinaryFile } from "../files.js";
 import { loadAnyModel } from "../quant/io.js";
 import { readKerasH5 } from "./keras/h5.js";
+import { readKeras3 } from "./keras/keras3.js";
 import { readTfjsFile } from "./tfjs.js";
 import { tfliteFloatModel } from "./tflite/float.js";
 import { tfliteProgram } from "./tflite/program.js";
@@ -17,7 +18,7 @@ import { readTflite, type TfliteModel } from "./tflite/read.js";
 /** The first 8 bytes of an HDF5 file. */
 const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
 
-export type ForeignFormat = "keras-h5" | "tflite" | "tfjs";
+export type ForeignFormat = "keras-h5" | "keras" | "tflite" | "tfjs";
 
 /**
  * The format of a model file nn2c imports, from its first bytes (a TensorFlow.js model.json: JSON with a
@@ -26,6 +27,8 @@ export type ForeignFormat = "keras-h5" | "tflite" | "tfjs";
 export function foreignFormat(bytes: Uint8Array): ForeignFormat | null {
   const head = Buffer.from(bytes.subarray(0, 8));
   if (head.equals(HDF5_SIGNATURE)) return "keras-h5";
+  // a zip archive: Keras 3's .keras
+  if (head.subarray(0, 4).equals(Buffer.from([0x50, 0x4b, 0x03, 0x04]))) return "keras";
   if (head.subarray(4, 8).toString("latin1") === "TFL3") return "tflite";
   const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   if (text.toString("latin1", 0, 64).trimStart().startsWith("{") && text.includes('"weightsManifest"'))
@@ -44,6 +47,7 @@ export async function importModel(file: string, bytes: Buffer): Promise<Imported
   const format = foreignFormat(bytes);
   if (format === "keras-h5") return { kind: "float", model: await readKerasH5(file), format };
   if (format === "tfjs") return { kind: "float", model: readTfjsFile(file), format };
+  if (format === "keras") return { kind: "float", model: await readKeras3(file, bytes), format };
   const tflite = readTflite(bytes, file);
   if (tflite.inputs.length === 1 && tflite.tensors[tflite.inputs[0]].type === "float32")
     return { kind: "float", model: tfliteFloatModel(tflite, file), format: "tflite", tflite };

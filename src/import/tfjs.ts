@@ -10,7 +10,7 @@ import { z } from "zod";
 import { UsageError } from "../errors.js";
 import { readBinaryFile, readTextFile, validate } from "../files.js";
 import type { ModelFile } from "../model/schema.js";
-import { floatModel, type WeightsOf } from "./float.js";
+import { floatModel, fromKerasLayout, type WeightsOf } from "./float.js";
 
 const manifestSchema = z.object({
   format: z.string().optional(),
@@ -90,12 +90,7 @@ export function readTfjsModel(file: string, data: unknown): ModelFile {
         throw new UsageError(
           `${file}: weight '${name}' holds ${v.length} values: layer '${node.name}' expects ${spec.name} [${spec.shape.join(", ")}]`,
         );
-      if (node.kind !== "dense" || spec.name !== "kernel") return v;
-      // Keras [inputs][units] -> nn2c [units][inputs]
-      const [units, inputs] = spec.shape;
-      const t = new Float32Array(n);
-      for (let i = 0; i < inputs; i++) for (let u = 0; u < units; u++) t[u * inputs + i] = v[i * units + u];
-      return t;
+      return fromKerasLayout(node.kind, spec, v);
     });
   return floatModel(topology, `${file} (modelTopology)`, weightsOf, {
     format: "tfjs",

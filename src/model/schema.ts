@@ -117,7 +117,10 @@ export function modelSchema(): z.ZodType {
       training: trainingSchema.optional(),
       /** an imported model: the format it came from */
       source: z
-        .strictObject({ format: z.enum(["keras-h5", "tflite", "tfjs"]), kerasVersion: z.string().optional() })
+        .strictObject({
+          format: z.enum(["keras-h5", "keras", "tflite", "tfjs"]),
+          kerasVersion: z.string().optional(),
+        })
         .optional(),
     })
     .superRefine(distinctNames);
@@ -134,7 +137,7 @@ export interface ModelFile {
   layers: LayerRecord[];
   outputs: string[];
   training?: z.infer<typeof trainingSchema>;
-  source?: { format: "keras-h5" | "tflite" | "tfjs"; kerasVersion?: string };
+  source?: { format: "keras-h5" | "keras" | "tflite" | "tfjs"; kerasVersion?: string };
 }
 
 /** Version 1: a chain of dense and activation layers, the weights inline. Read, never written. */

@@ -11,12 +11,12 @@ import fs from "node:fs";
 import h5wasm from "h5wasm/node";
 import { UsageError } from "../../errors.js";
 import type { ModelFile } from "../../model/schema.js";
-import { floatModel, type WeightsOf } from "../float.js";
+import { floatModel, fromKerasLayout, type WeightsOf } from "../float.js";
 
 type H5File = InstanceType<typeof h5wasm.File>;
 
 /** A float32 array from a dataset of the file, or a refusal naming it. */
-function dataset(f: H5File, path: string, file: string): { shape: number[]; values: Float32Array } {
+export function dataset(f: H5File, path: string, file: string): { shape: number[]; values: Float32Array } {
   const d = f.get(path) as { shape?: number[]; value?: unknown } | null;
   if (!d || !Array.isArray(d.shape) || !(ArrayBuffer.isView(d.value) || Array.isArray(d.value)))
     throw new UsageError(`${file}: no weights dataset at '${path}': expected the layer's weights there`);
@@ -32,7 +32,7 @@ function attribute(f: H5File | ReturnType<H5File["get"]>, name: string): unknown
  * Runs fn with the HDF5 library's diagnostics (which it prints to stderr, many lines per error) held
  * back: nn2c reports one line of its own.
  */
-function quietly<T>(fn: () => T): T {
+export function quietly<T>(fn: () => T): T {
   // the library writes to file descriptor 2 directly (it reads files through Node's fs)
   const writeSync = fs.writeSync;
   fs.writeSync = ((fd: number, data: { length?: number }, ...rest: unknown[]) =>
@@ -94,13 +94,7 @@ function modelOf(f: H5File, file: string): ModelFile {
         throw new UsageError(
           `${file}: ${group}/${list[k]} has shape [${shape.join(", ")}]: layer '${node.name}' expects ${spec.name} [${spec.shape.join(", ")}]`,
         );
-      if (node.kind !== "dense" || spec.name !== "kernel") return values;
-      // Keras [inputs][units] -> nn2c [units][inputs]
-      const [units, inputs] = spec.shape;
-      const t = new Float32Array(values.length);
-      for (let i = 0; i < inputs; i++)
-        for (let u = 0; u < units; u++) t[u * inputs + i] = values[i * units + u];
-      return t;
+      return fromKerasLayout(node.kind, spec, values);
     });
   };
   const version = attribute(f, "keras_version");
