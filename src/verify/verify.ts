@@ -227,8 +227,10 @@ function mergeResults(parts: { result: VerifyResult; offset: number; codeOffset:
     if (result.rmse !== undefined) squares += result.rmse ** 2 * n;
   }
   merged.first = merged.first.slice(0, 5);
-  if (first.result.accuracy !== undefined && samples > 0) merged.accuracy = hits / samples;
-  if (first.result.rmse !== undefined && samples > 0) merged.rmse = Math.sqrt(squares / samples);
+  // the parts of code vectors have no labelled rows: accuracy and rmse come from the parts that do
+  if (parts.some((p) => p.result.accuracy !== undefined) && samples > 0) merged.accuracy = hits / samples;
+  if (parts.some((p) => p.result.rmse !== undefined) && samples > 0)
+    merged.rmse = Math.sqrt(squares / samples);
   if (samples > 0) merged.samples = samples;
   return merged;
 }

@@ -310,7 +310,7 @@ describe.concurrent("nn2c quantize rejects bad input", () => {
       q,
       IRIS_TRAIN,
       [],
-      `${q}: not an nn2c float model (format 'nn2c-qmodel', expected 'nn2c-model')`,
+      `${q}: is already an int8 integer program: quantize takes a float model`,
     );
   });
 
