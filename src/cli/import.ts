@@ -2,8 +2,10 @@
 import type { Command } from "commander";
 import { checkOutputs, hasJsonFormat, readBinaryFile, writeFileAtomic } from "../files.js";
 import { importModel } from "../import/index.js";
+import { inspectModel } from "../model/inspect.js";
 import { serializeModel } from "../model/io.js";
 import { MODEL_FORMAT } from "../model/schema.js";
+import { inspectQModel } from "../quant/inspect.js";
 import { serializeQModel } from "../quant/io.js";
 import { QMODEL_FORMAT } from "../quant/schema.js";
 import { action, printJson } from "./common.js";
@@ -22,7 +24,7 @@ export function registerImport(program: Command): void {
     .option("--force", "replace an output file that nn2c did not write", false)
     .option(
       "--json",
-      "print one JSON object: output, format, operators (TensorFlow Lite's, with versions), ops (nn2c's), input and output quantization",
+      "print one JSON object: output, format, operators (TensorFlow Lite's, with versions); float: layers (shapes, params, MACs), lowering (what folds or fuses); int8: ops (shapes, MACs, bytes), input and output quantization",
       false,
     )
     .action(
@@ -41,7 +43,16 @@ export function registerImport(program: Command): void {
         if (imported.kind === "float") {
           const model = imported.model;
           writeFileAtomic(flags.output, serializeModel(model));
-          const layers = model.layers.map((l) => ({ name: l.name, kind: l.kind }));
+          const info = inspectModel(model);
+          const layers = info.layers.map((l) => ({
+            name: l.name,
+            kind: l.kind,
+            activation: l.activation,
+            inputShapes: l.inputShapes,
+            outputShape: l.outputShape,
+            params: l.params,
+            macs: l.macs,
+          }));
           const operators = imported.tflite?.operatorCodes;
           if (flags.json)
             return printJson({
@@ -50,6 +61,10 @@ export function registerImport(program: Command): void {
               source: model.source,
               ...(operators ? { operators } : {}),
               layers,
+              params: info.params,
+              macs: info.macs,
+              // what the lowering will fold, fuse or drop (batch normalizations, activations, dropout)
+              lowering: info.lowering,
             });
           const what =
             imported.format === "tflite"
@@ -72,11 +87,15 @@ export function registerImport(program: Command): void {
         const tensor = (name: string) => q.tensors.find((t) => t.name === name)!;
         const input = tensor("input");
         const output = tensor(q.outputs[0]);
-        const ops = q.ops.map((op) => ({
+        const info = inspectQModel(q);
+        const ops = q.ops.map((op, k) => ({
           kind: op.kind,
           name: op.name,
           activation: op.activation,
           output: tensor(op.output).shape,
+          inputShapes: info.ops[k].inputShapes,
+          macs: info.ops[k].macs,
+          bytes: info.ops[k].bytes,
         }));
         if (flags.json) {
           return printJson({
@@ -84,6 +103,10 @@ export function registerImport(program: Command): void {
             format: "tflite",
             operators: tflite.operatorCodes,
             ops,
+            // RESHAPE operators become no op: the next op reads the same values
+            reshapes: tflite.operators.filter((o) => o.op === "RESHAPE").length,
+            macs: info.macs,
+            bytes: info.bytes,
             input,
             outputTensor: output,
           });

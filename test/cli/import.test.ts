@@ -117,9 +117,19 @@ describe("nn2c import", () => {
     const out = join(dir, "ad01-float.json");
     const run = await nn2c(["import", join(FIXTURES, "ad01.h5"), "-o", out, "--json"]);
     expect(run.exitCode, String(run.stderr)).toBe(0);
-    const r = json<{ format: string; layers: { kind: string }[] }>(run);
+    const r = json<{
+      format: string;
+      layers: { kind: string; outputShape: number[]; params: number }[];
+      lowering: string[];
+      params: number;
+    }>(run);
     expect(r.format).toBe("keras-h5");
     expect(r.layers).toHaveLength(28);
+    expect(r.layers[0]).toMatchObject({ kind: "dense", outputShape: [128], params: 640 * 128 + 128 });
+    expect(r.params).toBe(r.layers.reduce((n, l) => n + l.params, 0));
+    // what export will do: each batch normalization folded into the dense before it, each relu fused
+    expect(r.lowering.filter((l) => l.startsWith("folded batch_normalization"))).toHaveLength(9);
+    expect(r.lowering.filter((l) => l.startsWith("fused relu"))).toHaveLength(9);
     const model = JSON.parse(readFileSync(out, "utf8"));
     expect(model.format).toBe("nn2c-model");
     expect(model.source).toEqual({ format: "keras-h5", kerasVersion: "2.4.0" });
