@@ -274,3 +274,102 @@ describe.each([
     expect(max / range).toBeLessThan(1e-4);
   });
 });
+
+describe("TensorFlow Lite's PAD as zero_padding2d", () => {
+  it("pads height and width with the zero point, and the C agrees", async () => {
+    const file = join(FIXTURES, "kws_ref_model.tflite");
+    const m = readTflite(readFileSync(file), file);
+    // a PAD of [[0, 0], [1, 1], [0, 2], [0, 0]] between the last convolution and the average pool
+    const conv = m.tensors[m.operators[8].outputs[0]];
+    const paddings = Int32Array.from([0, 0, 1, 1, 0, 2, 0, 0]);
+    const constant = {
+      index: m.tensors.length,
+      name: "paddings",
+      shape: [4, 2],
+      type: "int32" as const,
+      data: new Uint8Array(paddings.buffer),
+      quantization: null,
+    };
+    const padded = { ...conv, index: m.tensors.length + 1, name: "padded", shape: [1, 27, 7, 64] };
+    m.tensors.push(constant, padded);
+    m.operators[9].inputs[0] = padded.index;
+    m.operators.splice(9, 0, {
+      index: 9,
+      op: "PAD",
+      version: 1,
+      inputs: [conv.index, constant.index],
+      outputs: [padded.index],
+      options: { kind: "none" },
+    });
+    m.operators.forEach((op, k) => {
+      op.index = k;
+    });
+    const q = tfliteProgram(m, file, "sha");
+    const op = q.ops.find((o) => o.kind === "zero_padding2d") as unknown as {
+      pads: number[];
+      output: string;
+    };
+    expect(op.pads).toEqual([1, 1, 0, 2]);
+    const zp = conv.quantization!.zeroPoint[0];
+    const x = Int32Array.from(
+      new Int8Array(readFileSync(join(FIXTURES, "kws_ref_model.inputs.bin"))).subarray(0, 490),
+    );
+    const values = runProgram(q, x);
+    const before = values.get(q.ops[8].output)!;
+    const after = values.get(op.output)!;
+    for (let y = 0; y < 27; y++)
+      for (let xx = 0; xx < 7; xx++)
+        for (let c = 0; c < 64; c++) {
+          const inside = y >= 1 && y < 26 && xx < 5;
+          expect(after[(y * 7 + xx) * 64 + c]).toBe(inside ? before[((y - 1) * 5 + xx) * 64 + c] : zp);
+        }
+    if (host.missing.length > 0) return;
+    const r = await verifyModel({ kind: "quantized", model: q }, { target: "host", random: 2 });
+    expect(r.mismatches).toBe(0);
+  }, 120_000);
+});
+
+describe("a float32 TensorFlow Lite PAD as ZeroPadding2D", () => {
+  it("keeps the paddings of height and width, and a zero padding computes what the model did", () => {
+    const file = join(FIXTURES, "vww_96_float.tflite");
+    const withPad = (pads: number[]) => {
+      const m = readTflite(readFileSync(file), file);
+      const last = m.operators.findIndex((o) => o.op === "AVERAGE_POOL_2D");
+      const before = m.tensors[m.operators[last - 1].outputs[0]];
+      const [, H, W, C] = before.shape;
+      const constant = {
+        index: m.tensors.length,
+        name: "paddings",
+        shape: [4, 2],
+        type: "int32" as const,
+        data: new Uint8Array(Int32Array.from([0, 0, ...pads, 0, 0]).buffer),
+        quantization: null,
+      };
+      const shape = [1, H + pads[0] + pads[1], W + pads[2] + pads[3], C];
+      const padded = { ...before, index: m.tensors.length + 1, name: "padded", shape };
+      m.tensors.push(constant, padded);
+      m.operators[last].inputs[0] = padded.index;
+      m.operators.splice(last, 0, {
+        index: last,
+        op: "PAD",
+        version: 1,
+        inputs: [before.index, constant.index],
+        outputs: [padded.index],
+        options: { kind: "none" },
+      });
+      return tfliteFloatModel(m, file);
+    };
+    const unpadded = withPad([0, 0, 0, 0]);
+    const layer = withPad([1, 2, 0, 3]).layers.find((l) => l.kind === "zero_padding2d")!;
+    expect(layer.config).toMatchObject({
+      padding: [
+        [1, 2],
+        [0, 3],
+      ],
+    });
+    const plain = tfliteFloatModel(readTflite(readFileSync(file), file), file);
+    const rng = Array.from({ length: 96 * 96 * 3 }, (_, i) => ((i * 7919) % 255) / 255);
+    const x = { rows: 1, cols: 96 * 96 * 3, data: Float32Array.from(rng) };
+    expect(Array.from(predictModel(unpadded, x).data)).toEqual(Array.from(predictModel(plain, x).data));
+  });
+});

@@ -44,6 +44,7 @@ export const TFLITE_FLOAT_OPERATORS = [
   "MAX_POOL_2D",
   "RESHAPE",
   "SOFTMAX",
+  "PAD",
   ...Object.keys(ELEMENTWISE),
 ];
 
@@ -126,7 +127,20 @@ function layer(
   const bias = op.inputs[2] !== undefined && op.inputs[2] >= 0 ? floats(m.tensors[op.inputs[2]], fail) : null;
   const withBias = (kernel: Float32Array) => (bias ? [kernel, bias] : [kernel]);
   const o = op.options;
-  if (o.kind === "conv") {
+  if (op.op === "PAD") {
+    const p = m.tensors[op.inputs[1]];
+    if (p?.type !== "int32" || p.shape.join(",") !== "4,2" || !p.data)
+      fail("paddings that are not a constant int32 [4, 2] tensor: expected one");
+    const v = new Int32Array(p.data.slice().buffer);
+    if (v[0] !== 0 || v[1] !== 0 || v[6] !== 0 || v[7] !== 0)
+      fail("paddings of the batch or the channels: expected height and width only");
+    add("ZeroPadding2D", {
+      padding: [
+        [v[2], v[3]],
+        [v[4], v[5]],
+      ],
+    });
+  } else if (o.kind === "conv") {
     const w = m.tensors[op.inputs[1]];
     const values = floats(w, fail);
     const [F, kh, kw, C] = w.shape;

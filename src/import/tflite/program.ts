@@ -13,6 +13,7 @@
  *   - AVERAGE_POOL_2D, MAX_POOL_2D → the poolings, in the code domain (the average's rounding is
  *     TensorFlow Lite's: to nearest, ties away from zero, over the taps inside the input).
  *   - RESHAPE → no op: the next ones read the same values.
+ *   - PAD → zero_padding2d (TensorFlow Lite pads with the zero point, as nn2c does).
  *   - SOFTMAX → TensorFlow Lite's own int8 softmax (src/quant/gemmlowp.ts).
  * Weighted ops take int8 weights (symmetric, per tensor or per output channel) and an int32 bias; the
  * fused activations NONE, RELU and RELU6 become the output stage's clamp, computed as TensorFlow Lite
@@ -346,6 +347,37 @@ const softmax: Convert = (op, b, fail) => {
   b.write(y, outQ, record as unknown as QOp);
 };
 
+/**
+ * PAD: TensorFlow Lite pads int8 with the output zero point (the code of 0), which is nn2c's
+ * zero_padding2d when the input and output share their quantization; padding of the batch or the
+ * channels is refused.
+ */
+const pad: Convert = (op, b, fail) => {
+  const x = b.read(op.inputs[0], fail);
+  const y = b.m.tensors[op.outputs[0]];
+  const outQ = int8Quant(y, fail);
+  if (outQ.scale !== x.quant.scale || outQ.zeroPoint !== x.quant.zeroPoint)
+    fail("an output quantized unlike its input: expected the input's scale and zero point");
+  const p = op.inputs[1] >= 0 ? b.m.tensors[op.inputs[1]] : null;
+  if (p?.type !== "int32" || p.shape.join(",") !== "4,2")
+    return fail("paddings that are not a constant int32 [4, 2] tensor: expected one");
+  const v = constants(p, fail);
+  if (v[0] !== 0 || v[1] !== 0 || v[6] !== 0 || v[7] !== 0)
+    fail(
+      `paddings [[${v[0]}, ${v[1]}], ..., [${v[6]}, ${v[7]}]]: expected no padding of the batch or the channels`,
+    );
+  const input = hwc(x.t, fail);
+  const record = {
+    kind: "zero_padding2d",
+    name: `${op.op.toLowerCase()}_${op.index}`,
+    inputs: [x.name],
+    output: b.name(y),
+    input,
+    pads: [v[2], v[3], v[4], v[5]],
+  };
+  b.write(y, outQ, record as unknown as QOp);
+};
+
 const CONVERTERS: Record<string, Convert> = {
   FULLY_CONNECTED: fullyConnected,
   CONV_2D: convolution(false),
@@ -354,6 +386,7 @@ const CONVERTERS: Record<string, Convert> = {
   MAX_POOL_2D: pooling("max_pooling2d"),
   RESHAPE: reshape,
   SOFTMAX: softmax,
+  PAD: pad,
 };
 
 /** The operators nn2c imports, for messages and help. */
