@@ -12,7 +12,7 @@ import { readKerasH5 } from "./keras/h5.js";
 import { readKeras3 } from "./keras/keras3.js";
 import { readTfjsFile } from "./tfjs.js";
 import { tfliteFloatModel } from "./tflite/float.js";
-import { tfliteProgram } from "./tflite/program.js";
+import { integerPart, tfliteProgram } from "./tflite/program.js";
 import { readTflite, type TfliteModel } from "./tflite/read.js";
 
 /** The first 8 bytes of an HDF5 file. */
@@ -49,7 +49,9 @@ export async function importModel(file: string, bytes: Buffer): Promise<Imported
   if (format === "tfjs") return { kind: "float", model: readTfjsFile(file), format };
   if (format === "keras") return { kind: "float", model: await readKeras3(file, bytes), format };
   const tflite = readTflite(bytes, file);
-  if (tflite.inputs.length === 1 && tflite.tensors[tflite.inputs[0]].type === "float32")
+  // float32 throughout, or int8 inside a QUANTIZE and a DEQUANTIZE (integerPart)
+  const { input } = integerPart(tflite);
+  if (tflite.inputs.length === 1 && tflite.tensors[input].type === "float32")
     return { kind: "float", model: tfliteFloatModel(tflite, file), format: "tflite", tflite };
   const model = tfliteProgram(tflite, file, createHash("sha256").update(bytes).digest("hex"));
   return { kind: "quantized", model, format: "tflite", tflite };

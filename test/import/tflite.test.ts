@@ -373,3 +373,62 @@ describe("a float32 TensorFlow Lite PAD as ZeroPadding2D", () => {
     expect(Array.from(predictModel(unpadded, x).data)).toEqual(Array.from(predictModel(plain, x).data));
   });
 });
+
+describe("an int8 TensorFlow Lite model between a QUANTIZE and a DEQUANTIZE (float input and output)", () => {
+  it("is the same integer program: nn2c's float entry point quantizes and dequantizes as they do", async () => {
+    const file = join(FIXTURES, "kws_ref_model.tflite");
+    const plain = tfliteProgram(readTflite(readFileSync(file), file), file, "sha");
+    const m = readTflite(readFileSync(file), file);
+    const codesIn = m.tensors[m.inputs[0]];
+    const codesOut = m.tensors[m.outputs[0]];
+    const floatIn = {
+      ...codesIn,
+      index: m.tensors.length,
+      name: "float_input",
+      type: "float32" as const,
+      quantization: null,
+    };
+    const floatOut = {
+      ...codesOut,
+      index: m.tensors.length + 1,
+      name: "float_output",
+      type: "float32" as const,
+      quantization: null,
+    };
+    m.tensors.push(floatIn, floatOut);
+    m.operators.unshift({
+      index: 0,
+      op: "QUANTIZE",
+      version: 1,
+      inputs: [floatIn.index],
+      outputs: [codesIn.index],
+      options: { kind: "none" },
+    });
+    m.operators.push({
+      index: 0,
+      op: "DEQUANTIZE",
+      version: 1,
+      inputs: [codesOut.index],
+      outputs: [floatOut.index],
+      options: { kind: "none" },
+    });
+    m.operators.forEach((op, k) => {
+      op.index = k;
+    });
+    m.inputs = [floatIn.index];
+    m.outputs = [floatOut.index];
+    const q = tfliteProgram(m, file, "sha");
+    // the same ops (named after their operator's index in the file, one further on)
+    const unnamed = (ops: typeof q.ops) => ops.map(({ name: _, ...rest }) => rest);
+    expect(unnamed(q.ops)).toEqual(unnamed(plain.ops));
+    expect(q.ops[0].name).toBe("conv_2d_1");
+    expect(q.tensors).toEqual(plain.tensors);
+    expect(q.outputs).toEqual(plain.outputs);
+    // a QUANTIZE inside the graph is still refused, by name
+    const inner = readTflite(readFileSync(file), file);
+    inner.operators[5].op = "QUANTIZE";
+    expect(usageError(() => tfliteProgram(inner, file, "sha"))).toMatch(
+      /operators\[5\] \(QUANTIZE\): nn2c imports /,
+    );
+  });
+});

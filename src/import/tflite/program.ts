@@ -14,6 +14,8 @@
  *     TensorFlow Lite's: to nearest, ties away from zero, over the taps inside the input).
  *   - RESHAPE → no op: the next ones read the same values.
  *   - PAD → zero_padding2d (TensorFlow Lite pads with the zero point, as nn2c does).
+ *   - QUANTIZE of a float32 input at the start, DEQUANTIZE to a float32 output at the end → the
+ *     program's own float entry point, which computes them as TensorFlow Lite does (integerPart).
  *   - SOFTMAX → TensorFlow Lite's own int8 softmax (src/quant/gemmlowp.ts).
  * Weighted ops take int8 weights (symmetric, per tensor or per output channel) and an int32 bias; the
  * fused activations NONE, RELU and RELU6 become the output stage's clamp, computed as TensorFlow Lite
@@ -394,6 +396,41 @@ export const TFLITE_OPERATORS = Object.keys(CONVERTERS);
 
 const where = (op: TfliteOperator) => `operators[${op.index}] (${op.op})`;
 
+/** Is `t` an int8 tensor quantized per tensor? */
+const perTensorInt8 = (t: TfliteTensor) => t.type === "int8" && t.quantization?.scale.length === 1;
+
+/**
+ * The integer part of a model: without a QUANTIZE from a float32 input at its start and a DEQUANTIZE to
+ * a float32 output at its end, which nn2c's own float entry point computes as TensorFlow Lite does
+ * (round(x / scale) + zero point in float32, ties away from zero; scale · (q - zero point)).
+ */
+export function integerPart(m: TfliteModel): { operators: TfliteOperator[]; input: number; output: number } {
+  let operators = m.operators;
+  let input = m.inputs[0];
+  let output = m.outputs[0];
+  const first = operators[0];
+  if (
+    first?.op === "QUANTIZE" &&
+    first.inputs[0] === input &&
+    m.tensors[input].type === "float32" &&
+    perTensorInt8(m.tensors[first.outputs[0]])
+  ) {
+    input = first.outputs[0];
+    operators = operators.slice(1);
+  }
+  const last = operators.at(-1);
+  if (
+    last?.op === "DEQUANTIZE" &&
+    last.outputs[0] === output &&
+    m.tensors[output].type === "float32" &&
+    perTensorInt8(m.tensors[last.inputs[0]])
+  ) {
+    output = last.inputs[0];
+    operators = operators.slice(0, -1);
+  }
+  return { operators, input, output };
+}
+
 /**
  * The integer program of the int8 model `m` (read from `file`, whose bytes hash to `sha256`); refuses,
  * naming the operator, what it does not import.
@@ -404,7 +441,8 @@ export function tfliteProgram(m: TfliteModel, file: string, sha256: string): QMo
       `${file}: ${m.inputs.length} inputs and ${m.outputs.length} outputs: expected a model of one input and one output`,
     );
   }
-  const input = m.tensors[m.inputs[0]];
+  const { operators, input: inputIndex, output: outputIndex } = integerPart(m);
+  const input = m.tensors[inputIndex];
   const inputQuant = int8Quant(input, (message) => {
     throw new UsageError(`${file}: the input: ${message}`);
   });
@@ -433,7 +471,7 @@ export function tfliteProgram(m: TfliteModel, file: string, sha256: string): QMo
   };
   const b = new Builder(m, q);
   b.names.set(input.index, INPUT_TENSOR);
-  for (const op of m.operators) {
+  for (const op of operators) {
     const fail = (message: string): never => {
       throw new UsageError(`${file}: ${where(op)}: ${message}`);
     };
@@ -441,7 +479,7 @@ export function tfliteProgram(m: TfliteModel, file: string, sha256: string): QMo
     if (!convert) fail(`nn2c imports ${TFLITE_OPERATORS.join(", ")}`);
     convert(op, b, fail);
   }
-  const output = b.names.get(m.outputs[0]);
+  const output = b.names.get(outputIndex);
   if (output === undefined) throw new UsageError(`${file}: no operator writes the model's output`);
   q.outputs = [output];
   return checkQModel(q, file);
