@@ -80,6 +80,21 @@ const kerasFunctional = z.looseObject({
  * A Functional model that is a chain (each layer fed by the one before it, as Keras 2's
  * `inbound_nodes` [[["previous", 0, 0, {}]]] say) as the Sequential model it is; refuses other graphs.
  */
+/**
+ * The one layer a Functional layer reads, from its inbound_nodes: Keras 2 writes
+ * `[[["name", 0, 0, {}]]]`, Keras 3 `[{"args": [{"class_name": "__keras_tensor__", "config":
+ * {"keras_history": ["name", 0, 0]}}], "kwargs": {}}]`; undefined for anything else.
+ */
+function inboundLayer(nodes: unknown): unknown {
+  if (!Array.isArray(nodes) || nodes.length !== 1) return undefined;
+  const node = nodes[0] as unknown;
+  if (Array.isArray(node)) return node.length === 1 ? (node[0] as unknown[])[0] : undefined;
+  const args = (node as { args?: unknown } | null)?.args;
+  if (!Array.isArray(args) || args.length !== 1) return undefined;
+  const history = (args[0] as { config?: { keras_history?: unknown } } | null)?.config?.keras_history;
+  return Array.isArray(history) ? history[0] : undefined;
+}
+
 function chainOf(data: unknown, file: string): unknown {
   const model = validate(kerasFunctional, data, file);
   const layers = model.config.layers;
@@ -87,10 +102,7 @@ function chainOf(data: unknown, file: string): unknown {
     if (k === 0) return;
     const name = String(layers[k - 1].config.name ?? layers[k - 1].name);
     const nodes = (layer as { inbound_nodes?: unknown }).inbound_nodes;
-    const from =
-      Array.isArray(nodes) && nodes.length === 1 && Array.isArray(nodes[0]) && nodes[0].length === 1
-        ? (nodes[0][0] as unknown[])[0]
-        : undefined;
+    const from = inboundLayer(nodes);
     if (from !== name)
       throw new UsageError(
         `${file}: layers[${k}] '${clip(String(layer.config.name ?? ""), 40)}' (${clip(layer.class_name, 40)}): inbound_nodes ${clip(JSON.stringify(nodes) ?? "missing", 60)}: expected one input, the layer before it (nn2c reads chains of layers)`,

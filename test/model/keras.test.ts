@@ -3,10 +3,11 @@
  * `model.to_json()` for a Sequential model, each class nn2c reads, and the refusals: one line naming the
  * file, the layer and the field, exit code 2, nothing written.
  */
+
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readKerasArchitecture } from "../../src/model/keras.js";
+import { kerasArchitecture, readKerasArchitecture } from "../../src/model/keras.js";
 import { ensureBuilt, expectUsageError, json, nn2c, ROOT } from "../cli/run.js";
 import { tempDir } from "../codegen/helpers.js";
 
@@ -296,5 +297,61 @@ describe.concurrent("nn2c train --architecture", () => {
     const out = join(dir, "layers.json");
     const run = await nn2c(["train", IRIS_TRAIN, "--architecture", DIGITS, "--layers", "8", "-o", out]);
     expectUsageError(run, "--layers with --architecture: the architecture file defines the layers");
+  });
+});
+
+describe("a Keras 3 Functional chain (inbound_nodes with keras_history)", () => {
+  const node = (from: string) => [
+    {
+      args: [
+        {
+          class_name: "__keras_tensor__",
+          config: { shape: [null, 4], dtype: "float32", keras_history: [from, 0, 0] },
+        },
+      ],
+      kwargs: {},
+    },
+  ];
+  const model = (second: string) => ({
+    module: "keras",
+    class_name: "Functional",
+    config: {
+      name: "f",
+      layers: [
+        {
+          module: "keras.layers",
+          class_name: "InputLayer",
+          name: "in",
+          config: { name: "in", batch_shape: [null, 4] },
+          inbound_nodes: [],
+        },
+        {
+          module: "keras.layers",
+          class_name: "Dense",
+          name: "a",
+          config: { name: "a", units: 5, activation: "relu" },
+          inbound_nodes: node("in"),
+        },
+        {
+          module: "keras.layers",
+          class_name: "Dense",
+          name: "b",
+          config: { name: "b", units: 3, activation: "softmax" },
+          inbound_nodes: node(second),
+        },
+      ],
+    },
+  });
+
+  it("is read as the chain it is", () => {
+    const arch = kerasArchitecture(model("a"), "f.json");
+    expect(arch.inputShape).toEqual([4]);
+    expect(arch.layers).toHaveLength(2);
+  });
+
+  it("refuses a branch, naming the layer", () => {
+    expect(() => kerasArchitecture(model("in"), "f.json")).toThrow(
+      /^f\.json: layers\[2\] 'b' \(Dense\): inbound_nodes .*: expected one input, the layer before it/,
+    );
   });
 });
