@@ -18,7 +18,7 @@ export function registerImport(program: Command): void {
     )
     .argument(
       "<file>",
-      "model file: Keras 2 .h5, Keras 3 .keras or TensorFlow.js Layers model.json (Sequential, or a Functional chain), or float32 or int8 .tflite (FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MAX_POOL_2D, RESHAPE, SOFTMAX, PAD; float32 also RELU, RELU6, LOGISTIC, TANH)",
+      "model file: Keras 2 .h5, Keras 3 .keras or TensorFlow.js Layers model.json (Sequential, or a Functional chain), or float32 or int8 .tflite (FULLY_CONNECTED, CONV_2D, DEPTHWISE_CONV_2D, AVERAGE_POOL_2D, MAX_POOL_2D, RESHAPE, SOFTMAX, PAD, RELU, RELU6; float32 also LOGISTIC, TANH)",
     )
     .requiredOption("-o, --output <model>", "nn2c model file to write (JSON)")
     .option("--force", "replace an output file that nn2c did not write", false)

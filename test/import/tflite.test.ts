@@ -432,3 +432,65 @@ describe("an int8 TensorFlow Lite model between a QUANTIZE and a DEQUANTIZE (flo
     );
   });
 });
+
+describe("TensorFlow Lite's RELU and RELU6 as int8 tables", () => {
+  /** kws with `op` inserted after its operator `at`, writing a tensor quantized as `out` (or as its input). */
+  function withActivation(
+    op: "RELU" | "RELU6",
+    out?: { scale: number; zeroPoint: number },
+    at = "AVERAGE_POOL_2D",
+  ) {
+    const file = join(FIXTURES, "kws_ref_model.tflite");
+    const m = readTflite(readFileSync(file), file);
+    const pool = m.operators.findIndex((o) => o.op === at);
+    const x = m.tensors[m.operators[pool].outputs[0]];
+    const quantization = out
+      ? { scale: [out.scale], zeroPoint: [out.zeroPoint], dimension: 0 }
+      : x.quantization;
+    const y = { ...x, index: m.tensors.length, name: "activated", quantization };
+    m.tensors.push(y);
+    m.operators[pool + 1].inputs[0] = y.index;
+    m.operators.splice(pool + 1, 0, {
+      index: 0,
+      op,
+      version: 1,
+      inputs: [x.index],
+      outputs: [y.index],
+      options: { kind: "none" },
+    });
+    m.operators.forEach((o, k) => {
+      o.index = k;
+    });
+    const q = tfliteProgram(m, file, "sha");
+    const codes = Int32Array.from(
+      new Int8Array(readFileSync(join(FIXTURES, "kws_ref_model.inputs.bin"))).subarray(0, 490),
+    );
+    const values = runProgram(q, codes);
+    // ops are named after their operator's index (RESHAPE makes none, so indices differ)
+    const k = q.ops.findIndex((o) => o.name === `${at.toLowerCase()}_${pool}`);
+    const before = values.get(q.ops[k].output)!;
+    const after = values.get(q.ops[k + 1].output)!;
+    return { q, before, after, zp: x.quantization!.zeroPoint[0], scale: x.quantization!.scale[0] };
+  }
+
+  it("RELU at the input's quantization is max(q, zero point); RELU6 also clamps at the code of 6", () => {
+    const relu = withActivation("RELU");
+    expect(Array.from(relu.after)).toEqual(Array.from(relu.before, (v) => Math.max(v, relu.zp)));
+    const relu6 = withActivation("RELU6");
+    const six = relu6.zp + Math.round(6 / relu6.scale);
+    expect(Array.from(relu6.after)).toEqual(
+      Array.from(relu6.before, (v) => Math.min(six, Math.max(v, relu6.zp))),
+    );
+  });
+
+  it("RELU to another quantization requantizes: within one code of max(0, x) at the new scale", () => {
+    // after the fully connected layer: the softmax takes the new scale
+    const r = withActivation("RELU", { scale: 0.05, zeroPoint: -100 }, "FULLY_CONNECTED");
+    r.before.forEach((v, i) => {
+      const real = Math.max(0, r.scale * (v - r.zp));
+      const ideal = Math.min(127, Math.round(real / 0.05) - 100);
+      expect(Math.abs(r.after[i] - ideal)).toBeLessThanOrEqual(1);
+    });
+    expect(r.q.ops.find((o) => o.kind === "activation" && o.activation === "relu")).toBeDefined();
+  });
+});

@@ -14,6 +14,7 @@
  *     TensorFlow Lite's: to nearest, ties away from zero, over the taps inside the input).
  *   - RESHAPE → no op: the next ones read the same values.
  *   - PAD → zero_padding2d (TensorFlow Lite pads with the zero point, as nn2c does).
+ *   - RELU, RELU6 → an int8 table of what TensorFlow Lite Micro's kernel gives each code.
  *   - QUANTIZE of a float32 input at the start, DEQUANTIZE to a float32 output at the end → the
  *     program's own float entry point, which computes them as TensorFlow Lite does (integerPart).
  *   - SOFTMAX → TensorFlow Lite's own int8 softmax (src/quant/gemmlowp.ts).
@@ -30,7 +31,7 @@ import type { DepthwiseQOp } from "../../ops/depthwise_conv2d/quant.js";
 import type { PoolQOp } from "../../ops/pooling/pool.js";
 import { type OutputStage, outputStage } from "../../ops/requant.js";
 import { checkQModel } from "../../quant/check.js";
-import { roundHalfAwayFromZero } from "../../quant/fixedpoint.js";
+import { quantizeMultiplier, requantize, roundHalfAwayFromZero } from "../../quant/fixedpoint.js";
 import { tfliteSoftmaxParams } from "../../quant/gemmlowp.js";
 import { INPUT_TENSOR, QMODEL_FORMAT, QMODEL_VERSION, type QModel, type QOp } from "../../quant/schema.js";
 import type { SoftmaxTfliteS8 } from "../../quant/tables.js";
@@ -380,6 +381,51 @@ const pad: Convert = (op, b, fail) => {
   b.write(y, outQ, record as unknown as QOp);
 };
 
+/**
+ * RELU and RELU6 as 256-entry tables, each entry what TensorFlow Lite Micro's kernel gives that code:
+ * RELU requantizes (zp_out + MultiplyByQuantizedMultiplier(q - zp_in, s_in / s_out)) and clamps below
+ * at zp_out; RELU6 keeps the quantization (it requires the same) and clamps q to [zp, zp + round(6 / s)],
+ * the division in float32.
+ */
+const elementwise =
+  (activation: "relu" | "relu6"): Convert =>
+  (op, b, fail) => {
+    const x = b.read(op.inputs[0], fail);
+    const y = b.m.tensors[op.outputs[0]];
+    const outQ = int8Quant(y, fail);
+    const codes = Array.from({ length: 256 }, (_, i) => i - 128);
+    let entries: number[];
+    if (activation === "relu6") {
+      if (outQ.scale !== x.quant.scale || outQ.zeroPoint !== x.quant.zeroPoint)
+        fail("an output quantized unlike its input: expected the input's scale and zero point");
+      const six = Math.max(
+        -128,
+        Math.min(127, x.quant.zeroPoint + roundHalfAwayFromZero(Math.fround(6 / x.quant.scale))),
+      );
+      entries = codes.map((q) => Math.min(six, Math.max(x.quant.zeroPoint, q)));
+    } else {
+      const { mult, shift } = quantizeMultiplier(x.quant.scale / outQ.scale);
+      if (shift > 22)
+        fail(`an output scale ${outQ.scale} far below the input's: expected a ratio under 2^22`);
+      entries = codes.map((q) =>
+        Math.min(
+          127,
+          Math.max(outQ.zeroPoint, -128, outQ.zeroPoint + requantize(q - x.quant.zeroPoint, mult, shift)),
+        ),
+      );
+    }
+    b.q.tables.push({ kind: "table_s8", input: { ...x.quant }, output: { ...outQ }, entries });
+    const record: ActivationQOp = {
+      kind: "activation",
+      name: `${op.op.toLowerCase()}_${op.index}`,
+      inputs: [x.name],
+      output: b.name(y),
+      activation,
+      table: b.q.tables.length - 1,
+    };
+    b.write(y, outQ, record as unknown as QOp);
+  };
+
 const CONVERTERS: Record<string, Convert> = {
   FULLY_CONNECTED: fullyConnected,
   CONV_2D: convolution(false),
@@ -389,6 +435,8 @@ const CONVERTERS: Record<string, Convert> = {
   RESHAPE: reshape,
   SOFTMAX: softmax,
   PAD: pad,
+  RELU: elementwise("relu"),
+  RELU6: elementwise("relu6"),
 };
 
 /** The operators nn2c imports, for messages and help. */
