@@ -10,7 +10,7 @@
  *     detector's top-1 agreement with the float model, the anomaly detector's rms difference relative
  *     to the output range.
  *
- * Prints Markdown tables; `--json` prints one object. The C checks against the goldens on the host, M4
+ * Prints Markdown tables (with the seconds quantize took); `--json` prints one object. The C checks against the goldens on the host, M4
  * and M55 are tests (test/cli/import.test.ts; the person detector in `npm run test:mlperf`).
  */
 import { readFileSync } from "node:fs";
@@ -121,7 +121,7 @@ async function int8Row(name: string): Promise<IntRow> {
 interface FloatRow {
   model: string;
   maxRelativeDiff: number;
-  int8: { method: string; top1Agreement?: number; rmsOfRange?: number };
+  int8: { method: string; quantizeSeconds: number; top1Agreement?: number; rmsOfRange?: number };
 }
 
 async function floatRow(file: string, golden: string, inputs: string): Promise<FloatRow> {
@@ -140,10 +140,12 @@ async function floatRow(file: string, golden: string, inputs: string): Promise<F
     max = Math.max(max, Math.abs(f.data[i] - w));
   });
   log(`${file}: quantizing (${method})`);
+  const start = performance.now();
   const q = quantizeModel(m, x, 20, { precision: "int8", calibration: { method } });
+  const quantizeSeconds = (performance.now() - start) / 1000;
   const p = predictInteger(q, x, 20);
   const width = want.length / 20;
-  const int8: FloatRow["int8"] = { method };
+  const int8: FloatRow["int8"] = { method, quantizeSeconds };
   if (width === 2) {
     let agree = 0;
     for (let r = 0; r < 20; r++) {
@@ -188,7 +190,7 @@ if (json) {
   );
   for (const r of floatRows)
     lines.push(
-      `| ${r.model} | ${r.maxRelativeDiff.toExponential(1)} | ${r.int8.method}: ${r.int8.top1Agreement !== undefined ? `top-1 agreement ${(100 * r.int8.top1Agreement).toFixed(0)}%` : `rms ${(100 * r.int8.rmsOfRange!).toFixed(2)}% of the range`} |`,
+      `| ${r.model} | ${r.maxRelativeDiff.toExponential(1)} | ${r.int8.method} (${r.int8.quantizeSeconds.toFixed(1)} s): ${r.int8.top1Agreement !== undefined ? `top-1 agreement ${(100 * r.int8.top1Agreement).toFixed(0)}%` : `rms ${(100 * r.int8.rmsOfRange!).toFixed(2)}% of the range`} |`,
     );
   process.stdout.write(`${lines.join("\n")}\n`);
 }

@@ -63,7 +63,14 @@ export function floatModel(
     if (specs.length === 0) continue;
     const tensors = seq.layerTensors(node.name);
     const values = weightsOf({ name: node.name, kind: node.kind }, specs);
-    for (const [k, spec] of specs.entries()) tensors[spec.name].set(values[k]);
+    for (const [k, spec] of specs.entries()) {
+      const bad = Array.prototype.findIndex.call(values[k], (v: number) => !Number.isFinite(v));
+      if (bad >= 0)
+        throw new UsageError(
+          `${where}: layer '${node.name}' (${node.kind}): ${spec.name}[${bad}] is ${values[k][bad]}: expected finite weights`,
+        );
+      tensors[spec.name].set(values[k]);
+    }
   }
   const inputs = arch.inputShape.reduce((a, b) => a * b, 1);
   const lastNode = graph.nodes[graph.nodes.length - 1];

@@ -6,11 +6,11 @@
  */
 import { createHash } from "node:crypto";
 import type { Exportable } from "../core/exportable.js";
-import { readBinaryFile } from "../files.js";
-import { loadAnyModel } from "../quant/io.js";
+import { jsonOf, readBinaryFile } from "../files.js";
+import { anyModelOf } from "../quant/io.js";
 import { readKerasH5 } from "./keras/h5.js";
 import { readKeras3 } from "./keras/keras3.js";
-import { readTfjsFile } from "./tfjs.js";
+import { readTfjsModel } from "./tfjs.js";
 import { tfliteFloatModel } from "./tflite/float.js";
 import { integerPart, tfliteProgram } from "./tflite/program.js";
 import { readTflite, type TfliteModel } from "./tflite/read.js";
@@ -46,7 +46,8 @@ export type Imported = Exportable & { format: ForeignFormat; tflite?: TfliteMode
 export async function importModel(file: string, bytes: Buffer): Promise<Imported> {
   const format = foreignFormat(bytes);
   if (format === "keras-h5") return { kind: "float", model: await readKerasH5(file), format };
-  if (format === "tfjs") return { kind: "float", model: readTfjsFile(file), format };
+  if (format === "tfjs")
+    return { kind: "float", model: readTfjsModel(file, jsonOf(bytes, file, "TensorFlow.js model")), format };
   if (format === "keras") return { kind: "float", model: await readKeras3(file, bytes), format };
   const tflite = readTflite(bytes, file);
   // float32 throughout, or int8 inside a QUANTIZE and a DEQUANTIZE (integerPart)
@@ -60,7 +61,8 @@ export async function importModel(file: string, bytes: Buffer): Promise<Imported
 /** A model file of any kind a command takes: nn2c's float or quantized model, or one to import. */
 export async function openModel(file: string): Promise<Exportable> {
   const bytes = readBinaryFile(file, "model file");
-  if (foreignFormat(bytes) === null) return loadAnyModel(file);
+  // the file is read once: nn2c's own model files are parsed from the same bytes
+  if (foreignFormat(bytes) === null) return anyModelOf(jsonOf(bytes, file, "model file"), file);
   const imported = await importModel(file, bytes);
   return imported.kind === "float"
     ? { kind: "float", model: imported.model }

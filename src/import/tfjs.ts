@@ -8,7 +8,7 @@
 import { dirname, join } from "node:path";
 import { z } from "zod";
 import { UsageError } from "../errors.js";
-import { readBinaryFile, readTextFile, validate } from "../files.js";
+import { readBinaryFile, validate } from "../files.js";
 import type { ModelFile } from "../model/schema.js";
 import { floatModel, fromKerasLayout, type WeightsOf } from "./float.js";
 
@@ -96,16 +96,4 @@ export function readTfjsModel(file: string, data: unknown): ModelFile {
     format: "tfjs",
     ...(m.generatedBy ? { kerasVersion: m.generatedBy } : {}),
   });
-}
-
-/** Reads and parses `file` as JSON for readTfjsModel. */
-export function readTfjsFile(file: string): ModelFile {
-  const text = readTextFile(file, "TensorFlow.js model");
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (e) {
-    throw new UsageError(`${file}: not JSON (${(e as Error).message.split("\n")[0]})`);
-  }
-  return readTfjsModel(file, data);
 }

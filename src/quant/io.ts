@@ -49,7 +49,11 @@ export type AnyModel = Exportable;
 
 /** Loads a float or a quantized model file, told apart by its `format` field. */
 export function loadAnyModel(file: string): AnyModel {
-  const data = readJsonFile(file, "model file");
+  return anyModelOf(readJsonFile(file, "model file"), file);
+}
+
+/** A parsed model file (of `file`) as a float or a quantized model, told apart by its `format` field. */
+export function anyModelOf(data: unknown, file: string): AnyModel {
   const format = (data as { format?: unknown } | null)?.format;
   if (format === QMODEL_FORMAT) return { kind: "quantized", model: parseQModel(data, file) };
   if (format === MODEL_FORMAT) return { kind: "float", model: parseModel(data, file) };

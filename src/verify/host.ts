@@ -6,9 +6,9 @@
 import { join } from "node:path";
 import { execa } from "execa";
 import { JobError } from "../errors.js";
-import { compileArmFitting, compileHost } from "../toolchain/compile.js";
+import { compileArmFitting, compileHost, doesNotFit } from "../toolchain/compile.js";
 import { runQemu } from "../toolchain/qemu.js";
-import { getCortexTarget, largerBoard } from "../toolchain/targets.js";
+import { type CortexTarget, getCortexTarget, largerBoard } from "../toolchain/targets.js";
 import { ToolError } from "../toolchain/tools.js";
 
 /** The flags the generated C must compile under without a warning. */
@@ -26,8 +26,9 @@ export const STRICT_FLAGS = [
 export interface HarnessRun {
   stdout: string;
   command: string;
-  /** the QEMU machine a Cortex-M harness ran on */
+  /** the QEMU machine a Cortex-M harness ran on, and the target that has it */
   board?: string;
+  target?: CortexTarget;
 }
 
 /** A compile error carries the compiler's message and the command line. */
@@ -69,7 +70,11 @@ export async function runHostHarness(
  * runs it under QEMU. A model too large for the board fails at link time, before QEMU runs, with the
  * linker's message about the region that overflowed.
  */
-export async function runCortexHarness(target: string, dir: string, sources: string[]): Promise<HarnessRun> {
+export async function runCortexHarness(
+  target: string | CortexTarget,
+  dir: string,
+  sources: string[],
+): Promise<HarnessRun> {
   const own = getCortexTarget(target);
   const elf = join(dir, `harness-${own.name}.elf`);
   // a program too large for the core's own board runs on a larger one (the M0 on MPS2 AN385)
@@ -81,7 +86,7 @@ export async function runCortexHarness(target: string, dir: string, sources: str
     { opt: "-O2", extraFlags: ["-Wpedantic", "-Wconversion", "-Wshadow", "-Wdouble-promotion", "-lm"] },
   ).catch((e: unknown) => {
     const t = largerBoard(own) ?? own;
-    if (e instanceof ToolError && /overflow|will not fit|region/i.test(e.stderr)) {
+    if (doesNotFit(e)) {
       const facts = e.stderr
         .split("\n")
         .filter((l) => /overflowed by|will not fit/.test(l))
@@ -99,5 +104,5 @@ export async function runCortexHarness(target: string, dir: string, sources: str
       `the harness on ${t.name} exited with status ${run.status}:\n${run.stderr.slice(0, 2000)}`,
     );
   }
-  return { stdout: run.stdout, command: built.result.command.join(" "), board: t.machine };
+  return { stdout: run.stdout, command: built.result.command.join(" "), board: t.machine, target: t };
 }

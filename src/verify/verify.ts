@@ -16,7 +16,7 @@ import type { Dataset } from "../data/dataset.js";
 import type { FeatureDefinition } from "../features/definition.js";
 import type { RawSamples } from "../features/windows.js";
 import { makeFolder } from "../files.js";
-import { getCortexTarget } from "../toolchain/targets.js";
+import { type CortexTarget, getCortexTarget } from "../toolchain/targets.js";
 import { runCortexHarness, runHostHarness } from "./host.js";
 import { type Expected, makeVectors, STATUS_OK, type VectorSet } from "./vectors.js";
 import { makeWindowVectors, type WindowSet } from "./windows.js";
@@ -131,16 +131,17 @@ export async function verifyModel(m: Exportable, options: VerifyOptions): Promis
     const budget = board
       ? Math.max(BOARD_BYTES, getCortexTarget(options.target).flash.size / 8)
       : Number.POSITIVE_INFINITY;
-    let boardOf = "";
+    let cortex: CortexTarget | undefined;
     const parts = splitVectors(set, budget, VALUE_BYTES[rendered.view.precision] ?? 4);
     for (const [index, part] of parts.entries()) {
       // the windows (features) go with the first harness only
       const w = index === 0 ? windows : undefined;
       writeFileSync(join(dir, "harness.c"), harnessSource(part.set, board, w));
+      // the board one part needed serves the later ones: no failed link per part
       const run = board
-        ? await runCortexHarness(options.target, dir, sources)
+        ? await runCortexHarness(cortex ?? options.target, dir, sources)
         : await runHostHarness(dir, sources, { sanitize: options.sanitize ?? true });
-      boardOf = run.board ?? boardOf;
+      cortex = run.target ?? cortex;
       results.push({
         result: compare(part.set, run.stdout, options.target, rendered.view.precision, run.command, w),
         offset: part.offset,
@@ -148,7 +149,7 @@ export async function verifyModel(m: Exportable, options: VerifyOptions): Promis
       });
     }
     const merged = mergeResults(results);
-    return board ? { ...merged, board: boardOf } : merged;
+    return cortex ? { ...merged, board: cortex.machine } : merged;
   } finally {
     if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
   }

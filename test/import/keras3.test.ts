@@ -18,8 +18,7 @@ import { UsageError } from "../../src/errors.js";
 import { readBinaryFile } from "../../src/files.js";
 import { importModel } from "../../src/import/index.js";
 import { kerasSnakeCase } from "../../src/import/keras/keras3.js";
-import { predictModel } from "../../src/model/predict.js";
-import { Rng } from "../../src/rng.js";
+import { largestDifference, randomizeWeights } from "./tfjs-oracle.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nn2c-keras3-test-"));
 
@@ -30,17 +29,7 @@ beforeAll(async () => {
 
 /** `model` (given seeded random weights) as a Keras 3 archive; its path. */
 function archive(model: tfl.Sequential, name: string, seed: number): string {
-  const rng = new Rng(seed);
-  model.setWeights(
-    model.weights.map((w) => {
-      const n = w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
-      const positive = w.name.includes("moving_variance");
-      return tf.tensor(
-        Float32Array.from({ length: n }, () => (positive ? 0.5 + rng.next() : 0.5 * rng.normal())),
-        w.shape as number[],
-      );
-    }),
-  );
+  randomizeWeights(model, seed);
   const topology = model.toJSON(null, false) as {
     config: { layers: { class_name: string; config: Record<string, unknown> }[] };
   };
@@ -126,13 +115,7 @@ describe("Keras 3 .keras archives (tfjs-layers' predict as the oracle)", () => {
     expect(imported.kind).toBe("float");
     if (imported.kind !== "float") return;
     expect(imported.model.source).toEqual({ format: "keras", kerasVersion: "3.6.0" });
-    const rng = new Rng(2);
-    const x = Float32Array.from({ length: 4 * 72 }, () => rng.normal());
-    const want = (m.predict(tf.tensor(x, [4, 6, 6, 2])) as tf.Tensor).dataSync();
-    const got = predictModel(imported.model, { rows: 4, cols: 72, data: x }).data;
-    let max = 0;
-    for (let i = 0; i < want.length; i++) max = Math.max(max, Math.abs(got[i] - want[i]));
-    expect(max).toBeLessThan(1e-5);
+    expect(largestDifference(m, imported.model, 4, 2)).toBeLessThan(1e-5);
   });
 
   it("refuses an archive without config.json, and one that is not a zip, in one line", async () => {

@@ -13,9 +13,8 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
 import { readBinaryFile } from "../../src/files.js";
 import { importModel } from "../../src/import/index.js";
-import { predictModel } from "../../src/model/predict.js";
-import { Rng } from "../../src/rng.js";
 import { tempDir } from "../codegen/helpers.js";
+import { largestDifference, randomizeWeights } from "./tfjs-oracle.js";
 
 const dir = tempDir("tfjs");
 
@@ -25,17 +24,7 @@ beforeAll(async () => {
 
 /** Saves `model` with seeded random weights as tfjs does (model.json, weights.bin); its file path. */
 async function saved(model: tfl.LayersModel, name: string, seed: number): Promise<string> {
-  const rng = new Rng(seed);
-  model.setWeights(
-    model.weights.map((w) => {
-      const n = w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
-      const variance = w.name.includes("moving_variance");
-      const values = Float32Array.from({ length: n }, () =>
-        variance ? 0.5 + rng.next() : 0.5 * rng.normal(),
-      );
-      return tf.tensor(values, w.shape as number[]);
-    }),
-  );
+  randomizeWeights(model, seed);
   let artifacts: tf.io.ModelArtifacts | undefined;
   await model.save(
     tf.io.withSaveHandler(async (a) => {
@@ -65,17 +54,7 @@ async function compare(model: tfl.LayersModel, name: string, seed: number): Prom
   expect(m.kind).toBe("float");
   if (m.kind !== "float") return Number.POSITIVE_INFINITY;
   expect(m.model.source?.format).toBe("tfjs");
-  const shape = model.inputs[0].shape.slice(1) as number[];
-  const cols = shape.reduce((a, b) => a * b, 1);
-  const rows = 8;
-  const rng = new Rng(seed + 1);
-  const x = Float32Array.from({ length: rows * cols }, () => rng.normal());
-  const want = (model.predict(tf.tensor(x, [rows, ...shape])) as tf.Tensor).dataSync();
-  const got = predictModel(m.model, { rows, cols, data: x }).data;
-  expect(got.length).toBe(want.length);
-  let max = 0;
-  for (let i = 0; i < want.length; i++) max = Math.max(max, Math.abs(got[i] - want[i]));
-  return max;
+  return largestDifference(model, m.model, 8, seed + 1);
 }
 
 describe("TensorFlow.js Layers models (tfjs-layers' predict as the oracle)", () => {

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { tfliteFloatModel } from "../../src/import/tflite/float.js";
 import { TFLITE_OPERATORS, tfliteProgram } from "../../src/import/tflite/program.js";
-import { readTflite } from "../../src/import/tflite/read.js";
+import { readTflite, type TfliteModel } from "../../src/import/tflite/read.js";
 import { predictModel } from "../../src/model/predict.js";
 import { INPUT_TENSOR } from "../../src/quant/schema.js";
 import { runProgram } from "../../src/reference/integer.js";
@@ -136,6 +136,14 @@ describe("readTflite refuses, in one line naming the file", () => {
 
 const host = await requireTools("the imported models' C on the host", ["gcc"]);
 
+/** Inserts an operator (no options) at position `at` of m's operators, and renumbers them. */
+function insertOperator(m: TfliteModel, at: number, op: string, inputs: number[], outputs: number[]): void {
+  m.operators.splice(at, 0, { index: at, op, version: 1, inputs, outputs, options: { kind: "none" } });
+  m.operators.forEach((o, k) => {
+    o.index = k;
+  });
+}
+
 /** The input and output codes of a model's golden vectors. */
 function goldens(name: string): { inputs: Int8Array; outputs: Int8Array; count: number } {
   const inputs = new Int8Array(readFileSync(join(FIXTURES, `${name}.inputs.bin`)));
@@ -235,6 +243,24 @@ describe("tfliteProgram refuses, naming the operator", () => {
     );
   });
 
+  it("a tampered scale or zero point, of a tensor or of weights", () => {
+    const zero = read();
+    zero.tensors[zero.operators[3].outputs[0]].quantization!.scale[0] = 0;
+    expect(usageError(() => tfliteProgram(zero, file, "sha"))).toMatch(
+      /operators\[3\] \(DEPTHWISE_CONV_2D\): tensor '.*' has scale 0: expected a finite positive scale$/,
+    );
+    const zp = read();
+    zp.tensors[zp.operators[3].outputs[0]].quantization!.zeroPoint[0] = 300;
+    expect(usageError(() => tfliteProgram(zp, file, "sha"))).toMatch(
+      /tensor '.*' has zero point 300: expected one in \[-128, 127\]$/,
+    );
+    const weights = read();
+    weights.tensors[weights.operators[2].inputs[1]].quantization!.scale[5] = Number.NaN;
+    expect(usageError(() => tfliteProgram(weights, file, "sha"))).toMatch(
+      /operators\[2\] \(CONV_2D\): weights '.*' have a scale that is not finite and positive$/,
+    );
+  });
+
   it("a softmax whose output is not quantized as TensorFlow Lite's int8 softmax writes it", () => {
     const m = read();
     m.tensors[m.operators[12].outputs[0]].quantization!.zeroPoint[0] = 0;
@@ -293,17 +319,7 @@ describe("TensorFlow Lite's PAD as zero_padding2d", () => {
     const padded = { ...conv, index: m.tensors.length + 1, name: "padded", shape: [1, 27, 7, 64] };
     m.tensors.push(constant, padded);
     m.operators[9].inputs[0] = padded.index;
-    m.operators.splice(9, 0, {
-      index: 9,
-      op: "PAD",
-      version: 1,
-      inputs: [conv.index, constant.index],
-      outputs: [padded.index],
-      options: { kind: "none" },
-    });
-    m.operators.forEach((op, k) => {
-      op.index = k;
-    });
+    insertOperator(m, 9, "PAD", [conv.index, constant.index], [padded.index]);
     const q = tfliteProgram(m, file, "sha");
     const op = q.ops.find((o) => o.kind === "zero_padding2d") as unknown as {
       pads: number[];
@@ -329,6 +345,18 @@ describe("TensorFlow Lite's PAD as zero_padding2d", () => {
   }, 120_000);
 });
 
+describe("a float32 TensorFlow Lite model with a NaN weight", () => {
+  it("is refused in one line naming the layer and the weight", () => {
+    const file = join(FIXTURES, "ad01_fp32.tflite");
+    const m = readTflite(readFileSync(file), file);
+    const w = m.tensors[m.operators[0].inputs[1]];
+    new DataView(w.data!.buffer, w.data!.byteOffset).setFloat32(4 * 7, Number.NaN, true);
+    expect(usageError(() => tfliteFloatModel(m, file))).toMatch(
+      /^.*ad01_fp32\.tflite: layer 'fully_connected_0' \(dense\): kernel\[\d+\] is NaN: expected finite weights$/,
+    );
+  });
+});
+
 describe("a float32 TensorFlow Lite PAD as ZeroPadding2D", () => {
   it("keeps the paddings of height and width, and a zero padding computes what the model did", () => {
     const file = join(FIXTURES, "vww_96_float.tflite");
@@ -349,14 +377,7 @@ describe("a float32 TensorFlow Lite PAD as ZeroPadding2D", () => {
       const padded = { ...before, index: m.tensors.length + 1, name: "padded", shape };
       m.tensors.push(constant, padded);
       m.operators[last].inputs[0] = padded.index;
-      m.operators.splice(last, 0, {
-        index: last,
-        op: "PAD",
-        version: 1,
-        inputs: [before.index, constant.index],
-        outputs: [padded.index],
-        options: { kind: "none" },
-      });
+      insertOperator(m, last, "PAD", [before.index, constant.index], [padded.index]);
       return tfliteFloatModel(m, file);
     };
     const unpadded = withPad([0, 0, 0, 0]);
@@ -396,25 +417,8 @@ describe("an int8 TensorFlow Lite model between a QUANTIZE and a DEQUANTIZE (flo
       quantization: null,
     };
     m.tensors.push(floatIn, floatOut);
-    m.operators.unshift({
-      index: 0,
-      op: "QUANTIZE",
-      version: 1,
-      inputs: [floatIn.index],
-      outputs: [codesIn.index],
-      options: { kind: "none" },
-    });
-    m.operators.push({
-      index: 0,
-      op: "DEQUANTIZE",
-      version: 1,
-      inputs: [codesOut.index],
-      outputs: [floatOut.index],
-      options: { kind: "none" },
-    });
-    m.operators.forEach((op, k) => {
-      op.index = k;
-    });
+    insertOperator(m, 0, "QUANTIZE", [floatIn.index], [codesIn.index]);
+    insertOperator(m, m.operators.length, "DEQUANTIZE", [codesOut.index], [floatOut.index]);
     m.inputs = [floatIn.index];
     m.outputs = [floatOut.index];
     const q = tfliteProgram(m, file, "sha");
@@ -450,17 +454,7 @@ describe("TensorFlow Lite's RELU and RELU6 as int8 tables", () => {
     const y = { ...x, index: m.tensors.length, name: "activated", quantization };
     m.tensors.push(y);
     m.operators[pool + 1].inputs[0] = y.index;
-    m.operators.splice(pool + 1, 0, {
-      index: 0,
-      op,
-      version: 1,
-      inputs: [x.index],
-      outputs: [y.index],
-      options: { kind: "none" },
-    });
-    m.operators.forEach((o, k) => {
-      o.index = k;
-    });
+    insertOperator(m, pool + 1, op, [x.index], [y.index]);
     const q = tfliteProgram(m, file, "sha");
     const codes = Int32Array.from(
       new Int8Array(readFileSync(join(FIXTURES, "kws_ref_model.inputs.bin"))).subarray(0, 490),

@@ -148,21 +148,25 @@ describe.skipIf(qemu.missing.length > 0)(`verify on Cortex-M under QEMU${qemu.no
     );
   });
 
-  it("runs an M0 program too large for the micro:bit on MPS2 AN385, and says so", async () => {
-    await ensureBuilt();
-    const dir = tempDir("nn2c-cortex-");
-    // 1200 x 250 int8 weights: 300 KB, more than the micro:bit's 256 KiB of flash
+  /** An int8 program of 1200 inputs, `units` relu units and 2 softmax outputs, written to a file. */
+  function bigModelFile(units: number): string {
     const big = makeModel({
       inputs: 1200,
       seed: 5,
       layers: [
-        { units: 250, activation: "relu" },
+        { units, activation: "relu" },
         { units: 2, activation: "softmax" },
       ],
     });
-    const q = exportable(big, "int8", 16);
-    const file = join(dir, "big.q.json");
-    writeFileSync(file, serializeQModel(q.model as QModel));
+    const file = join(tempDir("nn2c-cortex-"), "big.q.json");
+    writeFileSync(file, serializeQModel(exportable(big, "int8", 16).model as QModel));
+    return file;
+  }
+
+  it("runs an M0 program too large for the micro:bit on MPS2 AN385, and says so", async () => {
+    await ensureBuilt();
+    // 1200 x 250 int8 weights: 300 KB, more than the micro:bit's 256 KiB of flash
+    const file = bigModelFile(250);
     const r = await execa("node", [MAIN, "verify", file, "-t", "cortex-m0", "--random", "1"], {
       reject: false,
     });
@@ -177,19 +181,8 @@ describe.skipIf(qemu.missing.length > 0)(`verify on Cortex-M under QEMU${qemu.no
 
   it("refuses a model too large for the board, with the sizes, before QEMU runs", async () => {
     await ensureBuilt();
-    const dir = tempDir("nn2c-cortex-");
     // 1200 x 500 int8 weights: 600 KB, more than the M55 board's 512 KiB of flash
-    const big = makeModel({
-      inputs: 1200,
-      seed: 5,
-      layers: [
-        { units: 500, activation: "relu" },
-        { units: 2, activation: "softmax" },
-      ],
-    });
-    const q = exportable(big, "int8", 16);
-    const file = join(dir, "big.q.json");
-    writeFileSync(file, serializeQModel(q.model as QModel));
+    const file = bigModelFile(500);
     const r = await execa("node", [MAIN, "verify", file, "-t", "cortex-m55", "--random", "1"], {
       reject: false,
     });

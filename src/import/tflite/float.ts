@@ -8,7 +8,7 @@
 import { UsageError } from "../../errors.js";
 import type { ModelFile } from "../../model/schema.js";
 import { floatModel } from "../float.js";
-import type { TfliteModel, TfliteOperator, TfliteTensor } from "./read.js";
+import { constantValues, type TfliteModel, type TfliteOperator, type TfliteTensor } from "./read.js";
 
 type Fail = (message: string) => never;
 
@@ -50,14 +50,9 @@ export const TFLITE_FLOAT_OPERATORS = [
 
 /** A constant float32 tensor's values. */
 function floats(t: TfliteTensor | undefined, fail: Fail): Float32Array {
-  if (!t?.data)
-    return fail(`tensor '${t?.name ?? "?"}' has no constant data: expected weights stored in the file`);
+  if (!t) return fail("an operator input left out: expected weights");
   if (t.type !== "float32") return fail(`weights '${t.name}' are ${t.type}: expected float32`);
-  const n = t.shape.reduce((a, b) => a * b, 1);
-  if (t.data.length !== 4 * n)
-    fail(`tensor '${t.name}' holds ${t.data.length} bytes: its shape [${t.shape}] needs ${4 * n}`);
-  const v = new DataView(t.data.buffer, t.data.byteOffset, t.data.length);
-  return Float32Array.from({ length: n }, (_, i) => v.getFloat32(4 * i, true));
+  return constantValues(t, fail) as Float32Array;
 }
 
 function fused(activation: string, fail: Fail): string {
@@ -129,9 +124,9 @@ function layer(
   const o = op.options;
   if (op.op === "PAD") {
     const p = m.tensors[op.inputs[1]];
-    if (p?.type !== "int32" || p.shape.join(",") !== "4,2" || !p.data)
+    if (p?.type !== "int32" || p.shape.join(",") !== "4,2")
       fail("paddings that are not a constant int32 [4, 2] tensor: expected one");
-    const v = new Int32Array(p.data.slice().buffer);
+    const v = constantValues(p, fail);
     if (v[0] !== 0 || v[1] !== 0 || v[6] !== 0 || v[7] !== 0)
       fail("paddings of the batch or the channels: expected height and width only");
     add("ZeroPadding2D", {

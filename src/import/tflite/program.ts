@@ -36,33 +36,31 @@ import { tfliteSoftmaxParams } from "../../quant/gemmlowp.js";
 import { INPUT_TENSOR, QMODEL_FORMAT, QMODEL_VERSION, type QModel, type QOp } from "../../quant/schema.js";
 import type { SoftmaxTfliteS8 } from "../../quant/tables.js";
 import { VERSION } from "../../version.js";
-import type { TfliteModel, TfliteOperator, TfliteTensor } from "./read.js";
+import { constantValues, type TfliteModel, type TfliteOperator, type TfliteTensor } from "./read.js";
 
 type Fail = (message: string) => never;
 
 /** The fused activations nn2c keeps, and the name the op records. */
 const ACTIVATIONS: Record<string, string> = { NONE: "linear", RELU: "relu", RELU6: "relu6" };
 
-/** A tensor's per-tensor int8 quantization, or a refusal naming it. */
+/** A scale TensorFlow Lite can use: finite and positive. */
+const usableScale = (scale: number) => Number.isFinite(scale) && scale > 0;
+
+/** A tensor's per-tensor int8 quantization (a positive scale, a zero point in int8), or a refusal naming it. */
 function int8Quant(t: TfliteTensor, fail: Fail): QuantParams {
   if (t.type !== "int8") fail(`tensor '${t.name}' is ${t.type}: expected int8`);
   const q = t.quantization;
   if (q?.scale.length !== 1) return fail(`tensor '${t.name}' is not quantized per tensor`);
-  return { scale: q.scale[0], zeroPoint: q.zeroPoint[0] };
+  const [scale, zeroPoint] = [q.scale[0], q.zeroPoint[0]];
+  if (!usableScale(scale)) fail(`tensor '${t.name}' has scale ${scale}: expected a finite positive scale`);
+  if (!(Number.isInteger(zeroPoint) && zeroPoint >= -128 && zeroPoint <= 127))
+    fail(`tensor '${t.name}' has zero point ${zeroPoint}: expected one in [-128, 127]`);
+  return { scale, zeroPoint };
 }
 
-/** Little-endian values of a constant tensor. */
+/** Constant values of an int8 or int32 tensor (the type the caller checked). */
 function constants(t: TfliteTensor, fail: Fail): Int8Array | Int32Array {
-  if (!t.data) fail(`tensor '${t.name}' has no constant data: expected weights stored in the file`);
-  const n = t.shape.reduce((a, b) => a * b, 1);
-  if (t.type === "int8" && t.data.length === n) return new Int8Array(t.data.buffer, t.data.byteOffset, n);
-  if (t.type === "int32" && t.data.length === 4 * n) {
-    const v = new DataView(t.data.buffer, t.data.byteOffset, t.data.length);
-    return Int32Array.from({ length: n }, (_, i) => v.getInt32(4 * i, true));
-  }
-  return fail(
-    `tensor '${t.name}' holds ${t.data.length} bytes of ${t.type}: its shape [${t.shape}] needs ${n}`,
-  );
+  return constantValues(t, fail) as Int8Array | Int32Array;
 }
 
 /**
@@ -88,6 +86,7 @@ function int8Weights(
     fail(`weights '${w.name}' have a zero point: expected symmetric int8`);
   if (wq.scale.length !== 1 && wq.scale.length !== channels)
     fail(`weights '${w.name}' have ${wq.scale.length} scales: expected 1 or ${channels}`);
+  if (!wq.scale.every(usableScale)) fail(`weights '${w.name}' have a scale that is not finite and positive`);
   const values = constants(w, fail) as Int8Array;
   if (values.includes(-128)) fail(`weights '${w.name}' hold -128: expected int8 weights in [-127, 127]`);
   return {
@@ -139,6 +138,22 @@ class Builder {
 
 type Convert = (op: TfliteOperator, b: Builder, fail: Fail) => void;
 
+/** An op's name in the program: the operator's, with its index in the file. */
+const opName = (op: TfliteOperator) => `${op.op.toLowerCase()}_${op.index}`;
+
+/** The tensor an operator reads (its first input), the one it writes, and that one's quantization. */
+function io(op: TfliteOperator, b: Builder, fail: Fail) {
+  const x = b.read(op.inputs[0], fail);
+  const y = b.m.tensors[op.outputs[0]];
+  return { x, y, outQ: int8Quant(y, fail) };
+}
+
+/** Refuses an output not quantized as the input (the operators that move codes without rescaling). */
+function sameQuant(input: QuantParams, output: QuantParams, fail: Fail): void {
+  if (output.scale !== input.scale || output.zeroPoint !== input.zeroPoint)
+    fail("an output quantized unlike its input: expected the input's scale and zero point");
+}
+
 /** The output stage of a weighted operator: TensorFlow Lite's multipliers, and its activation clamp. */
 function weightedStage(
   reals: number[],
@@ -161,9 +176,7 @@ const fullyConnected: Convert = (op, b, fail) => {
   if (op.options.kind !== "fully_connected") return fail("has no FullyConnectedOptions");
   const act = fusedActivation(op.options.activation, fail);
   if (op.options.weightsFormat !== 0) fail("shuffled weights: expected the default weights format");
-  const x = b.read(op.inputs[0], fail);
-  const y = b.m.tensors[op.outputs[0]];
-  const outQ = int8Quant(y, fail);
+  const { x, y, outQ } = io(op, b, fail);
   const w = op.inputs[1] >= 0 ? b.m.tensors[op.inputs[1]] : null;
   const [units, inputs] = w?.shape ?? [];
   const { values, scales } = int8Weights(w, units, fail);
@@ -181,7 +194,7 @@ const fullyConnected: Convert = (op, b, fail) => {
   const reals = scales.map((s) => (x.quant.scale * s) / outQ.scale);
   const record: DenseQOp = {
     kind: "dense",
-    name: `${op.op.toLowerCase()}_${op.index}`,
+    name: opName(op),
     inputs: [x.name],
     output: b.name(y),
     activation: act,
@@ -233,9 +246,7 @@ const convolution =
     if (op.options.kind !== "conv") return fail("has no convolution options");
     const options = op.options;
     const act = fusedActivation(options.activation, fail);
-    const x = b.read(op.inputs[0], fail);
-    const y = b.m.tensors[op.outputs[0]];
-    const outQ = int8Quant(y, fail);
+    const { x, y, outQ } = io(op, b, fail);
     const input = hwc(x.t, fail);
     const output = hwc(y, fail);
     const w = op.inputs[1] >= 0 ? b.m.tensors[op.inputs[1]] : null;
@@ -260,7 +271,7 @@ const convolution =
     const bounds = channelBounds(weights, bias, maxInputDelta("int8", x.quant.zeroPoint));
     const reals = scales.map((s) => (x.quant.scale * s) / outQ.scale);
     const common = {
-      name: `${op.op.toLowerCase()}_${op.index}`,
+      name: opName(op),
       inputs: [x.name],
       output: b.name(y),
       activation: act,
@@ -295,15 +306,12 @@ const pooling =
     if (op.options.kind !== "pool") return fail("has no Pool2DOptions");
     if (op.options.activation !== "NONE")
       fail(`fused activation ${op.options.activation}: nn2c pools without one (expected NONE)`);
-    const x = b.read(op.inputs[0], fail);
-    const y = b.m.tensors[op.outputs[0]];
-    const outQ = int8Quant(y, fail);
-    if (outQ.scale !== x.quant.scale || outQ.zeroPoint !== x.quant.zeroPoint)
-      fail("an output quantized unlike its input: expected the input's scale and zero point");
+    const { x, y, outQ } = io(op, b, fail);
+    sameQuant(x.quant, outQ, fail);
     const window = windowOf(hwc(x.t, fail), op.options.filter, op.options, hwc(y, fail), fail);
     const record: PoolQOp = {
       kind,
-      name: `${op.op.toLowerCase()}_${op.index}`,
+      name: opName(op),
       inputs: [x.name],
       output: b.name(y),
       ...window,
@@ -313,11 +321,8 @@ const pooling =
 
 /** RESHAPE: the same values under another shape, so the operators after it read its input. */
 const reshape: Convert = (op, b, fail) => {
-  const x = b.read(op.inputs[0], fail);
-  const y = b.m.tensors[op.outputs[0]];
-  const outQ = int8Quant(y, fail);
-  if (outQ.scale !== x.quant.scale || outQ.zeroPoint !== x.quant.zeroPoint)
-    fail("an output quantized unlike its input: expected the input's scale and zero point");
+  const { x, y, outQ } = io(op, b, fail);
+  sameQuant(x.quant, outQ, fail);
   const size = (s: number[]) => s.reduce((a, v) => a * v, 1);
   if (size(y.shape) !== size(x.t.shape))
     fail(`shape [${y.shape}] from [${x.t.shape}]: expected as many values`);
@@ -326,9 +331,7 @@ const reshape: Convert = (op, b, fail) => {
 
 const softmax: Convert = (op, b, fail) => {
   if (op.options.kind !== "softmax") return fail("has no SoftmaxOptions");
-  const x = b.read(op.inputs[0], fail);
-  const y = b.m.tensors[op.outputs[0]];
-  const outQ = int8Quant(y, fail);
+  const { x, y, outQ } = io(op, b, fail);
   if (outQ.scale !== 1 / 256 || outQ.zeroPoint !== -128)
     fail(`output scale ${outQ.scale} zero point ${outQ.zeroPoint}: expected scale 1/256 and zero point -128`);
   const beta = op.options.beta;
@@ -341,7 +344,7 @@ const softmax: Convert = (op, b, fail) => {
   b.q.tables.push(table);
   const record: ActivationQOp = {
     kind: "activation",
-    name: `${op.op.toLowerCase()}_${op.index}`,
+    name: opName(op),
     inputs: [x.name],
     output: b.name(y),
     activation: "softmax",
@@ -356,11 +359,8 @@ const softmax: Convert = (op, b, fail) => {
  * channels is refused.
  */
 const pad: Convert = (op, b, fail) => {
-  const x = b.read(op.inputs[0], fail);
-  const y = b.m.tensors[op.outputs[0]];
-  const outQ = int8Quant(y, fail);
-  if (outQ.scale !== x.quant.scale || outQ.zeroPoint !== x.quant.zeroPoint)
-    fail("an output quantized unlike its input: expected the input's scale and zero point");
+  const { x, y, outQ } = io(op, b, fail);
+  sameQuant(x.quant, outQ, fail);
   const p = op.inputs[1] >= 0 ? b.m.tensors[op.inputs[1]] : null;
   if (p?.type !== "int32" || p.shape.join(",") !== "4,2")
     return fail("paddings that are not a constant int32 [4, 2] tensor: expected one");
@@ -372,7 +372,7 @@ const pad: Convert = (op, b, fail) => {
   const input = hwc(x.t, fail);
   const record = {
     kind: "zero_padding2d",
-    name: `${op.op.toLowerCase()}_${op.index}`,
+    name: opName(op),
     inputs: [x.name],
     output: b.name(y),
     input,
@@ -390,23 +390,19 @@ const pad: Convert = (op, b, fail) => {
 const elementwise =
   (activation: "relu" | "relu6"): Convert =>
   (op, b, fail) => {
-    const x = b.read(op.inputs[0], fail);
-    const y = b.m.tensors[op.outputs[0]];
-    const outQ = int8Quant(y, fail);
+    const { x, y, outQ } = io(op, b, fail);
     const codes = Array.from({ length: 256 }, (_, i) => i - 128);
     let entries: number[];
     if (activation === "relu6") {
-      if (outQ.scale !== x.quant.scale || outQ.zeroPoint !== x.quant.zeroPoint)
-        fail("an output quantized unlike its input: expected the input's scale and zero point");
-      const six = Math.max(
-        -128,
-        Math.min(127, x.quant.zeroPoint + roundHalfAwayFromZero(Math.fround(6 / x.quant.scale))),
-      );
-      entries = codes.map((q) => Math.min(six, Math.max(x.quant.zeroPoint, q)));
+      sameQuant(x.quant, outQ, fail);
+      // TensorFlow Lite's RELU6 clamps codes at 0 and 6, as a fused RELU6 does
+      const { clampLo, clampHi } = activationClamp("RELU6", x.quant);
+      entries = codes.map((q) => Math.min(clampHi, Math.max(clampLo, q)));
     } else {
-      const { mult, shift } = quantizeMultiplier(x.quant.scale / outQ.scale);
-      if (shift > 22)
+      // |q - zp| < 2^8 shifted left by at most 22 stays inside int32
+      if (x.quant.scale / outQ.scale >= 2 ** 22)
         fail(`an output scale ${outQ.scale} far below the input's: expected a ratio under 2^22`);
+      const { mult, shift } = quantizeMultiplier(x.quant.scale / outQ.scale);
       entries = codes.map((q) =>
         Math.min(
           127,
@@ -417,7 +413,7 @@ const elementwise =
     b.q.tables.push({ kind: "table_s8", input: { ...x.quant }, output: { ...outQ }, entries });
     const record: ActivationQOp = {
       kind: "activation",
-      name: `${op.op.toLowerCase()}_${op.index}`,
+      name: opName(op),
       inputs: [x.name],
       output: b.name(y),
       activation,

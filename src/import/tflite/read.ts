@@ -125,6 +125,29 @@ export interface TfliteModel {
   operatorCodes: { op: string; version: number }[];
 }
 
+/**
+ * The little-endian values of a constant tensor of int8, int32 or float32, or a refusal (through `fail`)
+ * naming the tensor: no constant data, another type, or a size other than its shape's.
+ */
+export function constantValues(
+  t: TfliteTensor,
+  fail: (message: string) => never,
+): Int8Array | Int32Array | Float32Array {
+  if (!t.data) return fail(`tensor '${t.name}' has no constant data: expected weights stored in the file`);
+  const n = t.shape.reduce((a, b) => a * b, 1);
+  const size = t.type === "int8" ? 1 : t.type === "int32" || t.type === "float32" ? 4 : 0;
+  if (size === 0) return fail(`tensor '${t.name}' is ${t.type}: expected int8, int32 or float32 constants`);
+  if (t.data.length !== size * n)
+    return fail(
+      `tensor '${t.name}' holds ${t.data.length} bytes of ${t.type}: its shape [${t.shape}] needs ${size * n}`,
+    );
+  if (t.type === "int8") return new Int8Array(t.data.buffer, t.data.byteOffset, n);
+  const v = new DataView(t.data.buffer, t.data.byteOffset, t.data.length);
+  return t.type === "int32"
+    ? Int32Array.from({ length: n }, (_, i) => v.getInt32(4 * i, true))
+    : Float32Array.from({ length: n }, (_, i) => v.getFloat32(4 * i, true));
+}
+
 /** Bounds-checked access to the FlatBuffer's tables, vectors and strings. */
 class Reader {
   readonly bb: ByteBuffer;

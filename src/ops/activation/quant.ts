@@ -153,12 +153,7 @@ export function checkActivation(op: ActivationQOp, ctx: CheckContext): void {
     const max = int8 ? SOFTMAX_S8_MAX_LENGTH : SOFTMAX_S16_MAX_LENGTH;
     if (width > max)
       ctx.fail("inputs", `'${op.inputs[0]}' holds ${width} values: softmax takes at most ${max}`);
-    const fixed = softmaxOutputQuant(ctx.precision);
-    if (output.scale !== fixed.scale || output.zeroPoint !== fixed.zeroPoint)
-      ctx.fail(
-        "output",
-        `'${op.output}' has scale ${output.scale} zero point ${output.zeroPoint}: softmax outputs scale ${fixed.scale} zero point ${fixed.zeroPoint}`,
-      );
+    checkSoftmaxOutput(op, output, ctx);
     if (t.inputScale !== input.scale)
       fail("inputScale", `is ${t.inputScale}: the op's input scale is ${input.scale}`);
     // Each term at most 2^20 (int8: the uint32 sum of 4095 terms cannot wrap) or 2^31 (int16, Q31); the
@@ -182,6 +177,16 @@ export function checkActivation(op: ActivationQOp, ctx: CheckContext): void {
   else checkTableS16(table, fail, values);
 }
 
+/** Softmax writes the fixed output quantization of its precision (int8: scale 1/256, zero point -128). */
+function checkSoftmaxOutput(op: ActivationQOp, output: QuantParams, ctx: CheckContext): void {
+  const fixed = softmaxOutputQuant(ctx.precision);
+  if (output.scale !== fixed.scale || output.zeroPoint !== fixed.zeroPoint)
+    ctx.fail(
+      "output",
+      `'${op.output}' has scale ${output.scale} zero point ${output.zeroPoint}: softmax outputs scale ${fixed.scale} zero point ${fixed.zeroPoint}`,
+    );
+}
+
 /**
  * TensorFlow Lite's int8 softmax: its parameters exactly as TensorFlow Lite derives them from beta and
  * the input scale (which bounds every shift and product of the kernel), its fixed output quantization,
@@ -200,12 +205,7 @@ function checkTfliteSoftmax(
     );
   const input = ctx.quant(op.inputs[0]);
   const output = ctx.quant(op.output);
-  const fixed = softmaxOutputQuant("int8");
-  if (output.scale !== fixed.scale || output.zeroPoint !== fixed.zeroPoint)
-    ctx.fail(
-      "output",
-      `'${op.output}' has scale ${output.scale} zero point ${output.zeroPoint}: softmax outputs scale ${fixed.scale} zero point ${fixed.zeroPoint}`,
-    );
+  checkSoftmaxOutput(op, output, ctx);
   if (table.inputScale !== input.scale)
     ctx.failTable(op.table, "inputScale", `is ${table.inputScale}: the op's input scale is ${input.scale}`);
   const p = tfliteSoftmaxParams(table.beta, table.inputScale);
