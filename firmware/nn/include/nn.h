@@ -66,9 +66,9 @@ static inline size_t nn_dense_weight_index(int32_t n_in, int32_t n_out, int32_t 
 #endif
 
 /* NN_DENSE_REFERENCE=1 compiles the dense kernels with their reference loops alone (tests compare the
- * fast paths against them). */
+ * fast paths against them); NN_REFERENCE_KERNELS=1 (nn_config.h) does so for every kernel. */
 #ifndef NN_DENSE_REFERENCE
-#define NN_DENSE_REFERENCE 0
+#define NN_DENSE_REFERENCE NN_REFERENCE_KERNELS
 #endif
 
 /* A dense layer on int8 codes (see src/ops/dense/quant.ts):

@@ -25,4 +25,10 @@
 #endif
 #endif
 
+/* NN_REFERENCE_KERNELS=1 compiles every integer kernel with its plain reference loop alone, whatever the
+ * core: the tests compare each fast path against it. */
+#ifndef NN_REFERENCE_KERNELS
+#define NN_REFERENCE_KERNELS 0
+#endif
+
 #endif /* NN_CONFIG_H */
