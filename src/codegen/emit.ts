@@ -128,7 +128,7 @@ interface Graphish {
 }
 
 /** The memory plan of a graph's tensors, elements of `elementBytes`. */
-function planGraph(g: Graphish, elementBytes: number): MemoryPlan {
+function planGraph(g: Graphish, elementBytes: number, scratch: number[] = []): MemoryPlan {
   const names = [g.input, ...g.ops.map((op) => op.output)];
   const first = new Map<string, number>([[g.input, -1]]);
   const last = new Map<string, number>();
@@ -147,7 +147,7 @@ function planGraph(g: Graphish, elementBytes: number): MemoryPlan {
     inPlace: g.ops.flatMap((op, k) =>
       getOpFacet(op.kind).inPlace ? [{ op: k, input: op.inputs[0], output: op.output }] : [],
     ),
-    scratch: [],
+    scratch: scratch.map((bytes, op) => ({ op, bytes })),
     alignment: alignmentOf(g, elementBytes),
   });
 }
@@ -158,7 +158,11 @@ function planGraph(g: Graphish, elementBytes: number): MemoryPlan {
  */
 function wire(g: Graphish, emitted: EmittedOp[], elementBytes: number) {
   const names = [g.input, ...g.ops.map((op) => op.output)];
-  const plan = planGraph(g, elementBytes);
+  const plan = planGraph(
+    g,
+    elementBytes,
+    emitted.map((e) => e.scratchBytes ?? 0),
+  );
   const pointer = new Map<string, string>();
   const tensors: ModelView["tensors"] = [];
   names.forEach((name, k) => {
@@ -173,10 +177,17 @@ function wire(g: Graphish, emitted: EmittedOp[], elementBytes: number) {
       });
     }
   });
+  // an op's scratch buffer: bytes of the arena, whatever its element type
+  const scratchPointer = (k: number) => {
+    const offset = plan.scratch.get(k);
+    if (offset === undefined) return "NULL";
+    return elementBytes === 1 ? `arena + ${offset}` : `(int8_t *)(void *)(arena + ${offset / elementBytes})`;
+  };
   const steps = g.ops.map((op, k) =>
     emitted[k].calls(
       op.inputs.map((i) => pointer.get(i)!),
       pointer.get(op.output)!,
+      scratchPointer(k),
     ),
   );
   const planView = names.map((name) => ({

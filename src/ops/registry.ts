@@ -172,8 +172,13 @@ export interface EmittedOp {
   comment: string;
   arrays: ArrayView[];
   params: ParamsView | null;
-  /** its statements in run(), from the C expressions of its input pointers and output pointer */
-  calls(inputs: string[], output: string): string[];
+  /**
+   * its statements in run(), from the C expressions of its input pointers, its output pointer and its
+   * scratch buffer (`int8_t *`; "NULL" without scratchBytes)
+   */
+  calls(inputs: string[], output: string, scratch: string): string[];
+  /** bytes of arena its kernel needs during the call only (the planner places them), if any */
+  scratchBytes?: number;
   /** runtime files it needs (firmware/nn/src/*.c and include/*.h) */
   runtime: string[];
 }

@@ -223,11 +223,31 @@ typedef struct {
     int32_t pad_left;
 } nn_window_t;
 
-/* A convolution on int8 codes (src/ops/conv2d/quant.ts), per output position and filter f:
- *   acc = bias[f] + sum over the taps inside the input of (in - in_zp) * w[f][ky][kx][c]
+/* A convolution on int8 codes (src/ops/conv2d/quant.ts), per output position and filter f, with
+ * K = k_h * k_w * in_c and tap index i = (ky * k_w + kx) * in_c + c:
+ *   acc = bias[f] + sum over the K taps of x_i * w(f, i)     (int32; the input zero point is in bias)
  *   out = clamp(nn_requantize(acc, mult[f], shift[f]), act_min - out_zp, act_max - out_zp) + out_zp
- * (neg_mult/neg_shift when acc < 0, if set). weights: [out_c][k_h][k_w][in_c]; in: [in_h][in_w][in_c];
- * out: [out_h][out_w][out_c], not overlapping in. The quantizer proves that no accumulator overflows. */
+ * where x_i is the input code the tap reads, or in_zp for a tap outside the input (the padding), and
+ * w(f, i) = weights[nn_dense_weight_index(K, out_c, f, i)]: each position is nn_dense_s8 over its window
+ * (neg_mult/neg_shift when acc < 0, if set). in: [in_h][in_w][in_c]; out: [out_h][out_w][out_c], not
+ * overlapping in. The quantizer proves that no partial sum overflows, in any order of the taps. */
+typedef struct {
+    nn_window_t win;
+    int32_t out_c;
+    const int8_t *weights;    /* [out_c * K] in the blocked layout of nn_dense_s8, 4-byte aligned */
+    const int32_t *bias;      /* bias - in_zp * sum(w): the input zero point folded in */
+    const int32_t *mult;      /* in [2^30, 2^31) or 0 */
+    const int32_t *shift;     /* in [-31, 30] */
+    const int32_t *neg_mult;  /* or NULL */
+    const int32_t *neg_shift; /* or NULL */
+    int32_t in_zp;
+    int32_t out_zp;
+    int32_t act_min;
+    int32_t act_max;
+} nn_conv2d_s8_params_t;
+/* The convolution on int16 codes (src/ops/conv2d/quant.ts), per output position and filter f:
+ *   acc = bias[f] + sum over the taps inside the input of (in - in_zp) * w[f][ky][kx][c]
+ * then the output stage above. weights: [out_c][k_h][k_w][in_c]. */
 typedef struct {
     nn_window_t win;
     int32_t out_c;
@@ -241,8 +261,7 @@ typedef struct {
     int32_t out_zp;
     int32_t act_min;
     int32_t act_max;
-} nn_conv2d_s8_params_t;
-typedef nn_conv2d_s8_params_t nn_conv2d_s16_params_t;
+} nn_conv2d_s16_params_t;
 /* nn_conv2d_s16 with a 64-bit accumulator and bias and 16-bit multipliers (nn_requantize_s64). */
 typedef struct {
     nn_window_t win;
@@ -265,7 +284,9 @@ typedef struct {
     const float *weights; /* [out_c][k_h][k_w][in_c] */
     const float *bias;    /* [out_c] */
 } nn_conv2d_f32_params_t;
-int nn_conv2d_s8(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out);
+/* scratch: K bytes, for the windows that are not one run of the input (padding, or rows apart); may be
+ * NULL when every window is one run (the generator knows: windowsAreRuns in src/ops/conv2d/emit.ts). */
+int nn_conv2d_s8(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, int8_t *scratch);
 int nn_conv2d_s16(const nn_conv2d_s16_params_t *p, const int16_t *in, int16_t *out);
 int nn_conv2d_s16_s64(const nn_conv2d_s16_s64_params_t *p, const int16_t *in, int16_t *out);
 int nn_conv2d_f32(const nn_conv2d_f32_params_t *p, const float *in, float *out);

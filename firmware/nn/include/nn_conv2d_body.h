@@ -1,5 +1,5 @@
 /*
- * The body of the integer convolution kernels (nn_conv2d_s8.c, nn_conv2d_s16.c, nn_conv2d_s16_s64.c),
+ * The body of the int16 convolution kernels (nn_conv2d_s16.c, nn_conv2d_s16_s64.c; nn_conv2d_s8.c has its own),
  * included by each with its types: NN_CONV_FN (the function), NN_CONV_PARAMS (its parameter struct),
  * NN_CONV_T (the element type), NN_CONV_ACC (int32_t or int64_t: the accumulator and the bias) and
  * NN_CONV_REQUANTIZE (nn_requantize or nn_requantize_s64). The reference loop, mirrored by runConv in

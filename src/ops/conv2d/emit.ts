@@ -3,11 +3,12 @@ import { cComment, cFloat } from "../../codegen/cnames.js";
 import { CTYPE, describeQuant } from "../../core/quant.js";
 import { floatActivationCall } from "../activation/emit.js";
 import { matrixRows, rows, valueRange } from "../common.js";
+import { blockedWeightRows } from "../dense/emit.js";
 import type { EmittedOp, FloatEmitContext, FloatOp, IntegerEmitContext } from "../registry.js";
 import { weightedOpArrays } from "../requant.js";
 import type { Geometry } from "./geometry.js";
 import type { ConvQOp } from "./quant.js";
-import { qGeometry } from "./quant.js";
+import { foldedBias, qGeometry } from "./quant.js";
 
 /** The geometry fields every window struct of nn.h starts with (nn_window_t). */
 export function windowInitializer(g: Geometry): string {
@@ -20,12 +21,82 @@ export function describeWindow(g: Geometry, outC: number): string {
   return `${g.kernel.join("x")} stride ${g.strides.join("x")}${dil} ${g.padding}, [${g.H}, ${g.W}, ${g.C}] -> [${g.Ho}, ${g.Wo}, ${outC}]`;
 }
 
+/**
+ * Whether every output position's window is one run of the input (the kernel then reads it in place):
+ * inside the input, its taps adjacent in a row (kw = 1 or no column dilation), and its rows adjacent
+ * (kh = 1, or rows as wide as the input without row dilation). Mirrors nn_conv2d_s8.c's window_run.
+ */
+export function windowsAreRuns(g: Geometry): boolean {
+  const [kh, kw] = g.kernel;
+  const rowRun = kw === 1 || g.dilation[1] === 1;
+  const rowsRun = kh === 1 || (kw === g.W && g.dilation[0] === 1);
+  if (!rowRun || !rowsRun) return false;
+  // every window inside the input: no padding reaches a tap
+  for (let oy = 0; oy < g.Ho; oy++) {
+    const iy = oy * g.strides[0] - g.padTop;
+    if (iy < 0 || iy + (kh - 1) * g.dilation[0] >= g.H) return false;
+  }
+  for (let ox = 0; ox < g.Wo; ox++) {
+    const ix = ox * g.strides[1] - g.padLeft;
+    if (ix < 0 || ix + (kw - 1) * g.dilation[1] >= g.W) return false;
+  }
+  return true;
+}
+
+/**
+ * The int8 convolution: nn_conv2d_s8 runs nn_dense_s8 per output position over the window (read in
+ * place when it is one run of the input, else gathered into K bytes of scratch with the input zero
+ * point for the padding), so its weights are in the dense blocked layout over K = kh · kw · C and its
+ * bias has the input zero point folded in: bias - zp · sum(w), plus zp · w for each padded tap, is
+ * the reference's sum of (q - zp) · w over the taps inside.
+ */
+function emitConvS8(op: ConvQOp, ctx: IntegerEmitContext): EmittedOp {
+  const { id } = ctx;
+  const g = qGeometry(op);
+  const input = ctx.quant(op.inputs[0]);
+  const output = ctx.quant(op.output);
+  const K = g.kernel[0] * g.kernel[1] * g.C;
+  const folded = foldedBias(op, input.zeroPoint);
+  const { arrays, fields } = weightedOpArrays(
+    { ...op, bias: folded },
+    id,
+    {
+      comment: `weights: s8 [${op.filters}][${g.kernel[0]} * ${g.kernel[1]} * ${g.C}] (filter; row, column, channel) in the blocked layout of nn.h (nn_dense_weight_index over ${K} inputs), per filter scales ${valueRange(op.weightScales)}`,
+      dims: `[${op.filters} * ${K}] NN_WEIGHTS_ALIGNED`,
+      rows: blockedWeightRows(op.weights),
+    },
+    `, input zero point ${input.zeroPoint} folded in`,
+  );
+  const scratchBytes = windowsAreRuns(g) ? 0 : K;
+  return {
+    comment: cComment(
+      `${ctx.title}: convolution ${describeWindow(g, op.filters)}, ${op.activation}${op.activation === "linear" ? "" : " fused"}; in s8 ${describeQuant(input)}, out s8 ${describeQuant(output)}, clamp [${op.clampLo}, ${op.clampHi}]${scratchBytes ? `; ${scratchBytes} bytes of scratch` : ""}`,
+    ),
+    arrays,
+    params: {
+      type: "nn_conv2d_s8_params_t",
+      name: `${id}_params`,
+      fields: [
+        windowInitializer(g),
+        `${op.filters}`,
+        ...fields,
+        `${input.zeroPoint}, ${output.zeroPoint}, ${op.clampLo}, ${op.clampHi}`,
+      ],
+      bytes: 13 * 4 + 4 + 6 * 4 + 16,
+    },
+    calls: ([src], dst, scratch) => [`nn_conv2d_s8(&${id}_params, ${src}, ${dst}, ${scratch})`],
+    scratchBytes,
+    runtime: ["nn_conv2d_s8.c", "nn_dense_s8.c", "nn_dense_internal.h"],
+  };
+}
+
 export function emitConv(op: ConvQOp, ctx: IntegerEmitContext): EmittedOp {
+  if (ctx.precision === "int8") return emitConvS8(op, ctx);
   const { id } = ctx;
   const g = qGeometry(op);
   const dtype = CTYPE[ctx.precision].dtype;
   const s64 = op.accumulator === "s64";
-  const kernel = ctx.precision === "int8" ? "nn_conv2d_s8" : s64 ? "nn_conv2d_s16_s64" : "nn_conv2d_s16";
+  const kernel = s64 ? "nn_conv2d_s16_s64" : "nn_conv2d_s16";
   const input = ctx.quant(op.inputs[0]);
   const output = ctx.quant(op.output);
   const K = g.kernel[0] * g.kernel[1] * g.C;

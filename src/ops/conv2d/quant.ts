@@ -107,7 +107,10 @@ export function quantizeChannels(
     const fb = floatBias?.[c] ?? 0;
     let { sw, wq } = quantizeRow(row, null);
     let b = roundHalfAwayFromZero(fb / (input.scale * sw));
-    if (Math.abs(b) + delta * wq.reduce((s, w) => s + Math.abs(w), 0) > limit) {
+    const tooLarge = (wq: number[], b: number) =>
+      Math.abs(b) + delta * wq.reduce((s, w) => s + Math.abs(w), 0) > limit ||
+      (ctx.precision === "int8" && foldedBounds([wq], [b], input.zeroPoint)[0] > INT32_MAX);
+    if (tooLarge(wq, b)) {
       // A channel whose bias dwarfs its weights (a dead filter after a folded batch normalization):
       // the weight scale grows until the bias is 2^24 units, and the weights, tiny beside it, round
       // to few levels or none. The output is the bias, as in float.
@@ -137,6 +140,20 @@ export function quantizeChannels(
 
 /** The bias of a channel whose bias dwarfs its weights, in accumulator units (see quantizeChannels). */
 const BIAS_DOMINATED_UNITS = 2 ** 24;
+
+/** The bias of an int8 kernel that adds q · w over every tap, the padding reading zp: bias - zp · sum(w). */
+export function foldedBias(op: { weights: number[][]; bias: number[] }, zp: number): number[] {
+  return op.weights.map((row, c) => op.bias[c] - zp * row.reduce((s, w) => s + w, 0));
+}
+
+/**
+ * The worst-case |partial sum| of each channel in that form, whatever the order of the taps:
+ * |bias - zp · sum(w)| + 128 · sum |w|.
+ */
+export function foldedBounds(weights: number[][], bias: number[], zp: number): number[] {
+  const folded = foldedBias({ weights, bias }, zp);
+  return weights.map((row, c) => Math.abs(folded[c]) + 128 * row.reduce((s, w) => s + Math.abs(w), 0));
+}
 
 /** The worst-case |accumulator| of each channel: |bias| + the largest |q_in - zp_in| times sum |w|. */
 export function channelBounds(weights: number[][], bias: number[], delta: number): number[] {
@@ -229,4 +246,22 @@ export function checkConv(op: ConvQOp, ctx: CheckContext): void {
   length("bias", op.bias, op.filters);
   const delta = maxInputDelta(ctx.precision, ctx.quant(op.inputs[0]).zeroPoint);
   checkOutputStage(op, op.filters, channelBounds(op.weights, op.bias, delta), ctx);
+  if (ctx.precision === "int8") checkFoldedBounds(op, ctx);
+}
+
+/**
+ * int8 kernels that fold the input zero point into the bias (nn_conv2d_s8, nn_depthwise_conv2d_s8)
+ * add q · w over every tap: each channel's partial sums must fit int32 whatever the order.
+ */
+export function checkFoldedBounds(
+  op: { inputs: string[]; weights: number[][]; bias: number[] },
+  ctx: CheckContext,
+): void {
+  const bounds = foldedBounds(op.weights, op.bias, ctx.quant(op.inputs[0]).zeroPoint);
+  const c = bounds.findIndex((b) => b > INT32_MAX);
+  if (c >= 0)
+    ctx.fail(
+      `bias[${c}]`,
+      `with the input zero point folded in could take a partial sum to ${bounds[c].toExponential(3)}: expected at most 2^31 - 1`,
+    );
 }

@@ -42,7 +42,7 @@ export function denseWeightIndex(nIn: number, nOut: number, o: number, i: number
  * The lines of a dense weight array in the blocked layout: one line per row and run of (at most) 16
  * inputs, in memory order, each saying which row and inputs it holds, and a comment opening each group.
  */
-function blockedWeightRows(w: number[][]): string[] {
+export function blockedWeightRows(w: number[][]): string[] {
   const nOut = w.length;
   const nIn = w[0].length;
   const width = w.flat().reduce((m, v) => Math.max(m, String(v).length), 0);
