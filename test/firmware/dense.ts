@@ -438,6 +438,7 @@ export function referenceWrapper(kernel: Kernel): string {
   return `/* the reference loop of ${fn}, for the kernel test */
 #define NN_DENSE_REFERENCE 1
 #define ${fn} ref_${fn}
+#define nn_dense_s8_each ref_nn_dense_s8_each
 #include "${fn}.c"
 `;
 }

@@ -224,17 +224,19 @@ typedef struct {
 } nn_window_t;
 
 /* A convolution on int8 codes (src/ops/conv2d/quant.ts), per output position and filter f, with
- * K = k_h * k_w * in_c and tap index i = (ky * k_w + kx) * in_c + c:
+ * K = k_h * k_w * in_c taps i = (ky * k_w + kx) * in_c + c:
  *   acc = bias[f] + sum over the K taps of x_i * w(f, i)     (int32; the input zero point is in bias)
  *   out = clamp(nn_requantize(acc, mult[f], shift[f]), act_min - out_zp, act_max - out_zp) + out_zp
  * where x_i is the input code the tap reads, or in_zp for a tap outside the input (the padding), and
- * w(f, i) = weights[nn_dense_weight_index(K, out_c, f, i)]: each position is nn_dense_s8 over its window
- * (neg_mult/neg_shift when acc < 0, if set). in: [in_h][in_w][in_c]; out: [out_h][out_w][out_c], not
- * overlapping in. The quantizer proves that no partial sum overflows, in any order of the taps. */
+ * w(f, i) = weights[nn_dense_weight_index(NN_CONV_TAPS(K), out_c, f, i)]: each position is nn_dense_s8
+ * over its window, the taps padded with zero weights to whole chunks (neg_mult/neg_shift when acc < 0,
+ * if set). in: [in_h][in_w][in_c]; out: [out_h][out_w][out_c], not overlapping in. The quantizer proves
+ * that no partial sum overflows, in any order of the taps. */
+#define NN_CONV_TAPS(k) (((k) + NN_DENSE_CHUNK - 1) / NN_DENSE_CHUNK * NN_DENSE_CHUNK)
 typedef struct {
     nn_window_t win;
     int32_t out_c;
-    const int8_t *weights;    /* [out_c * K] in the blocked layout of nn_dense_s8, 4-byte aligned */
+    const int8_t *weights;    /* [out_c * NN_CONV_TAPS(K)], nn_dense_s8's blocked layout, 4-byte aligned */
     const int32_t *bias;      /* bias - in_zp * sum(w): the input zero point folded in */
     const int32_t *mult;      /* in [2^30, 2^31) or 0 */
     const int32_t *shift;     /* in [-31, 30] */
@@ -284,8 +286,9 @@ typedef struct {
     const float *weights; /* [out_c][k_h][k_w][in_c] */
     const float *bias;    /* [out_c] */
 } nn_conv2d_f32_params_t;
-/* scratch: K bytes, for the windows that are not one run of the input (padding, or rows apart); may be
- * NULL when every window is one run (the generator knows: windowsAreRuns in src/ops/conv2d/emit.ts). */
+/* scratch: NN_CONV_TAPS(K) bytes, for the windows the kernel cannot read in place (padding, rows apart,
+ * or the padded run past the end of the input); NULL when there are none (windowsInPlace in
+ * src/ops/conv2d/emit.ts). */
 int nn_conv2d_s8(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, int8_t *scratch);
 int nn_conv2d_s16(const nn_conv2d_s16_params_t *p, const int16_t *in, int16_t *out);
 int nn_conv2d_s16_s64(const nn_conv2d_s16_s64_params_t *p, const int16_t *in, int16_t *out);

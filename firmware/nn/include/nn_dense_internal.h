@@ -296,4 +296,13 @@ static void nn_dense_dot4_chunks_s16(const int16_t *in, const int8_t *w, int32_t
 }
 #endif
 
+/* The k-th input vector of nn_dense_s8_each (k = 0, 1, ...), or NULL for an error. */
+typedef const int8_t *(*nn_dense_s8_source_t)(void *ctx, int32_t k);
+
+/* nn_dense_s8 on `count` input vectors, the k-th from source(ctx, k) into out + k * n_out, with the
+ * checks and the choice of path made once (the int8 convolutions: one vector per output position).
+ * Returns NN_OK, or NN_ERROR_ARGUMENT for bad parameters or a NULL vector. */
+int nn_dense_s8_each(const nn_dense_s8_params_t *p, int32_t count, nn_dense_s8_source_t source, void *ctx,
+                     int8_t *out);
+
 #endif /* NN_DENSE_INTERNAL_H */

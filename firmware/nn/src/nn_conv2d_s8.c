@@ -14,13 +14,16 @@
  * `scratch` (K bytes of the arena, placed by the generator's memory plan for this op alone): a row of
  * adjacent taps inside the input is one memcpy, a tap outside it in_zp.
  *
+ * The generator pads the taps with zero weights to whole chunks of 16 (NN_CONV_TAPS), so that no core
+ * runs the dense kernel's slow remainder loops; a window read in place then also reads the input bytes
+ * after it (times zero: the run must stay inside the input), and scratch holds zeros past the taps.
+ *
  * With NN_REFERENCE_KERNELS=1 (nn_config.h) the reference loop alone is compiled: per position and
  * filter, the taps one by one through nn_dense_weight_index. The tests compare the two.
  */
 #include <string.h>
 
-#include "nn.h"
-#include "nn_support.h"
+#include "nn_dense_internal.h"
 
 /* The input row iy (or -1 outside) and column ix of tap (ky, kx) of position (oy, ox). */
 #define NN_CONV_IY(w, oy, ky) ((oy) * (w)->stride_h - (w)->pad_top + (ky) * (w)->dil_h)
@@ -30,7 +33,7 @@
 static int conv_reference(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out)
 {
     const nn_window_t *w = &p->win;
-    const int32_t K = w->k_h * w->k_w * w->in_c;
+    const int32_t taps = NN_CONV_TAPS(w->k_h * w->k_w * w->in_c);
     int32_t oy, ox, f, ky, kx, c;
     for (oy = 0; oy < w->out_h; ++oy) {
         for (ox = 0; ox < w->out_w; ++ox) {
@@ -49,7 +52,7 @@ static int conv_reference(const nn_conv2d_s8_params_t *p, const int8_t *in, int8
                             const int32_t x = inside
                                                   ? in[((size_t)iy * (size_t)w->in_w + (size_t)ix) * (size_t)w->in_c + (size_t)c]
                                                   : p->in_zp;
-                            acc += x * p->weights[nn_dense_weight_index(K, p->out_c, f, i)];
+                            acc += x * p->weights[nn_dense_weight_index(taps, p->out_c, f, i)];
                         }
                     }
                 }
@@ -62,10 +65,12 @@ static int conv_reference(const nn_conv2d_s8_params_t *p, const int8_t *in, int8
     return NN_OK;
 }
 #else
-/* The window of position (oy, ox) as K bytes: a pointer into the input when it is one run of it, else
- * the window gathered into scratch (NULL when there is none: the generator gave none). */
-static const int8_t *window_run(const nn_window_t *w, const int8_t *in, int32_t oy, int32_t ox, int8_t *scratch,
-                                int8_t in_zp)
+/* The window of position (oy, ox) as `taps` bytes (K and zero weights' worth): a pointer into the
+ * input when it is one run of it that `taps` bytes from its start stay inside, else the window gathered
+ * into scratch, whose bytes past K the caller has set (NULL when there is no scratch: the generator gave
+ * none because every window is read in place). */
+static const int8_t *window_run(const nn_window_t *w, const int8_t *in, int32_t oy, int32_t ox, int32_t taps,
+                                int8_t *scratch, int8_t in_zp)
 {
     const int32_t iy0 = NN_CONV_IY(w, oy, 0);
     const int32_t ix0 = NN_CONV_IX(w, ox, 0);
@@ -77,7 +82,10 @@ static const int8_t *window_run(const nn_window_t *w, const int8_t *in, int32_t 
     int32_t ky, kx;
     if (iy0 >= 0 && iy1 < w->in_h && ix0 >= 0 && ix1 < w->in_w && row_adjacent &&
         (w->k_h == 1 || (w->k_w == w->in_w && w->dil_h == 1))) {
-        return in + ((size_t)iy0 * (size_t)w->in_w + (size_t)ix0) * (size_t)w->in_c;
+        const size_t start = ((size_t)iy0 * (size_t)w->in_w + (size_t)ix0) * (size_t)w->in_c;
+        if (start + (size_t)taps <= (size_t)w->in_h * (size_t)w->in_w * (size_t)w->in_c) {
+            return in + start;
+        }
     }
     if (scratch == NULL) {
         return NULL;
@@ -104,6 +112,29 @@ static const int8_t *window_run(const nn_window_t *w, const int8_t *in, int32_t 
     }
     return scratch;
 }
+
+/* The windows of the output positions in order, for nn_dense_s8_each. */
+typedef struct {
+    const nn_window_t *w;
+    const int8_t *in;
+    int8_t *scratch;
+    int32_t taps;
+    int8_t in_zp;
+    int32_t oy; /* the position of the next call */
+    int32_t ox;
+} conv_source_t;
+
+static const int8_t *conv_window(void *ctx, int32_t k)
+{
+    conv_source_t *s = (conv_source_t *)ctx;
+    const int8_t *x = window_run(s->w, s->in, s->oy, s->ox, s->taps, s->scratch, s->in_zp);
+    (void)k; /* the positions come in order: (oy, ox) steps instead of dividing k */
+    if (++s->ox == s->w->out_w) {
+        s->ox = 0;
+        ++s->oy;
+    }
+    return x;
+}
 #endif /* NN_REFERENCE_KERNELS */
 
 int nn_conv2d_s8(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, int8_t *scratch)
@@ -118,9 +149,10 @@ int nn_conv2d_s8(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, 
 #else
     {
         const nn_window_t *w = &p->win;
+        const int32_t K = w->k_h * w->k_w * w->in_c;
         nn_dense_s8_params_t d;
-        int32_t oy, ox;
-        d.n_in = w->k_h * w->k_w * w->in_c;
+        conv_source_t src;
+        d.n_in = NN_CONV_TAPS(K);
         d.n_out = p->out_c;
         d.weights = p->weights;
         d.bias = p->bias;
@@ -131,20 +163,17 @@ int nn_conv2d_s8(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, 
         d.out_zp = p->out_zp;
         d.act_min = p->act_min;
         d.act_max = p->act_max;
-        for (oy = 0; oy < w->out_h; ++oy) {
-            for (ox = 0; ox < w->out_w; ++ox) {
-                const int8_t *x = window_run(w, in, oy, ox, scratch, (int8_t)p->in_zp);
-                int status;
-                if (x == NULL) {
-                    return NN_ERROR_ARGUMENT; /* a window to gather, and no scratch */
-                }
-                status = nn_dense_s8(&d, x, out + ((size_t)oy * (size_t)w->out_w + (size_t)ox) * (size_t)p->out_c);
-                if (status != NN_OK) {
-                    return status;
-                }
-            }
+        if (scratch != NULL) {
+            memset(scratch + K, 0, (size_t)(d.n_in - K)); /* past the taps: against zero weights */
         }
+        src.w = w;
+        src.in = in;
+        src.scratch = scratch;
+        src.taps = d.n_in;
+        src.in_zp = (int8_t)p->in_zp;
+        src.oy = 0;
+        src.ox = 0;
+        return nn_dense_s8_each(&d, w->out_h * w->out_w, conv_window, &src, out);
     }
-    return NN_OK;
 #endif
 }

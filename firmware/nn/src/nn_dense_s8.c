@@ -325,23 +325,41 @@ NN_DENSE_NOINLINE static int dense_fast(const nn_dense_s8_params_t *p, const int
 #endif /* NN_DENSE_FAST_DSP || NN_DENSE_FAST_PLAIN */
 
 #if NN_DENSE_FAST_MVE
-NN_DENSE_NOINLINE static int dense_fast(const nn_dense_s8_params_t *p, const int8_t *in, int8_t *out)
+/*
+ * out = the 4-row groups and the last n_out % 4 rows of p on `in`. Per group and chunk, one VLDRB of
+ * the inputs, and per row one VLDRB of weights and one VMLADAVA; the group's 4 accumulators are
+ * requantized in one vector as nn_dense_output4_mve does, with the parameters held in registers (and
+ * the leaky selection compiled only where `leaky` is set: the caller passes a constant).
+ */
+NN_DENSE_ALWAYS_INLINE static inline void mve_rows(const nn_dense_s8_params_t *p, const int8_t *in, int8_t *out,
+                                                   const int leaky)
 {
     const int32_t n_in = p->n_in;
-    const int32_t n_out = p->n_out;
     const int32_t chunks = n_in / NN_DENSE_CHUNK;
     const int32_t tail = n_in % NN_DENSE_CHUNK;
-    const int32_t *bias = p->bias;
+    const int32_t groups = p->n_out / NN_DENSE_ROWS;
+    const int32_t *const bias = p->bias;
+    const int32_t *const mult = p->mult;
+    const int32_t *const shift = p->shift;
+    const int32_t *const neg_mult = p->neg_mult;
+    const int32_t *const neg_shift = p->neg_shift;
+    const int32x4_t lo = vdupq_n_s32(p->act_min - p->out_zp);
+    const int32x4_t hi = vdupq_n_s32(p->act_max - p->out_zp);
+    const int32_t zp = p->out_zp;
     const int8_t *w = p->weights;
-    nn_dense_output_t s = NN_DENSE_OUTPUT(p); /* its pointers step 4 outputs at a time */
-    int32_t o;
-    for (o = 0; o + NN_DENSE_ROWS <= n_out; o += NN_DENSE_ROWS) {
-        int32_t a0 = bias[0];
-        int32_t a1 = bias[1];
-        int32_t a2 = bias[2];
-        int32_t a3 = bias[3];
+    int32_t o; /* the group's first row: one index into bias, mult, shift and out */
+    for (o = 0; o < groups * NN_DENSE_ROWS; o += NN_DENSE_ROWS) {
+        int32_t a0 = bias[o];
+        int32_t a1 = bias[o + 1];
+        int32_t a2 = bias[o + 2];
+        int32_t a3 = bias[o + 3];
         const int8_t *x = in;
         int32_t c;
+        int32x4_t acc;
+        int32x4_t m;
+        int32x4_t sh;
+        int32x4_t negative_shift;
+        int32x4_t q;
         for (c = 0; c < chunks; ++c) {
             const int8x16_t xv = vldrbq_s8(x);
             a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w));
@@ -361,14 +379,31 @@ NN_DENSE_NOINLINE static int dense_fast(const nn_dense_s8_params_t *p, const int
             a3 = vmladavaq_p_s8(a3, xv, vldrbq_z_s8(w + 3 * tail, lanes), lanes);
             w += NN_DENSE_ROWS * tail;
         }
-        vstrbq_s32(out + o, nn_dense_output4_mve(&s, a0, a1, a2, a3));
-        bias += NN_DENSE_ROWS;
+        /* nn_dense_output4_mve's output stage */
+        acc = vsetq_lane_s32(a0, vuninitializedq_s32(), 0);
+        acc = vsetq_lane_s32(a1, acc, 1);
+        acc = vsetq_lane_s32(a2, acc, 2);
+        acc = vsetq_lane_s32(a3, acc, 3);
+        m = vldrwq_s32(mult + o);
+        sh = vldrwq_s32(shift + o);
+        if (leaky) {
+            const mve_pred16_t negative = vcmpltq_n_s32(acc, 0);
+            m = vpselq_s32(vldrwq_s32(neg_mult + o), m, negative);
+            sh = vpselq_s32(vldrwq_s32(neg_shift + o), sh, negative);
+        }
+        negative_shift = vshrq_n_s32(sh, 31);
+        q = vqrdmulhq_s32(vshlq_s32(acc, vbicq_s32(sh, negative_shift)), m);
+        sh = vandq_s32(sh, negative_shift);
+        q = vqaddq_s32(q, vshrq_n_s32(vandq_s32(q, sh), 31));
+        q = vrshlq_s32(q, sh);
+        vstrbq_s32(out + o, vaddq_n_s32(vminq_s32(vmaxq_s32(q, lo), hi), zp));
     }
-    if (o < n_out) {
+    if (groups * NN_DENSE_ROWS < p->n_out) {
         /* the last n_out % 4 rows, row-major, 16 inputs at a time */
         const nn_dense_output_t rows = NN_DENSE_OUTPUT(p);
-        for (; o < n_out; ++o) {
-            int32_t a = *bias++;
+        int32_t r;
+        for (r = groups * NN_DENSE_ROWS; r < p->n_out; ++r) {
+            int32_t a = p->bias[r];
             int32_t i;
             for (i = 0; i + NN_DENSE_CHUNK <= n_in; i += NN_DENSE_CHUNK) {
                 a = vmladavaq_s8(a, vldrbq_s8(in + i), vldrbq_s8(w + i));
@@ -377,18 +412,58 @@ NN_DENSE_NOINLINE static int dense_fast(const nn_dense_s8_params_t *p, const int
                 const mve_pred16_t lanes = vctp8q((uint32_t)(n_in - i));
                 a = vmladavaq_p_s8(a, vldrbq_z_s8(in + i, lanes), vldrbq_z_s8(w + i, lanes), lanes);
             }
-            out[o] = (int8_t)nn_dense_output_one(&rows, o, a);
+            out[r] = (int8_t)nn_dense_output_one(&rows, r, a);
             w += n_in;
         }
+    }
+}
+
+NN_DENSE_NOINLINE static int dense_fast(const nn_dense_s8_params_t *p, const int8_t *in, int8_t *out)
+{
+    if (p->neg_mult != NULL) {
+        mve_rows(p, in, out, 1);
+    } else {
+        mve_rows(p, in, out, 0);
     }
     return NN_OK;
 }
 #endif /* NN_DENSE_FAST_MVE */
 
+/* nn_dense_s8's checks, once for nn_dense_s8_each's vectors. */
+static int dense_arguments_bad(const nn_dense_s8_params_t *p)
+{
+    return p == NULL || p->weights == NULL || p->bias == NULL || p->mult == NULL || p->shift == NULL ||
+           (p->neg_mult == NULL) != (p->neg_shift == NULL) || p->n_in < 1 || p->n_out < 1;
+}
+
+int nn_dense_s8_each(const nn_dense_s8_params_t *p, int32_t count, nn_dense_s8_source_t source, void *ctx,
+                     int8_t *out)
+{
+    int32_t k;
+    int (*run)(const nn_dense_s8_params_t *, const int8_t *, int8_t *) = dense_reference;
+    if (dense_arguments_bad(p) || source == NULL || out == NULL || count < 0) {
+        return NN_ERROR_ARGUMENT;
+    }
+#if NN_DENSE_FAST_DSP
+    if (((uintptr_t)p->weights & 3u) == 0u) { /* LDRD needs 4-byte alignment */
+        run = dense_fast;
+    }
+#elif NN_DENSE_FAST_MVE || NN_DENSE_FAST_PLAIN
+    run = dense_fast;
+#endif
+    for (k = 0; k < count; ++k) {
+        const int8_t *in = source(ctx, k);
+        if (in == NULL) {
+            return NN_ERROR_ARGUMENT;
+        }
+        (void)run(p, in, out + (size_t)k * (size_t)p->n_out);
+    }
+    return NN_OK;
+}
+
 int nn_dense_s8(const nn_dense_s8_params_t *p, const int8_t *in, int8_t *out)
 {
-    if (p == NULL || in == NULL || out == NULL || p->weights == NULL || p->bias == NULL || p->mult == NULL ||
-        p->shift == NULL || (p->neg_mult == NULL) != (p->neg_shift == NULL) || p->n_in < 1 || p->n_out < 1) {
+    if (dense_arguments_bad(p) || in == NULL || out == NULL) {
         return NN_ERROR_ARGUMENT;
     }
 #if NN_DENSE_FAST_DSP

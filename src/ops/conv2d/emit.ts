@@ -3,7 +3,7 @@ import { cComment, cFloat } from "../../codegen/cnames.js";
 import { CTYPE, describeQuant } from "../../core/quant.js";
 import { floatActivationCall } from "../activation/emit.js";
 import { matrixRows, rows, valueRange } from "../common.js";
-import { blockedWeightRows } from "../dense/emit.js";
+import { blockedWeightRows, DENSE_CHUNK } from "../dense/emit.js";
 import type { EmittedOp, FloatEmitContext, FloatOp, IntegerEmitContext } from "../registry.js";
 import { weightedOpArrays } from "../requant.js";
 import type { Geometry } from "./geometry.js";
@@ -21,34 +21,43 @@ export function describeWindow(g: Geometry, outC: number): string {
   return `${g.kernel.join("x")} stride ${g.strides.join("x")}${dil} ${g.padding}, [${g.H}, ${g.W}, ${g.C}] -> [${g.Ho}, ${g.Wo}, ${outC}]`;
 }
 
+/** The window's taps rounded up to whole chunks of the dense layout (NN_CONV_TAPS in nn.h). */
+export function paddedTaps(K: number): number {
+  return Math.ceil(K / DENSE_CHUNK) * DENSE_CHUNK;
+}
+
 /**
- * Whether every output position's window is one run of the input (the kernel then reads it in place):
- * inside the input, its taps adjacent in a row (kw = 1 or no column dilation), and its rows adjacent
- * (kh = 1, or rows as wide as the input without row dilation). Mirrors nn_conv2d_s8.c's window_run.
+ * Whether the kernel can read every output position's window in place: one run of the input (inside
+ * it, its taps adjacent in a row, its rows adjacent: kh = 1, or rows as wide as the input without row
+ * dilation) with the run's padded length inside the input too. Mirrors window_run in nn_conv2d_s8.c.
  */
-export function windowsAreRuns(g: Geometry): boolean {
+export function windowsInPlace(g: Geometry): boolean {
   const [kh, kw] = g.kernel;
   const rowRun = kw === 1 || g.dilation[1] === 1;
   const rowsRun = kh === 1 || (kw === g.W && g.dilation[0] === 1);
   if (!rowRun || !rowsRun) return false;
-  // every window inside the input: no padding reaches a tap
-  for (let oy = 0; oy < g.Ho; oy++) {
-    const iy = oy * g.strides[0] - g.padTop;
-    if (iy < 0 || iy + (kh - 1) * g.dilation[0] >= g.H) return false;
-  }
-  for (let ox = 0; ox < g.Wo; ox++) {
-    const ix = ox * g.strides[1] - g.padLeft;
-    if (ix < 0 || ix + (kw - 1) * g.dilation[1] >= g.W) return false;
-  }
-  return true;
+  const rowsInside = (o: number) => {
+    const i = o * g.strides[0] - g.padTop;
+    return i >= 0 && i + (kh - 1) * g.dilation[0] < g.H;
+  };
+  const columnsInside = (o: number) => {
+    const i = o * g.strides[1] - g.padLeft;
+    return i >= 0 && i + (kw - 1) * g.dilation[1] < g.W;
+  };
+  for (let oy = 0; oy < g.Ho; oy++) if (!rowsInside(oy)) return false;
+  for (let ox = 0; ox < g.Wo; ox++) if (!columnsInside(ox)) return false;
+  // the last window starts furthest in: its padded run must end inside the input
+  const last = ((g.Ho - 1) * g.strides[0] - g.padTop) * g.W + (g.Wo - 1) * g.strides[1] - g.padLeft;
+  return last * g.C + paddedTaps(kh * kw * g.C) <= g.H * g.W * g.C;
 }
 
 /**
  * The int8 convolution: nn_conv2d_s8 runs nn_dense_s8 per output position over the window (read in
- * place when it is one run of the input, else gathered into K bytes of scratch with the input zero
- * point for the padding), so its weights are in the dense blocked layout over K = kh · kw · C and its
- * bias has the input zero point folded in: bias - zp · sum(w), plus zp · w for each padded tap, is
- * the reference's sum of (q - zp) · w over the taps inside.
+ * place when it is one run of the input, else gathered into scratch with the input zero point for the
+ * padding), so its weights are in the dense blocked layout over the K = kh · kw · C taps padded with
+ * zero weights to whole chunks of 16 (no slow remainder on any core), and its bias has the input zero
+ * point folded in: bias - zp · sum(w), plus zp · w for each padded tap, is the reference's sum of
+ * (q - zp) · w over the taps inside.
  */
 function emitConvS8(op: ConvQOp, ctx: IntegerEmitContext): EmittedOp {
   const { id } = ctx;
@@ -56,18 +65,19 @@ function emitConvS8(op: ConvQOp, ctx: IntegerEmitContext): EmittedOp {
   const input = ctx.quant(op.inputs[0]);
   const output = ctx.quant(op.output);
   const K = g.kernel[0] * g.kernel[1] * g.C;
+  const padded = paddedTaps(K);
   const folded = foldedBias(op, input.zeroPoint);
   const { arrays, fields } = weightedOpArrays(
     { ...op, bias: folded },
     id,
     {
-      comment: `weights: s8 [${op.filters}][${g.kernel[0]} * ${g.kernel[1]} * ${g.C}] (filter; row, column, channel) in the blocked layout of nn.h (nn_dense_weight_index over ${K} inputs), per filter scales ${valueRange(op.weightScales)}`,
-      dims: `[${op.filters} * ${K}] NN_WEIGHTS_ALIGNED`,
-      rows: blockedWeightRows(op.weights),
+      comment: `weights: s8 [${op.filters}][${g.kernel[0]} * ${g.kernel[1]} * ${g.C}${padded > K ? ` + ${padded - K} zeros` : ""}] (filter; row, column, channel) in the blocked layout of nn.h (nn_dense_weight_index over ${padded} inputs), per filter scales ${valueRange(op.weightScales)}`,
+      dims: `[${op.filters} * ${padded}] NN_WEIGHTS_ALIGNED`,
+      rows: blockedWeightRows(op.weights.map((row) => [...row, ...Array(padded - K).fill(0)])),
     },
     `, input zero point ${input.zeroPoint} folded in`,
   );
-  const scratchBytes = windowsAreRuns(g) ? 0 : K;
+  const scratchBytes = windowsInPlace(g) ? 0 : padded;
   return {
     comment: cComment(
       `${ctx.title}: convolution ${describeWindow(g, op.filters)}, ${op.activation}${op.activation === "linear" ? "" : " fused"}; in s8 ${describeQuant(input)}, out s8 ${describeQuant(output)}, clamp [${op.clampLo}, ${op.clampHi}]${scratchBytes ? `; ${scratchBytes} bytes of scratch` : ""}`,
