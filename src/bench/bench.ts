@@ -40,6 +40,8 @@ export interface LayerCost {
   output: Shape;
   /** constant bytes of the op as the export writes them (weights, biases, requantization, parameters) */
   weightBytes: number;
+  /** arena bytes its kernel uses during its call only (part of arenaBytes) */
+  scratchBytes: number;
   /** null when instructions cannot be counted (see BenchResult.notice) */
   instructions: number | null;
   macs: number;
@@ -186,6 +188,7 @@ export async function benchModel(
         inputs: c.inputs,
         output: c.output,
         weightBytes,
+        scratchBytes: op?.scratchBytes ?? 0,
         instructions: region(k + 1),
         macs: c.macs,
       };

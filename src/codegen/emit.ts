@@ -25,6 +25,8 @@ export interface OpView {
   comment: string;
   arrays: ArrayView[];
   params: ParamsView | null;
+  /** bytes of arena the op's kernel uses during its call only */
+  scratchBytes: number;
 }
 
 /** A tensor in the plan: its arena offset (in elements) and size. */
@@ -260,7 +262,12 @@ export function emitQuantized(q: QModel, name: string, sourceHash: string): Mode
     outputScale: cFloat(output.scale),
     outputZeroPoint: output.zeroPoint,
     ...inputView({ name, task: q.task, classes: q.output.classes, inputs: q.inputs, output: q.output }),
-    ops: emitted.map(({ comment, arrays, params }) => ({ comment, arrays, params })),
+    ops: emitted.map(({ comment, arrays, params, scratchBytes }) => ({
+      comment,
+      arrays,
+      params,
+      scratchBytes: scratchBytes ?? 0,
+    })),
     tensors,
     steps,
     inputOffset: plan.offsets.get(INPUT_TENSOR)! / elem,
@@ -323,7 +330,12 @@ export function emitFloat(model: ModelFile, name: string, sourceHash: string): M
       inputs: model.inputs,
       output: model.output,
     }),
-    ops: emitted.map(({ comment, arrays, params }) => ({ comment, arrays, params })),
+    ops: emitted.map(({ comment, arrays, params, scratchBytes }) => ({
+      comment,
+      arrays,
+      params,
+      scratchBytes: scratchBytes ?? 0,
+    })),
     tensors,
     steps,
     inputOffset: plan.offsets.get(g.input.name)! / 4,
