@@ -21,9 +21,11 @@
  *   - NN_HAVE_MVE (Cortex-M55): 8 channels per VLDRB.S16 of inputs and of weights, the even and odd
  *     channels' products widened by VMULLB / VMULLT into two int32x4 accumulators, requantized as
  *     vectors and stored by two byte scatters.
- * The fast paths take a pixel whose window lies inside the input (the interior) without any check per
- * tap, unrolled over a row when k_w = 3; a border pixel's taps outside the input use in_zp, which the
- * folded bias expects. The last in_c % 4 (DSP) or % 8 (MVE) channels of a pixel go one at a time.
+ * The fast paths (depth multiplier 1) take a window 3 taps wide without dilation across (3x3 and the
+ * like: dw_interior3) with no check per tap: an interior pixel reads the input in place, a border pixel
+ * a copy of its window on the stack with in_zp outside the input (what the folded bias expects), when
+ * it fits in NN_DW_PATCH_BYTES. Other windows and pixels go one tap at a time, in_zp outside. The last
+ * in_c % 4 (DSP) or % 8 (MVE) channels of a pixel go one at a time.
  */
 #include <string.h>
 
