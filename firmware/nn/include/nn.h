@@ -296,8 +296,13 @@ int nn_conv2d_f32(const nn_conv2d_f32_params_t *p, const float *in, float *out);
 
 /* A depthwise convolution on int8 codes (src/ops/depthwise_conv2d/quant.ts): output channel
  * o = c * depth_multiplier + m reads input channel c only,
- *   acc = bias[o] + sum over the taps inside the input of (in[c] - in_zp) * w[o][ky][kx]
- * then the output stage of nn_conv2d_s8. weights: [in_c * depth_multiplier][k_h][k_w];
+ *   acc = bias[o] + sum over every tap of x * w[ky][kx][o], x = in[c], or in_zp outside the input
+ * then the output stage of nn_conv2d_s8. nn_depthwise_conv2d_s8: weights [k_h][k_w][in_c *
+ * depth_multiplier] (channel fastest, NN_WEIGHTS_ALIGNED) and bias with the input zero point folded in
+ * (bias[o] - in_zp * sum of w[o]: the same accumulator as the s16 kernels' form below; the generator
+ * checks |bias| + 128 * sum |w[o]| < 2^31). nn_depthwise_conv2d_s16 and _s16_s64: weights
+ * [in_c * depth_multiplier][k_h][k_w], and
+ *   acc = bias[o] + sum over the taps inside the input of (in[c] - in_zp) * w[o][ky][kx].
  * out: [out_h][out_w][in_c * depth_multiplier], not overlapping in. */
 typedef struct {
     nn_window_t win;

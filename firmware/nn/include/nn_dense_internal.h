@@ -144,20 +144,31 @@ NN_DENSE_ALWAYS_INLINE static inline int32_t nn_dense_output_one(const nn_dense_
 
 #if NN_DENSE_FAST_MVE
 /*
- * The outputs of 4 rows from their accumulators a0..a3, requantized, clamped and offset by the zero
- * point (the caller narrows and stores them), s's pointers stepped 4 outputs on. As nn_requantize and
- * the clamp do it, lane by lane: VQRDMULH is nn_srdhm (it saturates only for INT32_MIN * INT32_MIN, as
- * nn_srdhm does); nn_rdbpot(x, n) =
- * (x - [x < 0 and n > 0] + 2^(n-1)) >> n is a saturating add of the fix-up (only x = INT32_MIN
- * saturates, and there the result is the same) and VRSHL by -n, which rounds half up and computes wide.
+ * The outputs of 4 lanes from their accumulators acc, with each lane's multiplier and shift (the caller
+ * picks neg_mult/neg_shift where they apply), requantized, clamped and offset by the zero point. As
+ * nn_requantize and the clamp do it, lane by lane: VQRDMULH is nn_srdhm (it saturates only for
+ * INT32_MIN * INT32_MIN, as nn_srdhm does); nn_rdbpot(x, n) = (x - [x < 0 and n > 0] + 2^(n-1)) >> n is
+ * a saturating add of the fix-up (only x = INT32_MIN saturates, and there the result is the same) and
+ * VRSHL by -n, which rounds half up and computes wide.
  */
+static inline int32x4_t nn_dense_requantize4_mve(const nn_dense_output_t *s, int32x4_t acc, int32x4_t mult,
+    int32x4_t shift)
+{
+    const int32x4_t negative_shift = vshrq_n_s32(shift, 31);                            /* -1 where shift < 0 */
+    int32x4_t x = vqrdmulhq_s32(vshlq_s32(acc, vbicq_s32(shift, negative_shift)), mult); /* << max(shift, 0) */
+    shift = vandq_s32(shift, negative_shift);                                           /* min(shift, 0) = -n */
+    x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, shift), 31)); /* x - 1 where x < 0 and n > 0 */
+    x = vrshlq_s32(x, shift);
+    return vaddq_n_s32(vminq_s32(vmaxq_s32(x, vdupq_n_s32(s->lo)), vdupq_n_s32(s->hi)), s->zp);
+}
+
+/* The outputs of 4 rows from their accumulators a0..a3 (nn_dense_requantize4_mve), s's pointers stepped
+ * 4 outputs on; the caller narrows and stores them. */
 static inline int32x4_t nn_dense_output4_mve(nn_dense_output_t *s, int32_t a0, int32_t a1, int32_t a2, int32_t a3)
 {
     int32x4_t acc = vsetq_lane_s32(a0, vuninitializedq_s32(), 0);
     int32x4_t mult;
     int32x4_t shift;
-    int32x4_t negative_shift;
-    int32x4_t x;
     acc = vsetq_lane_s32(a1, acc, 1);
     acc = vsetq_lane_s32(a2, acc, 2);
     acc = vsetq_lane_s32(a3, acc, 3);
@@ -172,12 +183,7 @@ static inline int32x4_t nn_dense_output4_mve(nn_dense_output_t *s, int32_t a0, i
         s->neg_mult += NN_DENSE_ROWS;
         s->neg_shift += NN_DENSE_ROWS;
     }
-    negative_shift = vshrq_n_s32(shift, 31);                                  /* -1 where shift < 0 */
-    x = vqrdmulhq_s32(vshlq_s32(acc, vbicq_s32(shift, negative_shift)), mult); /* << max(shift, 0) */
-    shift = vandq_s32(shift, negative_shift);                                 /* min(shift, 0) = -n */
-    x = vqaddq_s32(x, vshrq_n_s32(vandq_s32(x, shift), 31));                  /* x - 1 where x < 0 and n > 0 */
-    x = vrshlq_s32(x, shift);
-    return vaddq_n_s32(vminq_s32(vmaxq_s32(x, vdupq_n_s32(s->lo)), vdupq_n_s32(s->hi)), s->zp);
+    return nn_dense_requantize4_mve(s, acc, mult, shift);
 }
 #endif /* NN_DENSE_FAST_MVE */
 

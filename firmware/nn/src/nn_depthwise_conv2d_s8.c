@@ -1,7 +1,538 @@
-/* nn_depthwise_conv2d_s8: a depthwise convolution on int8 codes, int32 accumulators (see nn.h). The loop is nn_depthwise_conv2d_body.h's. */
-#define NN_DW_FN nn_depthwise_conv2d_s8
-#define NN_DW_PARAMS nn_depthwise_conv2d_s8_params_t
-#define NN_DW_T int8_t
-#define NN_DW_ACC int32_t
-#define NN_DW_REQUANTIZE nn_requantize
-#include "nn_depthwise_conv2d_body.h"
+/*
+ * nn_depthwise_conv2d_s8: a depthwise convolution on int8 codes, int32 accumulators (see nn.h).
+ *
+ * in: [in_h][in_w][in_c] s8; weights: [k_h][k_w][in_c * M] s8, channel fastest (TensorFlow Lite's 1HWC),
+ * 4-byte aligned; bias: [in_c * M] s32 with the input zero point folded in (bias[o] - in_zp * sum of
+ * w[o]); out: [out_h][out_w][in_c * M], not overlapping in. Output channel o = c * M + m reads input
+ * channel c only:
+ *   acc = bias[o] + sum over every tap of x * w[ky][kx][o], x = in[iy][ix][c], or in_zp outside the input
+ * which is runDepthwise's bias + sum over the taps inside of (x - in_zp) * w (src/ops/depthwise_conv2d/
+ * quant.ts), then the output stage of nn_dense_s8. The generator checks |bias| + 128 * sum |w[o]| <
+ * 2^31 for every channel, so no partial sum overflows, in any order.
+ *
+ * One path is compiled, chosen as nn_dense_s8's (nn_dense_internal.h); each equals the reference loop bit
+ * for bit (integer sums are the same in any order; nn_dense_output_one and nn_dense_requantize4_mve are
+ * nn_requantize computed another way):
+ *   - the reference: one output at a time, every tap checked (alone with NN_REFERENCE_KERNELS=1, and for
+ *     depth multipliers above 1);
+ *   - plain C, for cores without DSP or MVE (Cortex-M0, M3) and hosts: one channel at a time;
+ *   - NN_HAVE_DSP (Cortex-M4, M7, M33): 4 channels per 32-bit load of inputs and of weights, sign-extended
+ *     in pairs (SXTB16, SXTB16 ROR #8), one SMLABB or SMLATT per channel and tap;
+ *   - NN_HAVE_MVE (Cortex-M55): 8 channels per VLDRB.S16 of inputs and of weights, the even and odd
+ *     channels' products widened by VMULLB / VMULLT into two int32x4 accumulators, requantized as
+ *     vectors and stored by two byte scatters.
+ * The fast paths (depth multiplier 1) take a window 3 taps wide without dilation across (3x3 and the
+ * like: dw_interior3) with no check per tap: an interior pixel reads the input in place, a border pixel
+ * a copy of its window on the stack with in_zp outside the input (what the folded bias expects), when
+ * it fits in NN_DW_PATCH_BYTES. Other windows and pixels go one tap at a time, in_zp outside. The last
+ * in_c % 4 (DSP) or % 8 (MVE) channels of a pixel go one at a time.
+ */
+#include <string.h>
+
+#include "nn_dense_internal.h"
+
+#if NN_DENSE_FAST_DSP
+#include <arm_acle.h>
+#endif
+
+/* The reference loop: slow and obvious. */
+NN_DENSE_NOINLINE static int dw_reference(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out)
+{
+    const nn_window_t *w = &p->win;
+    const int32_t channels = w->in_c * p->depth_multiplier;
+    int32_t oy, ox, o, ky, kx;
+    for (oy = 0; oy < w->out_h; ++oy) {
+        for (ox = 0; ox < w->out_w; ++ox) {
+            int8_t *y = out + ((size_t)oy * (size_t)w->out_w + (size_t)ox) * (size_t)channels;
+            for (o = 0; o < channels; ++o) {
+                const int32_t c = o / p->depth_multiplier;
+                int32_t acc = p->bias[o];
+                int32_t mult = p->mult[o];
+                int32_t shift = p->shift[o];
+                int32_t r;
+                for (ky = 0; ky < w->k_h; ++ky) {
+                    const int32_t iy = oy * w->stride_h - w->pad_top + ky * w->dil_h;
+                    for (kx = 0; kx < w->k_w; ++kx) {
+                        const int32_t ix = ox * w->stride_w - w->pad_left + kx * w->dil_w;
+                        int32_t x = p->in_zp;
+                        if (iy >= 0 && iy < w->in_h && ix >= 0 && ix < w->in_w) {
+                            x = in[((size_t)iy * (size_t)w->in_w + (size_t)ix) * (size_t)w->in_c + (size_t)c];
+                        }
+                        acc += x * (int32_t)p->weights[(size_t)(ky * w->k_w + kx) * (size_t)channels + (size_t)o];
+                    }
+                }
+                if (acc < 0 && p->neg_mult != NULL) {
+                    mult = p->neg_mult[o];
+                    shift = p->neg_shift[o];
+                }
+                r = nn_requantize(acc, mult, shift);
+                y[o] = (int8_t)(nn_clamp(r, p->act_min - p->out_zp, p->act_max - p->out_zp) + p->out_zp);
+            }
+        }
+    }
+    return NN_OK;
+}
+
+#if NN_DENSE_FAST
+/* What a pixel needs, read from the parameters once per call (depth multiplier 1: in_c channels). */
+typedef struct {
+    const int8_t *in;
+    const int8_t *weights;
+    const int32_t *bias;
+    int32_t c;     /* channels */
+    int32_t k_h;
+    int32_t k_w;
+    int32_t tap;   /* dil_w * c: the input step from one tap of a row to the next */
+    int32_t row;   /* dil_h * in_w * c: the input step from one row of taps to the next */
+    int32_t zp;    /* in_zp */
+    nn_dense_output_t s;
+} dw_fast_t;
+
+/* The taps of a pixel: rows [ky0, ky1) and columns [kx0, kx1) lie inside the input; tap (ky, kx) reads
+ * in + at + ky * row + kx * tap + channel (at may be negative: only the taps inside are read). */
+typedef struct {
+    int32_t at;
+    int32_t ky0;
+    int32_t ky1;
+    int32_t kx0;
+    int32_t kx1;
+} dw_pixel_t;
+
+/* Channel ch of a pixel, one tap at a time (the last channels of a group and border pixels of plain C). */
+static int32_t dw_channel(const dw_fast_t *f, const dw_pixel_t *px, int32_t ch)
+{
+    int32_t acc = f->bias[ch];
+    const int8_t *wp = f->weights + ch;
+    int32_t ky, kx;
+    for (ky = 0; ky < f->k_h; ++ky) {
+        const int inside_row = ky >= px->ky0 && ky < px->ky1;
+        for (kx = 0; kx < f->k_w; ++kx) {
+            int32_t x = f->zp;
+            if (inside_row && kx >= px->kx0 && kx < px->kx1) {
+                x = f->in[px->at + ky * f->row + kx * f->tap + ch];
+            }
+            acc += x * (int32_t)*wp;
+            wp += f->c;
+        }
+    }
+    return acc;
+}
+#endif /* NN_DENSE_FAST */
+
+#if NN_DENSE_FAST_PLAIN
+/* A pixel whose 3-tap rows step n bytes (see dw_fast): one channel at a time. */
+NN_DENSE_NOINLINE static void dw_interior3(const dw_fast_t *f, const int8_t *x, int32_t row, int8_t *y)
+{
+    const int32_t n = f->c;
+    const int32_t n2 = 2 * n;
+    const int32_t k_h = f->k_h;
+    const int32_t *bias = f->bias;
+    const int8_t *weights = f->weights;
+    const nn_dense_output_t s = f->s;
+    int32_t ch;
+    for (ch = 0; ch < n; ++ch) {
+        const int8_t *xp = x + ch;
+        const int8_t *wp = weights + ch;
+        int32_t acc = bias[ch];
+        int32_t ky = k_h;
+        do {
+            acc += (int32_t)xp[0] * wp[0] + (int32_t)xp[n] * wp[n] + (int32_t)xp[n2] * wp[n2];
+            xp += row;
+            wp += n2 + n;
+        } while (--ky > 0);
+        y[ch] = (int8_t)nn_dense_output_one(&s, ch, acc);
+    }
+}
+
+/* Any pixel, one channel and one tap at a time. */
+NN_DENSE_ALWAYS_INLINE static inline void dw_pixel(const dw_fast_t *f, const dw_pixel_t *px, int interior, int8_t *y)
+{
+    int32_t ch;
+    (void)interior;
+    for (ch = 0; ch < f->c; ++ch) {
+        y[ch] = (int8_t)nn_dense_output_one(&f->s, ch, dw_channel(f, px, ch));
+    }
+}
+#endif /* NN_DENSE_FAST_PLAIN */
+
+#if NN_DENSE_FAST_DSP
+/* 4 bytes from any address (one LDR: the core allows unaligned words) */
+static inline int32_t dw_load4(const int8_t *p)
+{
+    int32_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+/* bytes 1 and 3 of v sign-extended to the two halves (GCC 12 does not fold the rotate of __sxtb16) */
+static inline int32_t dw_sxtb16_ror8(int32_t v)
+{
+    int32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(v));
+    return r;
+}
+
+/* channel k of the 4 gains x_k * w_k: bytes 0 and 2 in the low and high halves of the SXTB16s, 1 and 3
+ * in those of the SXTB16 ROR #8s */
+#define DW_DSP_TAP(xv, wv)                                                                              \
+    do {                                                                                                \
+        const int32_t x_ = (xv);                                                                        \
+        const int32_t w_ = (wv);                                                                        \
+        const int32_t xe_ = __sxtb16(x_);                                                               \
+        const int32_t we_ = __sxtb16(w_);                                                               \
+        const int32_t xo_ = dw_sxtb16_ror8(x_);                                                         \
+        const int32_t wo_ = dw_sxtb16_ror8(w_);                                                         \
+        a0 = __smlabb(xe_, we_, a0);                                                                    \
+        a2 = __smlatt(xe_, we_, a2);                                                                    \
+        a1 = __smlabb(xo_, wo_, a1);                                                                    \
+        a3 = __smlatt(xo_, wo_, a3);                                                                    \
+    } while (0)
+
+/* a tap outside the input: zp2 holds in_zp in both halves */
+#define DW_DSP_ZP_TAP(zp2, wv)                                                                          \
+    do {                                                                                                \
+        const int32_t w_ = (wv);                                                                        \
+        const int32_t we_ = __sxtb16(w_);                                                               \
+        const int32_t wo_ = dw_sxtb16_ror8(w_);                                                         \
+        a0 = __smlabb(zp2, we_, a0);                                                                    \
+        a2 = __smlatt(zp2, we_, a2);                                                                    \
+        a1 = __smlabb(zp2, wo_, a1);                                                                    \
+        a3 = __smlatt(zp2, wo_, a3);                                                                    \
+    } while (0)
+
+/* One tap of 4 channels in assembly (GCC spills the accumulators of the C form): the words of inputs and
+ * weights at x and w, each sign-extended in pairs, one SMLABB or SMLATT per channel. */
+#define DW_DSP_ASM_TAP(x, w)                                                                            \
+    "ldr %[xv], " x "\n\t"                                                                               \
+    "ldr %[wv], " w "\n\t"                                                                               \
+    "sxtb16 %[t], %[xv]\n\t"                                                                            \
+    "sxtb16 %[xv], %[xv], ror #8\n\t"                                                                   \
+    "sxtb16 %[u], %[wv]\n\t"                                                                            \
+    "sxtb16 %[wv], %[wv], ror #8\n\t"                                                                   \
+    "smlabb %[a0], %[t], %[u], %[a0]\n\t"                                                               \
+    "smlatt %[a2], %[t], %[u], %[a2]\n\t"                                                               \
+    "smlabb %[a1], %[xv], %[wv], %[a1]\n\t"                                                             \
+    "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
+
+/*
+ * An interior pixel of a window 3 taps wide without dilation across (the input and the weights then
+ * step n bytes from tap to tap, the offsets n and 2 n shared by both): 4 channels at a time, then the
+ * last n % 4 one at a time.
+ */
+NN_DENSE_NOINLINE static void dw_interior3(const dw_fast_t *f, const int8_t *x, int32_t row, int8_t *y)
+{
+    const int32_t n = f->c;
+    const int32_t n2 = 2 * n;
+    const int32_t k_h = f->k_h;
+    const int32_t *bias = f->bias;
+    const nn_dense_output_t s = f->s;
+    int32_t ch;
+    for (ch = 0; ch + 4 <= n; ch += 4) {
+        const int8_t *xp = x + ch;
+        const int8_t *wp = f->weights + ch;
+        int32_t a0 = bias[ch];
+        int32_t a1 = bias[ch + 1];
+        int32_t a2 = bias[ch + 2];
+        int32_t a3 = bias[ch + 3];
+        int32_t ky = k_h;
+        do {
+            int32_t xv, wv, t, u;
+            __asm__ volatile(DW_DSP_ASM_TAP("[%[xp]]", "[%[wp]]") DW_DSP_ASM_TAP("[%[xp], %[n]]", "[%[wp], %[n]]")
+                        DW_DSP_ASM_TAP("[%[xp], %[n2]]", "[%[wp], %[n2]]")
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xv] "=&r"(xv), [wv] "=&r"(wv),
+                    [t] "=&r"(t), [u] "=&r"(u)
+                    : [xp] "r"(xp), [wp] "r"(wp), [n] "r"(n), [n2] "r"(n2)
+                    : "memory");
+            xp += row;
+            wp += n2 + n;
+        } while (--ky > 0);
+        y[ch] = (int8_t)nn_dense_output_one(&s, ch, a0);
+        y[ch + 1] = (int8_t)nn_dense_output_one(&s, ch + 1, a1);
+        y[ch + 2] = (int8_t)nn_dense_output_one(&s, ch + 2, a2);
+        y[ch + 3] = (int8_t)nn_dense_output_one(&s, ch + 3, a3);
+    }
+    for (; ch < n; ++ch) {
+        const int8_t *xp = x + ch;
+        const int8_t *wp = f->weights + ch;
+        int32_t acc = bias[ch];
+        int32_t ky;
+        for (ky = 0; ky < k_h; ++ky) {
+            acc += (int32_t)xp[0] * wp[0] + (int32_t)xp[n] * wp[n] + (int32_t)xp[n2] * wp[n2];
+            xp += row;
+            wp += n2 + n;
+        }
+        y[ch] = (int8_t)nn_dense_output_one(&s, ch, acc);
+    }
+}
+
+/* The DSP pixel: 4 channels at a time (weights: one LDR at any offset, c need not be a multiple of 4). */
+NN_DENSE_ALWAYS_INLINE static inline void dw_pixel(const dw_fast_t *f, const dw_pixel_t *px, int interior, int8_t *y)
+{
+    const int32_t n = f->c;
+    int32_t ch;
+    for (ch = 0; ch + 4 <= n; ch += 4) {
+        const int8_t *wp = f->weights + ch;
+        int32_t a0 = f->bias[ch];
+        int32_t a1 = f->bias[ch + 1];
+        int32_t a2 = f->bias[ch + 2];
+        int32_t a3 = f->bias[ch + 3];
+        int32_t ky, kx;
+        if (interior) {
+            const int8_t *x = f->in + px->at + ch;
+            for (ky = 0; ky < f->k_h; ++ky) {
+                for (kx = 0; kx < f->k_w; ++kx) {
+                    DW_DSP_TAP(dw_load4(x + kx * f->tap), dw_load4(wp));
+                    wp += n;
+                }
+                x += f->row;
+            }
+        } else {
+            /* in_zp in each half: the taps outside the input add in_zp * w */
+            const int32_t zp2 = (int32_t)(((uint32_t)f->zp & 0xFFFFu) * 0x00010001u);
+            for (ky = 0; ky < f->k_h; ++ky) {
+                if (ky >= px->ky0 && ky < px->ky1) {
+                    const int8_t *x = f->in + px->at + ky * f->row + ch;
+                    for (kx = 0; kx < f->k_w; ++kx) {
+                        if (kx >= px->kx0 && kx < px->kx1) {
+                            DW_DSP_TAP(dw_load4(x + kx * f->tap), dw_load4(wp));
+                        } else {
+                            DW_DSP_ZP_TAP(zp2, dw_load4(wp));
+                        }
+                        wp += n;
+                    }
+                } else {
+                    for (kx = 0; kx < f->k_w; ++kx) {
+                        DW_DSP_ZP_TAP(zp2, dw_load4(wp));
+                        wp += n;
+                    }
+                }
+            }
+        }
+        y[ch] = (int8_t)nn_dense_output_one(&f->s, ch, a0);
+        y[ch + 1] = (int8_t)nn_dense_output_one(&f->s, ch + 1, a1);
+        y[ch + 2] = (int8_t)nn_dense_output_one(&f->s, ch + 2, a2);
+        y[ch + 3] = (int8_t)nn_dense_output_one(&f->s, ch + 3, a3);
+    }
+    for (; ch < n; ++ch) {
+        y[ch] = (int8_t)nn_dense_output_one(&f->s, ch, dw_channel(f, px, ch));
+    }
+}
+#endif /* NN_DENSE_FAST_DSP */
+
+#if NN_DENSE_FAST_MVE
+#define DW_MVE_TAP(xv, wp)                                                                              \
+    do {                                                                                                \
+        const int16x8_t x_ = (xv);                                                                      \
+        const int16x8_t w_ = vldrbq_s16(wp);                                                            \
+        even = vaddq_s32(even, vmullbq_int_s16(x_, w_));                                                \
+        odd = vaddq_s32(odd, vmulltq_int_s16(x_, w_));                                                  \
+    } while (0)
+
+/* 4 lanes of channels ch, ch + 2, ch + 4, ch + 6 from their accumulators (ch: the first of them) */
+static inline int32x4_t dw_output4_mve(const nn_dense_output_t *s, int32_t ch, int32x4_t acc, uint32x4_t lanes)
+{
+    int32x4_t mult = vldrwq_gather_shifted_offset_s32(s->mult + ch, lanes);
+    int32x4_t shift = vldrwq_gather_shifted_offset_s32(s->shift + ch, lanes);
+    if (s->neg_mult != NULL) {
+        const mve_pred16_t negative = vcmpltq_n_s32(acc, 0);
+        mult = vpselq_s32(vldrwq_gather_shifted_offset_s32(s->neg_mult + ch, lanes), mult, negative);
+        shift = vpselq_s32(vldrwq_gather_shifted_offset_s32(s->neg_shift + ch, lanes), shift, negative);
+    }
+    return nn_dense_requantize4_mve(s, acc, mult, shift);
+}
+
+/* A pixel whose 3-tap rows step n bytes (see dw_fast): 8 channels at a time, then one at a time. */
+NN_DENSE_NOINLINE static void dw_interior3(const dw_fast_t *f, const int8_t *x, int32_t row, int8_t *y)
+{
+    static const uint32_t step2[4] = {0u, 2u, 4u, 6u};
+    const uint32x4_t lanes = vld1q_u32(step2);
+    const int32_t n = f->c;
+    const int32_t n2 = 2 * n;
+    const int32_t k_h = f->k_h;
+    const int32_t *bias = f->bias;
+    const nn_dense_output_t s = f->s;
+    int32_t ch;
+    for (ch = 0; ch + 8 <= n; ch += 8) {
+        const int8_t *xp = x + ch;
+        const int8_t *wp = f->weights + ch;
+        int32x4_t even = vldrwq_gather_shifted_offset_s32(bias + ch, lanes);
+        int32x4_t odd = vldrwq_gather_shifted_offset_s32(bias + ch + 1, lanes);
+        int32_t ky = k_h;
+        do {
+            DW_MVE_TAP(vldrbq_s16(xp), wp);
+            DW_MVE_TAP(vldrbq_s16(xp + n), wp + n);
+            DW_MVE_TAP(vldrbq_s16(xp + n2), wp + n2);
+            xp += row;
+            wp += n2 + n;
+        } while (--ky > 0);
+        vstrbq_scatter_offset_s32(y + ch, lanes, dw_output4_mve(&s, ch, even, lanes));
+        vstrbq_scatter_offset_s32(y + ch + 1, lanes, dw_output4_mve(&s, ch + 1, odd, lanes));
+    }
+    for (; ch < n; ++ch) {
+        const int8_t *xp = x + ch;
+        const int8_t *wp = f->weights + ch;
+        int32_t acc = bias[ch];
+        int32_t ky;
+        for (ky = 0; ky < k_h; ++ky) {
+            acc += (int32_t)xp[0] * wp[0] + (int32_t)xp[n] * wp[n] + (int32_t)xp[n2] * wp[n2];
+            xp += row;
+            wp += n2 + n;
+        }
+        y[ch] = (int8_t)nn_dense_output_one(&s, ch, acc);
+    }
+}
+
+/* The MVE pixel: 8 channels at a time, the even ones in the int32 lanes of `even`, the odd ones in `odd`. */
+NN_DENSE_ALWAYS_INLINE static inline void dw_pixel(const dw_fast_t *f, const dw_pixel_t *px, int interior, int8_t *y)
+{
+    static const uint32_t step2[4] = {0u, 2u, 4u, 6u};
+    const uint32x4_t lanes = vld1q_u32(step2);
+    const int32_t n = f->c;
+    int32_t ch;
+    for (ch = 0; ch + 8 <= n; ch += 8) {
+        const int8_t *wp = f->weights + ch;
+        int32x4_t even = vldrwq_gather_shifted_offset_s32(f->bias + ch, lanes);
+        int32x4_t odd = vldrwq_gather_shifted_offset_s32(f->bias + ch + 1, lanes);
+        int32_t ky, kx;
+        if (interior) {
+            const int8_t *x = f->in + px->at + ch;
+            if (f->k_w == 3) {
+                const int32_t t1 = f->tap;
+                const int32_t t2 = 2 * f->tap;
+                for (ky = 0; ky < f->k_h; ++ky) {
+                    DW_MVE_TAP(vldrbq_s16(x), wp);
+                    DW_MVE_TAP(vldrbq_s16(x + t1), wp + n);
+                    DW_MVE_TAP(vldrbq_s16(x + t2), wp + 2 * n);
+                    x += f->row;
+                    wp += 3 * n;
+                }
+            } else {
+                for (ky = 0; ky < f->k_h; ++ky) {
+                    for (kx = 0; kx < f->k_w; ++kx) {
+                        DW_MVE_TAP(vldrbq_s16(x + kx * f->tap), wp);
+                        wp += n;
+                    }
+                    x += f->row;
+                }
+            }
+        } else {
+            const int16x8_t zp = vdupq_n_s16((int16_t)f->zp); /* the taps outside the input */
+            for (ky = 0; ky < f->k_h; ++ky) {
+                const int inside_row = ky >= px->ky0 && ky < px->ky1;
+                for (kx = 0; kx < f->k_w; ++kx) {
+                    int16x8_t xv = zp;
+                    if (inside_row && kx >= px->kx0 && kx < px->kx1) {
+                        xv = vldrbq_s16(f->in + px->at + ky * f->row + kx * f->tap + ch);
+                    }
+                    DW_MVE_TAP(xv, wp);
+                    wp += n;
+                }
+            }
+        }
+        vstrbq_scatter_offset_s32(y + ch, lanes, dw_output4_mve(&f->s, ch, even, lanes));
+        vstrbq_scatter_offset_s32(y + ch + 1, lanes, dw_output4_mve(&f->s, ch + 1, odd, lanes));
+    }
+    for (; ch < n; ++ch) {
+        y[ch] = (int8_t)nn_dense_output_one(&f->s, ch, dw_channel(f, px, ch));
+    }
+}
+#endif /* NN_DENSE_FAST_MVE */
+
+#if NN_DENSE_FAST
+/* The first k in [0, k) whose tap i0 + k * d lies at or after 0, and the end of those before n. */
+static void dw_range(int32_t i0, int32_t d, int32_t k, int32_t n, int32_t *k0, int32_t *k1)
+{
+    int32_t a = 0;
+    int32_t b = k;
+    while (a < k && i0 + a * d < 0) {
+        ++a;
+    }
+    while (b > a && i0 + (b - 1) * d >= n) {
+        --b;
+    }
+    *k0 = a;
+    *k1 = b;
+}
+
+/* The bytes of the copy of a border pixel's window (see dw_fast), on the stack. */
+#define NN_DW_PATCH_BYTES 1024
+
+/*
+ * Depth multiplier 1. A window 3 taps wide without dilation across (3x3 and the like) goes through
+ * dw_interior3: an interior pixel reads the input in place; a border pixel reads a copy of its window
+ * (k_h rows of 3 taps, in_zp outside the input) when it fits in NN_DW_PATCH_BYTES. Other pixels and
+ * windows go through dw_pixel, one tap at a time.
+ */
+NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out)
+{
+    const nn_window_t *w = &p->win;
+    int8_t patch[NN_DW_PATCH_BYTES];
+    dw_fast_t f;
+    int32_t oy, ox;
+    int three;
+    int patched;
+    f.in = in;
+    f.weights = p->weights;
+    f.bias = p->bias;
+    f.c = w->in_c;
+    f.k_h = w->k_h;
+    f.k_w = w->k_w;
+    f.tap = w->dil_w * w->in_c;
+    f.row = w->dil_h * w->in_w * w->in_c;
+    f.zp = p->in_zp;
+    f.s = NN_DENSE_OUTPUT(p);
+    three = f.k_w == 3 && w->dil_w == 1;
+    patched = three && (int64_t)f.k_h * 3 * f.c <= NN_DW_PATCH_BYTES;
+    for (oy = 0; oy < w->out_h; ++oy) {
+        const int32_t iy0 = oy * w->stride_h - w->pad_top;
+        dw_pixel_t px;
+        int8_t *y = out + (size_t)oy * (size_t)w->out_w * (size_t)f.c;
+        dw_range(iy0, w->dil_h, w->k_h, w->in_h, &px.ky0, &px.ky1);
+        for (ox = 0; ox < w->out_w; ++ox) {
+            const int32_t ix0 = ox * w->stride_w - w->pad_left;
+            dw_range(ix0, w->dil_w, w->k_w, w->in_w, &px.kx0, &px.kx1);
+            px.at = (iy0 * w->in_w + ix0) * f.c;
+            if (px.ky0 == 0 && px.ky1 == f.k_h && px.kx0 == 0 && px.kx1 == f.k_w) {
+                if (three) {
+                    dw_interior3(&f, in + px.at, f.row, y);
+                } else {
+                    dw_pixel(&f, &px, 1, y);
+                }
+            } else if (patched) {
+                const size_t n = (size_t)f.c;
+                int32_t ky;
+                for (ky = 0; ky < f.k_h; ++ky) {
+                    int8_t *r = patch + (size_t)ky * 3 * n;
+                    if (ky >= px.ky0 && ky < px.ky1) {
+                        memset(r, f.zp, (size_t)px.kx0 * n);
+                        memcpy(r + (size_t)px.kx0 * n, in + px.at + ky * f.row + px.kx0 * f.c,
+                            (size_t)(px.kx1 - px.kx0) * n);
+                        memset(r + (size_t)px.kx1 * n, f.zp, (size_t)(3 - px.kx1) * n);
+                    } else {
+                        memset(r, f.zp, 3 * n);
+                    }
+                }
+                dw_interior3(&f, patch, 3 * f.c, y);
+            } else {
+                dw_pixel(&f, &px, 0, y);
+            }
+            y += f.c;
+        }
+    }
+    return NN_OK;
+}
+#endif /* NN_DENSE_FAST */
+
+int nn_depthwise_conv2d_s8(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out)
+{
+    if (p == NULL || in == NULL || out == NULL || p->weights == NULL || p->bias == NULL || p->mult == NULL ||
+        p->shift == NULL || (p->neg_mult == NULL) != (p->neg_shift == NULL) || p->depth_multiplier < 1) {
+        return NN_ERROR_ARGUMENT;
+    }
+#if NN_DENSE_FAST
+    if (p->depth_multiplier == 1) {
+        return dw_fast(p, in, out);
+    }
+#endif
+    return dw_reference(p, in, out);
+}

@@ -8,7 +8,7 @@ import type { Geometry } from "../conv2d/geometry.js";
 import { qGeometry } from "../conv2d/quant.js";
 import type { EmittedOp, FloatEmitContext, FloatOp, IntegerEmitContext } from "../registry.js";
 import { weightedOpArrays } from "../requant.js";
-import type { DepthwiseQOp } from "./quant.js";
+import { type DepthwiseQOp, foldedDepthwiseBias } from "./quant.js";
 
 export function emitDepthwise(op: DepthwiseQOp, ctx: IntegerEmitContext): EmittedOp {
   const { id } = ctx;
@@ -24,11 +24,27 @@ export function emitDepthwise(op: DepthwiseQOp, ctx: IntegerEmitContext): Emitte
         : "nn_depthwise_conv2d_s16";
   const input = ctx.quant(op.inputs[0]);
   const output = ctx.quant(op.output);
-  const { arrays, fields } = weightedOpArrays(op, id, {
-    comment: `weights: s8 [${CM}][${g.kernel[0]}][${g.kernel[1]}] (output channel, row, column), per channel scales ${valueRange(op.weightScales)}`,
-    dims: `[${CM} * ${g.kernel[0] * g.kernel[1]}] NN_WEIGHTS_ALIGNED`,
-    rows: rows(op.weights.flat().map(String)),
-  });
+  const taps = g.kernel[0] * g.kernel[1];
+  const int8 = ctx.precision === "int8";
+  // int8: channel-fastest ([kh][kw][C * M]) and the bias with the input zero point folded in (see nn.h)
+  const { arrays, fields } = weightedOpArrays(
+    int8 ? { ...op, bias: foldedDepthwiseBias(op, input.zeroPoint) } : op,
+    id,
+    int8
+      ? {
+          comment: `weights: s8 [${g.kernel[0]}][${g.kernel[1]}][${CM}] (row, column, output channel), per channel scales ${valueRange(op.weightScales)}`,
+          dims: `[${taps} * ${CM}] NN_WEIGHTS_ALIGNED`,
+          rows: rows(
+            Array.from({ length: taps * CM }, (_, i) => String(op.weights[i % CM][Math.floor(i / CM)])),
+          ),
+        }
+      : {
+          comment: `weights: s8 [${CM}][${g.kernel[0]}][${g.kernel[1]}] (output channel, row, column), per channel scales ${valueRange(op.weightScales)}`,
+          dims: `[${CM} * ${taps}] NN_WEIGHTS_ALIGNED`,
+          rows: rows(op.weights.flat().map(String)),
+        },
+    int8 ? `, input zero point ${input.zeroPoint} folded in` : "",
+  );
   return {
     comment: cComment(
       `${ctx.title}: depthwise convolution ${describeWindow(g, CM)}, depth multiplier ${op.depthMultiplier}, ${op.activation}${op.activation === "linear" ? "" : " fused"}; in ${dtype} ${describeQuant(input)}, out ${dtype} ${describeQuant(output)}, clamp [${op.clampLo}, ${op.clampHi}]`,
@@ -46,7 +62,7 @@ export function emitDepthwise(op: DepthwiseQOp, ctx: IntegerEmitContext): Emitte
       bytes: 13 * 4 + 4 + 6 * 4 + 16,
     },
     calls: ([src], dst) => [`${kernel}(&${id}_params, ${src}, ${dst})`],
-    runtime: [`${kernel}.c`, "nn_depthwise_conv2d_body.h"],
+    runtime: [`${kernel}.c`, int8 ? "nn_dense_internal.h" : "nn_depthwise_conv2d_body.h"],
   };
 }
 
