@@ -5,10 +5,10 @@ import { floatActivationCall } from "../activation/emit.js";
 import { matrixRows, rows, valueRange } from "../common.js";
 import { describeWindow, windowInitializer } from "../conv2d/emit.js";
 import type { Geometry } from "../conv2d/geometry.js";
-import { qGeometry } from "../conv2d/quant.js";
+import { foldedBias, qGeometry } from "../conv2d/quant.js";
 import type { EmittedOp, FloatEmitContext, FloatOp, IntegerEmitContext } from "../registry.js";
 import { weightedOpArrays } from "../requant.js";
-import { type DepthwiseQOp, foldedDepthwiseBias } from "./quant.js";
+import type { DepthwiseQOp } from "./quant.js";
 
 export function emitDepthwise(op: DepthwiseQOp, ctx: IntegerEmitContext): EmittedOp {
   const { id } = ctx;
@@ -28,7 +28,7 @@ export function emitDepthwise(op: DepthwiseQOp, ctx: IntegerEmitContext): Emitte
   const int8 = ctx.precision === "int8";
   // int8: channel-fastest ([kh][kw][C * M]) and the bias with the input zero point folded in (see nn.h)
   const { arrays, fields } = weightedOpArrays(
-    int8 ? { ...op, bias: foldedDepthwiseBias(op, input.zeroPoint) } : op,
+    int8 ? { ...op, bias: foldedBias(op, input.zeroPoint) } : op,
     id,
     int8
       ? {

@@ -7,17 +7,17 @@
  *
  * Mirrored by nn_depthwise_conv2d_s8.c, _s16.c and _s16_s64.c; weights are [C · M][kh][kw] here. The
  * int8 C kernel reads them channel-fastest ([kh][kw][C · M], TensorFlow Lite's 1HWC) and its bias with
- * the input zero point folded in (foldedDepthwiseBias): it adds in[c] · w at every tap, the taps outside
+ * the input zero point folded in (foldedBias in conv2d/quant.ts): it adds in[c] · w at every tap, the taps outside
  * the input reading the code zp_in, which computes the same integers with other partial sums.
  */
 import { z } from "zod";
 import type { QuantParams } from "../../core/quant.js";
-import { INT32_MAX } from "../../quant/fixedpoint.js";
 import { finite, int, qopFields } from "../common.js";
 import { forEachTap, type Geometry } from "../conv2d/geometry.js";
 import {
   channelBounds,
   checkedGeometry,
+  checkFoldedBounds,
   maxInputDelta,
   qGeometry,
   quantizeChannels,
@@ -92,14 +92,6 @@ export function runDepthwise(op: DepthwiseQOp, [x]: Int32Array[], out: Int32Arra
     }
 }
 
-/**
- * The int8 C kernel's bias: bias[o] - zp_in · sum of w[o], the input zero point folded in, so that
- * acc[o] = bias'[o] + sum over every tap of x · w[o][ky][kx], x the input code (zp_in outside the input).
- */
-export function foldedDepthwiseBias(op: Pick<DepthwiseQOp, "weights" | "bias">, zpIn: number): number[] {
-  return op.bias.map((b, o) => b - zpIn * op.weights[o].reduce((s, w) => s + w, 0));
-}
-
 export function checkDepthwise(op: DepthwiseQOp, ctx: CheckContext): void {
   const g = checkedGeometry(op, ctx);
   const [H, W, C] = op.input;
@@ -125,18 +117,8 @@ export function checkDepthwise(op: DepthwiseQOp, ctx: CheckContext): void {
   length("weightScales", op.weightScales, CM);
   length("bias", op.bias, CM);
   const zpIn = ctx.quant(op.inputs[0]).zeroPoint;
-  if (ctx.precision === "int8") {
-    // The int8 kernel's partial sums start from the folded bias and add x · w for codes x in
-    // [-128, 127]: each of them, and the total, stays within |bias'| + 128 · sum |w|.
-    foldedDepthwiseBias(op, zpIn).forEach((b, o) => {
-      const bound = Math.abs(b) + 128 * op.weights[o].reduce((s, w) => s + Math.abs(w), 0);
-      if (bound > INT32_MAX)
-        ctx.fail(
-          `bias[${o}]`,
-          `with the input zero point ${zpIn} folded in is ${b}: the int8 kernel's accumulator could reach ${bound}, beyond int32`,
-        );
-    });
-  }
+  // the int8 kernel adds x · w from the folded bias (foldedBias): its partial sums must fit int32
+  if (ctx.precision === "int8") checkFoldedBounds(op, ctx);
   const delta = maxInputDelta(ctx.precision, zpIn);
   checkOutputStage(op, CM, channelBounds(op.weights, op.bias, delta), ctx);
 }
