@@ -10,16 +10,17 @@
  *     k_h * k_w) and border windows. A border window goes through the reference's per-tap checks and
  *     division (border_window). An interior window reads its taps with no check, from its top-left tap
  *     by two fixed steps (a row of taps, a tap); integer sums do not depend on the order of the terms;
- *   - the interior division is a multiply when count <= 256 (see mean_of: the same quotient, proved
- *     there), so the interior loop of ARMv6-M calls no division routine; larger windows (a global pool
- *     over more than 256 positions) divide once per channel after at least 257 taps;
+ *   - the interior division is a multiply when count <= 256 (the same quotient, proved at mean_of), so
+ *     the interior loop of ARMv6-M calls no division routine; larger windows (a global pool over more
+ *     than 256 positions) divide once per channel, after at least 257 taps;
  *   - plain C, for cores without DSP or MVE (Cortex-M0, M3) and hosts: one channel at a time;
  *   - NN_HAVE_DSP (Cortex-M4, M7, M33), count <= 256: 8 then 4 channels at a time, one unaligned LDR per 4
  *     codes (these cores allow it for LDR) and two SXTAB16, which add the sign-extended bytes 0 and 2
  *     (then 1 and 3, rotated by 8) to two 16-bit lanes. A lane's sum is in [-128 * 256, 127 * 256], inside
- *     the int16 range, so the lanes never wrap; the last in_c % 4 channels as plain C;
+ *     the int16 range, so the lanes never wrap; the 4 means by the SIMD form (means4); the last
+ *     in_c % 4 channels as plain C;
  *   - NN_HAVE_MVE (Cortex-M55), count <= 256: 4 channels per vector of int32 lanes (VLDRB widening to
- *     32 bits), 8 per pass, the mean of mean_of in the lanes; the last in_c % 4 channels predicated (lanes
+ *     32 bits), 8 per pass, the SIMD form of the mean in the lanes (mean4); the last in_c % 4 channels predicated (lanes
  *     past the channels load nothing and are not stored).
  */
 #include "nn.h"
@@ -58,26 +59,27 @@ typedef struct {
 
 /*
  * The rounded mean of an interior window from its sum s, as the reference rounds it. With d = count:
- * for s >= 0 the reference gives floor((s + half) / d); for s < 0, -floor((-s + half) / d) =
- * ceil((s - half) / d) = floor((s - half + d - 1) / d), and d - 1 - half is half - 1 for an even d and
- * half for an odd one. So the mean is floor(n / d) - 128 with n = s + 128 d + half - [s < 0 and d even].
- * Since -128 d <= s <= 127 d, 0 <= n <= 255.5 d.
- * For d <= 256, floor(n / d) = floor(n m / 2^24) with m = recip = ceil(2^24 / d) = (2^24 + e) / d,
- * 0 <= e < d: writing n = q d + r (0 <= r < d), n m / 2^24 = q + (r + n e / 2^24) / d, and
- * n e < 255.5 d^2 <= 255.5 * 2^16 < 2^24, so r + n e / 2^24 < r + 1 <= d and the floor is q. The
- * product fits uint32: n m <= 255.5 * 2^24 + 255.5 d < 2^32. (n <= 65408 also fits a 16-bit lane.)
- * Larger counts divide: sign(s) * floor((|s| + half) / d), the reference's own expression.
+ * Lemma: for d <= 256 and 0 <= n <= 255.5 d, floor(n / d) = floor(n m / 2^24), m = recip = ceil(2^24 / d)
+ * = (2^24 + e) / d with 0 <= e < d. Writing n = q d + r (0 <= r < d), n m / 2^24 = q + (r + n e / 2^24) / d,
+ * and n e < 255.5 d^2 <= 255.5 * 2^16 < 2^24, so r + n e / 2^24 < r + 1 <= d and the floor is q. The
+ * product fits uint32: n m <= 255.5 * 2^24 + 255.5 d < 2^32.
+ * mean_of computes the reference's sign(s) * floor((|s| + half) / d), by the lemma (n = |s| + half <=
+ * 128.5 d, as -128 d <= s <= 127 d) when d <= 256, else by a division.
+ * The SIMD paths use a form without the sign: for s >= 0 the reference gives floor((s + half) / d); for
+ * s < 0, -floor((-s + half) / d) = ceil((s - half) / d) = floor((s - half + d - 1) / d), and d - 1 - half
+ * is half - 1 for an even d and half for an odd one. So the mean is floor(n / d) - 128 with
+ * n = s + 128 d + half - [s < 0 and d even], and 0 <= n <= 255.5 d (<= 65408: n fits a 16-bit lane).
  */
 static inline int32_t mean_of(const taps_t *t, int32_t s)
 {
+    const uint32_t a = s < 0 ? 0u - (uint32_t)s : (uint32_t)s;
+    int32_t q;
     if (t->recip != 0u) {
-        const uint32_t n = (uint32_t)s + t->bias - (((uint32_t)s >> 31) & t->neg);
-        return (int32_t)((n * t->recip) >> POOL_RECIP_SHIFT) - 128;
+        q = (int32_t)(((a + t->half) * t->recip) >> POOL_RECIP_SHIFT);
     } else {
-        const uint32_t a = s < 0 ? 0u - (uint32_t)s : (uint32_t)s;
-        const int32_t q = (int32_t)((a + t->half) / (uint32_t)t->count);
-        return s < 0 ? -q : q;
+        q = (int32_t)((a + t->half) / (uint32_t)t->count);
     }
+    return s < 0 ? -q : q;
 }
 
 /* [*lo, *hi): the outputs of one dimension whose taps all lie inside [0, in); empty unless k >= 1 and
@@ -156,7 +158,7 @@ static void window_plain(const taps_t *t, const int8_t *p, int8_t *o, int32_t c)
 }
 
 #if NN_HAVE_MVE
-/* The rounded means of 4 sums (mean_of lane by lane; count <= 256). */
+/* The rounded means of 4 sums (count <= 256): the SIMD form of the mean_of comment, lane by lane. */
 static inline int32x4_t mean4(const taps_t *t, int32x4_t s)
 {
     const uint32x4_t u = vreinterpretq_u32_s32(s);
@@ -242,10 +244,10 @@ static inline uint32_t usub16(uint32_t a, uint32_t b)
 }
 
 /* The 4 means of a block (count <= 256) as 4 bytes: even holds the sums of channels 0 and 2 in its
- * 16-bit lanes, odd those of 1 and 3. mean_of's n, lane by lane: it lies in [0, 65408], so the lanes'
- * wrapping additions (UADD16, USUB16) give it exactly. Each n m has floor(n / d) in its top byte; the
- * 4 top bytes are gathered (PKHTB, then bytes 1 and 3 of the even pair), and the XOR subtracts 128 from
- * each byte (floor(n / d) is in [0, 255]). */
+ * 16-bit lanes, odd those of 1 and 3. The n of the SIMD form (mean_of comment) lies in [0, 65408], so
+ * the lanes' wrapping additions (UADD16, USUB16) give it exactly. Each n m has floor(n / d) in its top
+ * byte; the 4 top bytes are gathered (PKHTB, then bytes 1 and 3 of the even pair), and the XOR
+ * subtracts 128 from each byte (floor(n / d) is in [0, 255]). */
 static inline uint32_t means4(const taps_t *t, uint32_t even, uint32_t odd)
 {
     const uint32_t bias = t->bias * 0x10001u;
