@@ -1,5 +1,269 @@
-/* nn_max_pool_s8: the largest int8 code of each window, per channel (see nn.h). The loop is nn_pool_body.h's. */
+/*
+ * nn_max_pool_s8: the largest int8 code of each window's taps inside the input, per channel (see nn.h).
+ * Mirrors src/ops/pooling/pool.ts.
+ *
+ * One path is compiled, chosen by nn_config.h; each equals the reference loop (nn_pool_body.h, which the
+ * s16 kernel shares) bit for bit, since the maximum of a set of codes does not depend on the order in
+ * which it is taken, nor on how many codes are compared at once:
+ *   - the reference: nn_pool_body.h's loop, alone with NN_REFERENCE_KERNELS=1;
+ *   - every other path splits the outputs into interior windows (every tap inside the input) and border
+ *     windows. A border window goes through the reference's per-tap checks (border_window). An interior
+ *     window reads its taps with no check, from its top-left tap by two fixed steps (a row of taps, a
+ *     tap), starting from -128, the smallest code (max(-128, v) = v);
+ *   - plain C, for cores without DSP or MVE (Cortex-M0, M3) and hosts: one channel at a time;
+ *   - NN_HAVE_DSP (Cortex-M4, M7, M33): 8 then 4 channels at a time, one unaligned LDR per 4 codes (these
+ *     cores allow it for LDR), and SSUB8 + SEL for 4 byte maxima: SSUB8 sets the GE flag of each byte
+ *     lane where a - b >= 0 (signed, computed without overflow), SEL then takes a's byte there and b's
+ *     elsewhere; the last in_c % 4 channels as plain C;
+ *   - NN_HAVE_MVE (Cortex-M55): 16 channels per VLDRB and VMAX, the last in_c % 16 in one predicated
+ *     pass (lanes past the channels load nothing and are not stored).
+ */
+#include "nn.h"
+
+#if NN_REFERENCE_KERNELS
 #define NN_POOL_FN nn_max_pool_s8
 #define NN_POOL_T int8_t
 #define NN_POOL_MAX 1
 #include "nn_pool_body.h"
+#else
+
+#include <string.h>
+#if NN_HAVE_MVE
+#include <arm_mve.h>
+#endif
+
+/* An interior window's taps: k_h rows of k_w taps, row_step bytes between rows, col_step between taps. */
+typedef struct {
+    int32_t k_h;
+    int32_t k_w;
+    size_t row_step;
+    size_t col_step;
+    int32_t c;
+} taps_t;
+
+/* [*lo, *hi): the outputs of one dimension whose taps all lie inside [0, in); empty unless k >= 1 and
+ * dil >= 1 (anything else goes through border_window, as the reference would take it). The first tap
+ * of output o is o * stride - pad, increasing with o (stride >= 1), so those outputs are a range. */
+static void interior_range(int32_t out_n, int32_t in_n, int32_t k, int32_t stride, int32_t dil, int32_t pad,
+                           int32_t *lo, int32_t *hi)
+{
+    int32_t a = 0;
+    int32_t b = out_n;
+    if (k < 1 || dil < 1 || stride < 1 || out_n < 1) {
+        *lo = 0;
+        *hi = 0;
+        return;
+    }
+    while (a < out_n && a * stride - pad < 0) {
+        ++a;
+    }
+    while (b > a && (b - 1) * stride - pad + (k - 1) * dil >= in_n) {
+        --b;
+    }
+    *lo = a;
+    *hi = b;
+}
+
+/* The output at (oy, ox), all channels, as the reference computes it: NN_ERROR_ARGUMENT for a window
+ * with no tap inside the input. */
+static int border_window(const nn_window_t *w, const int8_t *in, int8_t *o, int32_t oy, int32_t ox)
+{
+    int32_t c;
+    for (c = 0; c < w->in_c; ++c) {
+        int32_t acc = INT32_MIN;
+        int32_t count = 0;
+        int32_t ky;
+        for (ky = 0; ky < w->k_h; ++ky) {
+            const int32_t iy = oy * w->stride_h - w->pad_top + ky * w->dil_h;
+            int32_t kx;
+            if (iy < 0 || iy >= w->in_h) {
+                continue;
+            }
+            for (kx = 0; kx < w->k_w; ++kx) {
+                const int32_t ix = ox * w->stride_w - w->pad_left + kx * w->dil_w;
+                int32_t v;
+                if (ix < 0 || ix >= w->in_w) {
+                    continue;
+                }
+                v = in[((size_t)iy * (size_t)w->in_w + (size_t)ix) * (size_t)w->in_c + (size_t)c];
+                acc = v > acc ? v : acc;
+                ++count;
+            }
+        }
+        if (count == 0) {
+            return NN_ERROR_ARGUMENT;
+        }
+        o[c] = (int8_t)acc;
+    }
+    return NN_OK;
+}
+
+#if !NN_HAVE_MVE
+/* Channels [c, t->c) of an interior window, one at a time; p: its top-left tap, channel 0. */
+static void window_plain(const taps_t *t, const int8_t *p, int8_t *o, int32_t c)
+{
+    for (; c < t->c; ++c) {
+        const int8_t *q = p + c;
+        int32_t m = INT8_MIN;
+        size_t r = 0;
+        int32_t ky;
+        for (ky = 0; ky < t->k_h; ++ky, r += t->row_step) {
+            size_t j = r;
+            int32_t kx;
+            for (kx = 0; kx < t->k_w; ++kx, j += t->col_step) {
+                const int32_t v = q[j];
+                m = v > m ? v : m;
+            }
+        }
+        o[c] = (int8_t)m;
+    }
+}
+#endif
+
+#if NN_HAVE_MVE
+/* An interior window, 16 channels per vector. */
+static void window_fast(const taps_t *t, const int8_t *p, int8_t *o)
+{
+    int32_t c;
+    int32_t ky;
+    int32_t kx;
+    for (c = 0; c + 16 <= t->c; c += 16) {
+        const int8_t *q = p + c;
+        int8x16_t m = vdupq_n_s8(INT8_MIN);
+        size_t r = 0;
+        for (ky = 0; ky < t->k_h; ++ky, r += t->row_step) {
+            size_t j = r;
+            for (kx = 0; kx < t->k_w; ++kx, j += t->col_step) {
+                m = vmaxq_s8(m, vldrbq_s8(q + j));
+            }
+        }
+        vstrbq_s8(o + c, m);
+    }
+    if (c < t->c) {
+        const mve_pred16_t lanes = vctp8q((uint32_t)(t->c - c));
+        const int8_t *q = p + c;
+        int8x16_t m = vdupq_n_s8(INT8_MIN);
+        size_t r = 0;
+        for (ky = 0; ky < t->k_h; ++ky, r += t->row_step) {
+            size_t j = r;
+            for (kx = 0; kx < t->k_w; ++kx, j += t->col_step) {
+                m = vmaxq_s8(m, vldrbq_z_s8(q + j, lanes));
+            }
+        }
+        vstrbq_p_s8(o + c, m, lanes);
+    }
+}
+#elif NN_HAVE_DSP
+/* The 4 byte maxima of a and b (signed): SSUB8 sets GE per byte where a >= b, SEL picks a there. */
+static inline uint32_t max4(uint32_t a, uint32_t b)
+{
+    uint32_t r;
+    __asm__("ssub8 %0, %1, %2\n\t"
+            "sel %0, %1, %2"
+            : "=&r"(r)
+            : "r"(a), "r"(b));
+    return r;
+}
+
+static inline uint32_t load4(const int8_t *p)
+{
+    uint32_t v;
+    memcpy(&v, p, 4); /* one LDR: unaligned word loads are allowed on ARMv7E-M and ARMv8-M Mainline */
+    return v;
+}
+
+/* An interior window, 8 then 4 channels per pass, the rest one at a time. */
+static void window_fast(const taps_t *t, const int8_t *p, int8_t *o)
+{
+    int32_t c;
+    int32_t ky;
+    int32_t kx;
+    for (c = 0; c + 8 <= t->c; c += 8) {
+        const int8_t *q = p + c;
+        uint32_t m0 = 0x80808080u;
+        uint32_t m1 = 0x80808080u;
+        size_t r = 0;
+        for (ky = 0; ky < t->k_h; ++ky, r += t->row_step) {
+            size_t j = r;
+            for (kx = 0; kx < t->k_w; ++kx, j += t->col_step) {
+                m0 = max4(m0, load4(q + j));
+                m1 = max4(m1, load4(q + j + 4));
+            }
+        }
+        memcpy(o + c, &m0, 4);
+        memcpy(o + c + 4, &m1, 4);
+    }
+    if (c + 4 <= t->c) {
+        const int8_t *q = p + c;
+        uint32_t m0 = 0x80808080u;
+        size_t r = 0;
+        for (ky = 0; ky < t->k_h; ++ky, r += t->row_step) {
+            size_t j = r;
+            for (kx = 0; kx < t->k_w; ++kx, j += t->col_step) {
+                m0 = max4(m0, load4(q + j));
+            }
+        }
+        memcpy(o + c, &m0, 4);
+        c += 4;
+    }
+    window_plain(t, p, o, c);
+}
+#else
+static void window_fast(const taps_t *t, const int8_t *p, int8_t *o)
+{
+    window_plain(t, p, o, 0);
+}
+#endif
+
+int nn_max_pool_s8(const nn_window_t *w, const int8_t *in, int8_t *out)
+{
+    int32_t oy, y_lo, y_hi, x_lo, x_hi;
+    taps_t t;
+    size_t pixel;
+    if (w == NULL || in == NULL || out == NULL) {
+        return NN_ERROR_ARGUMENT;
+    }
+    if (w->in_c < 1) {
+        return NN_OK; /* nothing to write (the reference's channel loop is empty) */
+    }
+    interior_range(w->out_h, w->in_h, w->k_h, w->stride_h, w->dil_h, w->pad_top, &y_lo, &y_hi);
+    interior_range(w->out_w, w->in_w, w->k_w, w->stride_w, w->dil_w, w->pad_left, &x_lo, &x_hi);
+    pixel = (size_t)w->in_c;
+    t.k_h = w->k_h;
+    t.k_w = w->k_w;
+    t.c = w->in_c;
+    t.row_step = (size_t)w->dil_h * (size_t)w->in_w * pixel;
+    t.col_step = (size_t)w->dil_w * pixel;
+    for (oy = 0; oy < w->out_h; ++oy) {
+        int8_t *o = out + (size_t)oy * (size_t)w->out_w * pixel;
+        int32_t ox = 0;
+        if (oy >= y_lo && oy < y_hi && x_lo < x_hi) {
+            /* the row's interior windows, from the first one's top-left tap by stride_w pixels */
+            const size_t iy = (size_t)(oy * w->stride_h - w->pad_top);
+            const size_t ix = (size_t)(x_lo * w->stride_w - w->pad_left);
+            const int8_t *p = in + (iy * (size_t)w->in_w + ix) * pixel;
+            const size_t step = (size_t)w->stride_w * pixel;
+            for (; ox < x_lo; ++ox, o += pixel) {
+                if (border_window(w, in, o, oy, ox) != NN_OK) {
+                    return NN_ERROR_ARGUMENT;
+                }
+            }
+            for (;;) { /* p steps only to windows that exist */
+                window_fast(&t, p, o);
+                o += pixel;
+                if (++ox == x_hi) {
+                    break;
+                }
+                p += step;
+            }
+        }
+        for (; ox < w->out_w; ++ox, o += pixel) {
+            if (border_window(w, in, o, oy, ox) != NN_OK) {
+                return NN_ERROR_ARGUMENT;
+            }
+        }
+    }
+    return NN_OK;
+}
+
+#endif /* NN_REFERENCE_KERNELS */
