@@ -65,6 +65,30 @@ static int conv_reference(const nn_conv2d_s8_params_t *p, const int8_t *in, int8
     return NN_OK;
 }
 #else
+/* memcpy and memset, with a plain loop for the few bytes of a small window's row (a library call costs
+ * more than the copy there). */
+static void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
+{
+    if (n >= 16u) {
+        memcpy(dst, src, n);
+        return;
+    }
+    while (n-- > 0u) {
+        *dst++ = *src++;
+    }
+}
+
+static void fill_bytes(int8_t *dst, int8_t value, size_t n)
+{
+    if (n >= 16u) {
+        memset(dst, value, n);
+        return;
+    }
+    while (n-- > 0u) {
+        *dst++ = value;
+    }
+}
+
 /* The window of position (oy, ox) as `taps` bytes (K and zero weights' worth): a pointer into the
  * input when it is one run of it that `taps` bytes from its start stay inside, else the window gathered
  * into scratch, whose bytes past K the caller has set (NULL when there is no scratch: the generator gave
@@ -93,18 +117,18 @@ static const int8_t *window_run(const nn_window_t *w, const int8_t *in, int32_t 
     for (ky = 0; ky < w->k_h; ++ky) {
         const int32_t iy = NN_CONV_IY(w, oy, ky);
         if (iy < 0 || iy >= w->in_h) {
-            memset(dst, in_zp, run);
+            fill_bytes(dst, in_zp, run);
             dst += run;
         } else if (row_adjacent && ix0 >= 0 && ix1 < w->in_w) {
-            memcpy(dst, in + ((size_t)iy * (size_t)w->in_w + (size_t)ix0) * (size_t)w->in_c, run);
+            copy_bytes(dst, in + ((size_t)iy * (size_t)w->in_w + (size_t)ix0) * (size_t)w->in_c, run);
             dst += run;
         } else {
             for (kx = 0; kx < w->k_w; ++kx) {
                 const int32_t ix = NN_CONV_IX(w, ox, kx);
                 if (ix < 0 || ix >= w->in_w) {
-                    memset(dst, in_zp, (size_t)w->in_c);
+                    fill_bytes(dst, in_zp, (size_t)w->in_c);
                 } else {
-                    memcpy(dst, in + ((size_t)iy * (size_t)w->in_w + (size_t)ix) * (size_t)w->in_c, (size_t)w->in_c);
+                    copy_bytes(dst, in + ((size_t)iy * (size_t)w->in_w + (size_t)ix) * (size_t)w->in_c, (size_t)w->in_c);
                 }
                 dst += w->in_c;
             }
