@@ -8,7 +8,7 @@
  *   - the reference: nn_pool_body.h's loop, alone with NN_REFERENCE_KERNELS=1;
  *   - every other path splits the outputs into interior windows (every tap inside the input, count =
  *     k_h * k_w) and border windows. A border window goes through the reference's per-tap checks and
- *     division (border_window). An interior window reads its taps with no check, from its top-left tap
+ *     division (nn_pool_border, nn_pool_s8_fast.h). An interior window reads its taps with no check, from its top-left tap
  *     by two fixed steps (a row of taps, a tap); integer sums do not depend on the order of the terms;
  *   - the interior division is a multiply when count <= 256 (the same quotient, proved at mean_of), so
  *     the interior loop of ARMv6-M calls no division routine; larger windows (a global pool over more
@@ -33,6 +33,8 @@
 #else
 
 #include <string.h>
+
+#include "nn_pool_s8_fast.h"
 #if NN_HAVE_MVE
 #include <arm_mve.h>
 #endif
@@ -41,21 +43,6 @@
 #define POOL_RECIP_MAX_COUNT 256
 #define POOL_RECIP_SHIFT 24
 
-/* An interior window's taps: k_h rows of k_w taps, row_step bytes between rows, col_step between taps;
- * count = k_h * k_w, half = count / 2; for count <= 256 (else 0) the constants of mean_of: recip =
- * ceil(2^24 / count), bias = 128 count + half, neg = 1 if count is even, else 0. */
-typedef struct {
-    int32_t k_h;
-    int32_t k_w;
-    size_t row_step;
-    size_t col_step;
-    int32_t c;
-    int32_t count;
-    uint32_t half;
-    uint32_t recip;
-    uint32_t bias;
-    uint32_t neg;
-} taps_t;
 
 /*
  * The rounded mean of an interior window from its sum s, as the reference rounds it. With d = count:
@@ -70,7 +57,7 @@ typedef struct {
  * is half - 1 for an even d and half for an odd one. So the mean is floor(n / d) - 128 with
  * n = s + 128 d + half - [s < 0 and d even], and 0 <= n <= 255.5 d (<= 65408: n fits a 16-bit lane).
  */
-static inline int32_t mean_of(const taps_t *t, int32_t s)
+static inline int32_t mean_of(const nn_pool_taps_t *t, int32_t s)
 {
     const uint32_t a = s < 0 ? 0u - (uint32_t)s : (uint32_t)s;
     int32_t q;
@@ -82,64 +69,9 @@ static inline int32_t mean_of(const taps_t *t, int32_t s)
     return s < 0 ? -q : q;
 }
 
-/* [*lo, *hi): the outputs of one dimension whose taps all lie inside [0, in); empty unless k >= 1 and
- * dil >= 1 (anything else goes through border_window, as the reference would take it). The first tap
- * of output o is o * stride - pad, increasing with o (stride >= 1), so those outputs are a range. */
-static void interior_range(int32_t out_n, int32_t in_n, int32_t k, int32_t stride, int32_t dil, int32_t pad,
-                           int32_t *lo, int32_t *hi)
-{
-    int32_t a = 0;
-    int32_t b = out_n;
-    if (k < 1 || dil < 1 || stride < 1 || out_n < 1) {
-        *lo = 0;
-        *hi = 0;
-        return;
-    }
-    while (a < out_n && a * stride - pad < 0) {
-        ++a;
-    }
-    while (b > a && (b - 1) * stride - pad + (k - 1) * dil >= in_n) {
-        --b;
-    }
-    *lo = a;
-    *hi = b;
-}
-
-/* The output at (oy, ox), all channels, as the reference computes it: NN_ERROR_ARGUMENT for a window
- * with no tap inside the input. */
-static int border_window(const nn_window_t *w, const int8_t *in, int8_t *o, int32_t oy, int32_t ox)
-{
-    int32_t c;
-    for (c = 0; c < w->in_c; ++c) {
-        int32_t acc = 0;
-        int32_t count = 0;
-        int32_t ky;
-        for (ky = 0; ky < w->k_h; ++ky) {
-            const int32_t iy = oy * w->stride_h - w->pad_top + ky * w->dil_h;
-            int32_t kx;
-            if (iy < 0 || iy >= w->in_h) {
-                continue;
-            }
-            for (kx = 0; kx < w->k_w; ++kx) {
-                const int32_t ix = ox * w->stride_w - w->pad_left + kx * w->dil_w;
-                if (ix < 0 || ix >= w->in_w) {
-                    continue;
-                }
-                acc += in[((size_t)iy * (size_t)w->in_w + (size_t)ix) * (size_t)w->in_c + (size_t)c];
-                ++count;
-            }
-        }
-        if (count == 0) {
-            return NN_ERROR_ARGUMENT;
-        }
-        acc = acc >= 0 ? (acc + count / 2) / count : -((-acc + count / 2) / count);
-        o[c] = (int8_t)acc;
-    }
-    return NN_OK;
-}
 
 /* Channels [c, t->c) of an interior window, one at a time; p: its top-left tap, channel 0. */
-static void window_plain(const taps_t *t, const int8_t *p, int8_t *o, int32_t c)
+static void window_plain(const nn_pool_taps_t *t, const int8_t *p, int8_t *o, int32_t c)
 {
     for (; c < t->c; ++c) {
         const int8_t *q = p + c;
@@ -159,7 +91,7 @@ static void window_plain(const taps_t *t, const int8_t *p, int8_t *o, int32_t c)
 
 #if NN_HAVE_MVE
 /* The rounded means of 4 sums (count <= 256): the SIMD form of the mean_of comment, lane by lane. */
-static inline int32x4_t mean4(const taps_t *t, int32x4_t s)
+static inline int32x4_t mean4(const nn_pool_taps_t *t, int32x4_t s)
 {
     const uint32x4_t u = vreinterpretq_u32_s32(s);
     const uint32x4_t n = vsubq_u32(vaddq_n_u32(u, t->bias), vandq_u32(vshrq_n_u32(u, 31), vdupq_n_u32(t->neg)));
@@ -168,7 +100,7 @@ static inline int32x4_t mean4(const taps_t *t, int32x4_t s)
 
 /* An interior window, 8 channels per pass in two vectors of int32 sums, the rest 4 lanes at a time,
  * predicated. */
-static void window_fast(const taps_t *t, const int8_t *p, int8_t *o)
+static void window_fast(const nn_pool_taps_t *t, const int8_t *p, int8_t *o)
 {
     int32_t c;
     int32_t ky;
@@ -248,7 +180,7 @@ static inline uint32_t usub16(uint32_t a, uint32_t b)
  * the lanes' wrapping additions (UADD16, USUB16) give it exactly. Each n m has floor(n / d) in its top
  * byte; the 4 top bytes are gathered (PKHTB, then bytes 1 and 3 of the even pair), and the XOR
  * subtracts 128 from each byte (floor(n / d) is in [0, 255]). */
-static inline uint32_t means4(const taps_t *t, uint32_t even, uint32_t odd)
+static inline uint32_t means4(const nn_pool_taps_t *t, uint32_t even, uint32_t odd)
 {
     const uint32_t bias = t->bias * 0x10001u;
     const uint32_t neg = t->neg * 0x10001u;
@@ -271,7 +203,7 @@ static inline void store4(int8_t *o, uint32_t v)
 }
 
 /* An interior window, 8 then 4 channels per pass in 16-bit lanes, the rest one at a time. */
-static void window_fast(const taps_t *t, const int8_t *p, int8_t *o)
+static void window_fast(const nn_pool_taps_t *t, const int8_t *p, int8_t *o)
 {
     int32_t c = 0;
     int32_t ky;
@@ -316,7 +248,7 @@ static void window_fast(const taps_t *t, const int8_t *p, int8_t *o)
     window_plain(t, p, o, c);
 }
 #else
-static void window_fast(const taps_t *t, const int8_t *p, int8_t *o)
+static void window_fast(const nn_pool_taps_t *t, const int8_t *p, int8_t *o)
 {
     window_plain(t, p, o, 0);
 }
@@ -324,69 +256,21 @@ static void window_fast(const taps_t *t, const int8_t *p, int8_t *o)
 
 int nn_avg_pool_s8(const nn_window_t *w, const int8_t *in, int8_t *out)
 {
-    int32_t oy, y_lo, y_hi, x_lo, x_hi;
-    taps_t t;
-    size_t pixel;
+    nn_pool_interior_t r;
+    nn_pool_taps_t t;
     if (w == NULL || in == NULL || out == NULL) {
         return NN_ERROR_ARGUMENT;
     }
     if (w->in_c < 1) {
         return NN_OK; /* nothing to write (the reference's channel loop is empty) */
     }
-    interior_range(w->out_h, w->in_h, w->k_h, w->stride_h, w->dil_h, w->pad_top, &y_lo, &y_hi);
-    interior_range(w->out_w, w->in_w, w->k_w, w->stride_w, w->dil_w, w->pad_left, &x_lo, &x_hi);
-    pixel = (size_t)w->in_c;
-    t.k_h = w->k_h;
-    t.k_w = w->k_w;
-    t.c = w->in_c;
-    t.row_step = (size_t)w->dil_h * (size_t)w->in_w * pixel;
-    t.col_step = (size_t)w->dil_w * pixel;
-    if (y_lo < y_hi && x_lo < x_hi) {
-        /* an interior window exists: every tap of it is inside the input, so k_h * k_w <= in_h * in_w */
-        t.count = w->k_h * w->k_w;
-        t.half = (uint32_t)(t.count / 2);
-    } else {
-        t.count = 1;
-        t.half = 0u;
-    }
-    t.recip = 0u;
-    t.bias = 0u;
-    t.neg = 0u;
+    nn_pool_interior(w, &r, &t);
     if (t.count <= POOL_RECIP_MAX_COUNT) {
         t.recip = (((uint32_t)1 << POOL_RECIP_SHIFT) + (uint32_t)t.count - 1u) / (uint32_t)t.count;
         t.bias = 128u * (uint32_t)t.count + t.half;
         t.neg = (uint32_t)(t.count % 2 == 0);
     }
-    for (oy = 0; oy < w->out_h; ++oy) {
-        int8_t *o = out + (size_t)oy * (size_t)w->out_w * pixel;
-        int32_t ox = 0;
-        if (oy >= y_lo && oy < y_hi && x_lo < x_hi) {
-            /* the row's interior windows, from the first one's top-left tap by stride_w pixels */
-            const size_t iy = (size_t)(oy * w->stride_h - w->pad_top);
-            const size_t ix = (size_t)(x_lo * w->stride_w - w->pad_left);
-            const int8_t *p = in + (iy * (size_t)w->in_w + ix) * pixel;
-            const size_t step = (size_t)w->stride_w * pixel;
-            for (; ox < x_lo; ++ox, o += pixel) {
-                if (border_window(w, in, o, oy, ox) != NN_OK) {
-                    return NN_ERROR_ARGUMENT;
-                }
-            }
-            for (;;) { /* p steps only to windows that exist */
-                window_fast(&t, p, o);
-                o += pixel;
-                if (++ox == x_hi) {
-                    break;
-                }
-                p += step;
-            }
-        }
-        for (; ox < w->out_w; ++ox, o += pixel) {
-            if (border_window(w, in, o, oy, ox) != NN_OK) {
-                return NN_ERROR_ARGUMENT;
-            }
-        }
-    }
-    return NN_OK;
+    return nn_pool_run(w, in, out, &r, &t, 0, window_fast);
 }
 
 #endif /* NN_REFERENCE_KERNELS */

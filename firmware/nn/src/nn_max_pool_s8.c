@@ -7,7 +7,7 @@
  * which it is taken, nor on how many codes are compared at once:
  *   - the reference: nn_pool_body.h's loop, alone with NN_REFERENCE_KERNELS=1;
  *   - every other path splits the outputs into interior windows (every tap inside the input) and border
- *     windows. A border window goes through the reference's per-tap checks (border_window). An interior
+ *     windows. A border window goes through the reference's per-tap checks (nn_pool_border, nn_pool_s8_fast.h). An interior
  *     window reads its taps with no check, from its top-left tap by two fixed steps (a row of taps, a
  *     tap), starting from -128, the smallest code (max(-128, v) = v);
  *   - plain C, for cores without DSP or MVE (Cortex-M0, M3) and hosts: one channel at a time;
@@ -28,79 +28,17 @@
 #else
 
 #include <string.h>
+
+#include "nn_pool_s8_fast.h"
 #if NN_HAVE_MVE
 #include <arm_mve.h>
 #endif
 
-/* An interior window's taps: k_h rows of k_w taps, row_step bytes between rows, col_step between taps. */
-typedef struct {
-    int32_t k_h;
-    int32_t k_w;
-    size_t row_step;
-    size_t col_step;
-    int32_t c;
-} taps_t;
 
-/* [*lo, *hi): the outputs of one dimension whose taps all lie inside [0, in); empty unless k >= 1 and
- * dil >= 1 (anything else goes through border_window, as the reference would take it). The first tap
- * of output o is o * stride - pad, increasing with o (stride >= 1), so those outputs are a range. */
-static void interior_range(int32_t out_n, int32_t in_n, int32_t k, int32_t stride, int32_t dil, int32_t pad,
-                           int32_t *lo, int32_t *hi)
-{
-    int32_t a = 0;
-    int32_t b = out_n;
-    if (k < 1 || dil < 1 || stride < 1 || out_n < 1) {
-        *lo = 0;
-        *hi = 0;
-        return;
-    }
-    while (a < out_n && a * stride - pad < 0) {
-        ++a;
-    }
-    while (b > a && (b - 1) * stride - pad + (k - 1) * dil >= in_n) {
-        --b;
-    }
-    *lo = a;
-    *hi = b;
-}
-
-/* The output at (oy, ox), all channels, as the reference computes it: NN_ERROR_ARGUMENT for a window
- * with no tap inside the input. */
-static int border_window(const nn_window_t *w, const int8_t *in, int8_t *o, int32_t oy, int32_t ox)
-{
-    int32_t c;
-    for (c = 0; c < w->in_c; ++c) {
-        int32_t acc = INT32_MIN;
-        int32_t count = 0;
-        int32_t ky;
-        for (ky = 0; ky < w->k_h; ++ky) {
-            const int32_t iy = oy * w->stride_h - w->pad_top + ky * w->dil_h;
-            int32_t kx;
-            if (iy < 0 || iy >= w->in_h) {
-                continue;
-            }
-            for (kx = 0; kx < w->k_w; ++kx) {
-                const int32_t ix = ox * w->stride_w - w->pad_left + kx * w->dil_w;
-                int32_t v;
-                if (ix < 0 || ix >= w->in_w) {
-                    continue;
-                }
-                v = in[((size_t)iy * (size_t)w->in_w + (size_t)ix) * (size_t)w->in_c + (size_t)c];
-                acc = v > acc ? v : acc;
-                ++count;
-            }
-        }
-        if (count == 0) {
-            return NN_ERROR_ARGUMENT;
-        }
-        o[c] = (int8_t)acc;
-    }
-    return NN_OK;
-}
 
 #if !NN_HAVE_MVE
 /* Channels [c, t->c) of an interior window, one at a time; p: its top-left tap, channel 0. */
-static void window_plain(const taps_t *t, const int8_t *p, int8_t *o, int32_t c)
+static void window_plain(const nn_pool_taps_t *t, const int8_t *p, int8_t *o, int32_t c)
 {
     for (; c < t->c; ++c) {
         const int8_t *q = p + c;
@@ -122,7 +60,7 @@ static void window_plain(const taps_t *t, const int8_t *p, int8_t *o, int32_t c)
 
 #if NN_HAVE_MVE
 /* An interior window, 16 channels per vector. */
-static void window_fast(const taps_t *t, const int8_t *p, int8_t *o)
+static void window_fast(const nn_pool_taps_t *t, const int8_t *p, int8_t *o)
 {
     int32_t c;
     int32_t ky;
@@ -173,7 +111,7 @@ static inline uint32_t load4(const int8_t *p)
 }
 
 /* An interior window, 8 then 4 channels per pass, the rest one at a time. */
-static void window_fast(const taps_t *t, const int8_t *p, int8_t *o)
+static void window_fast(const nn_pool_taps_t *t, const int8_t *p, int8_t *o)
 {
     int32_t c;
     int32_t ky;
@@ -209,7 +147,7 @@ static void window_fast(const taps_t *t, const int8_t *p, int8_t *o)
     window_plain(t, p, o, c);
 }
 #else
-static void window_fast(const taps_t *t, const int8_t *p, int8_t *o)
+static void window_fast(const nn_pool_taps_t *t, const int8_t *p, int8_t *o)
 {
     window_plain(t, p, o, 0);
 }
@@ -217,53 +155,16 @@ static void window_fast(const taps_t *t, const int8_t *p, int8_t *o)
 
 int nn_max_pool_s8(const nn_window_t *w, const int8_t *in, int8_t *out)
 {
-    int32_t oy, y_lo, y_hi, x_lo, x_hi;
-    taps_t t;
-    size_t pixel;
+    nn_pool_interior_t r;
+    nn_pool_taps_t t;
     if (w == NULL || in == NULL || out == NULL) {
         return NN_ERROR_ARGUMENT;
     }
     if (w->in_c < 1) {
         return NN_OK; /* nothing to write (the reference's channel loop is empty) */
     }
-    interior_range(w->out_h, w->in_h, w->k_h, w->stride_h, w->dil_h, w->pad_top, &y_lo, &y_hi);
-    interior_range(w->out_w, w->in_w, w->k_w, w->stride_w, w->dil_w, w->pad_left, &x_lo, &x_hi);
-    pixel = (size_t)w->in_c;
-    t.k_h = w->k_h;
-    t.k_w = w->k_w;
-    t.c = w->in_c;
-    t.row_step = (size_t)w->dil_h * (size_t)w->in_w * pixel;
-    t.col_step = (size_t)w->dil_w * pixel;
-    for (oy = 0; oy < w->out_h; ++oy) {
-        int8_t *o = out + (size_t)oy * (size_t)w->out_w * pixel;
-        int32_t ox = 0;
-        if (oy >= y_lo && oy < y_hi && x_lo < x_hi) {
-            /* the row's interior windows, from the first one's top-left tap by stride_w pixels */
-            const size_t iy = (size_t)(oy * w->stride_h - w->pad_top);
-            const size_t ix = (size_t)(x_lo * w->stride_w - w->pad_left);
-            const int8_t *p = in + (iy * (size_t)w->in_w + ix) * pixel;
-            const size_t step = (size_t)w->stride_w * pixel;
-            for (; ox < x_lo; ++ox, o += pixel) {
-                if (border_window(w, in, o, oy, ox) != NN_OK) {
-                    return NN_ERROR_ARGUMENT;
-                }
-            }
-            for (;;) { /* p steps only to windows that exist */
-                window_fast(&t, p, o);
-                o += pixel;
-                if (++ox == x_hi) {
-                    break;
-                }
-                p += step;
-            }
-        }
-        for (; ox < w->out_w; ++ox, o += pixel) {
-            if (border_window(w, in, o, oy, ox) != NN_OK) {
-                return NN_ERROR_ARGUMENT;
-            }
-        }
-    }
-    return NN_OK;
+    nn_pool_interior(w, &r, &t);
+    return nn_pool_run(w, in, out, &r, &t, 1, window_fast);
 }
 
 #endif /* NN_REFERENCE_KERNELS */

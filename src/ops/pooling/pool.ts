@@ -251,7 +251,11 @@ export function definePooling<C>(spec: PoolingSpec<C>): OpKind<C, PoolQOp> {
               bytes: 52,
             },
             calls: ([src], dst) => [`nn_${name}_${dtype}(&${ctx.id}_window, ${src}, ${dst})`],
-            runtime: [`nn_${name}_${dtype}.c`, "nn_pool_body.h"],
+            runtime: [
+              `nn_${name}_${dtype}.c`,
+              "nn_pool_body.h",
+              ...(dtype === "s8" ? ["nn_pool_s8_fast.h"] : []),
+            ],
           };
         },
         macs: () => 0,
