@@ -229,10 +229,10 @@ typedef struct {
  *   out = clamp(nn_requantize(acc, mult[f], shift[f]), act_min - out_zp, act_max - out_zp) + out_zp
  * where x_i is the input code the tap reads, or in_zp for a tap outside the input (the padding), and
  * w(f, i) = weights[nn_dense_weight_index(NN_CONV_TAPS(K), out_c, f, i)]: each position is nn_dense_s8
- * over its window, the taps padded with zero weights to whole chunks (neg_mult/neg_shift when acc < 0,
+ * over its window, the taps padded with zero weights to a multiple of 8 (neg_mult/neg_shift when acc < 0,
  * if set). in: [in_h][in_w][in_c]; out: [out_h][out_w][out_c], not overlapping in. The quantizer proves
  * that no partial sum overflows, in any order of the taps. */
-#define NN_CONV_TAPS(k) (((k) + NN_DENSE_CHUNK - 1) / NN_DENSE_CHUNK * NN_DENSE_CHUNK)
+#define NN_CONV_TAPS(k) (((k) + 7) / 8 * 8)
 typedef struct {
     nn_window_t win;
     int32_t out_c;
@@ -286,9 +286,9 @@ typedef struct {
     const float *weights; /* [out_c][k_h][k_w][in_c] */
     const float *bias;    /* [out_c] */
 } nn_conv2d_f32_params_t;
-/* scratch: NN_CONV_TAPS(K) bytes, for the windows the kernel cannot read in place (padding, rows apart,
- * or the padded run past the end of the input); NULL when there are none (windowsInPlace in
- * src/ops/conv2d/emit.ts). */
+/* scratch: 2 * NN_CONV_TAPS(K) + 3 bytes (any alignment), for the windows the kernel cannot read in place
+ * (padding, rows apart, or the padded run past the end of the input) and the DSP path's 16-bit window;
+ * NULL when every window is read in place (windowsInPlace in src/ops/conv2d/emit.ts). */
 int nn_conv2d_s8(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, int8_t *scratch);
 int nn_conv2d_s16(const nn_conv2d_s16_params_t *p, const int16_t *in, int16_t *out);
 int nn_conv2d_s16_s64(const nn_conv2d_s16_s64_params_t *p, const int16_t *in, int16_t *out);

@@ -11,12 +11,13 @@
  * The window is read in place when it is one run of the input: inside the input, its taps adjacent in
  * a row, and its rows adjacent (one row, or rows as wide as the input). That is every position of a
  * pointwise convolution and every interior position of a 1-D one. Other windows are gathered first into
- * `scratch` (K bytes of the arena, placed by the generator's memory plan for this op alone): a row of
- * adjacent taps inside the input is one memcpy, a tap outside it in_zp.
+ * `scratch` (bytes of the arena that the generator's memory plan places for this op alone): a row of
+ * adjacent taps inside the input is copied a word at a time, a tap outside it is in_zp.
  *
- * The generator pads the taps with zero weights to whole chunks of 16 (NN_CONV_TAPS), so that no core
- * runs the dense kernel's slow remainder loops; a window read in place then also reads the input bytes
- * after it (times zero: the run must stay inside the input), and scratch holds zeros past the taps.
+ * The generator pads the taps with zero weights to a multiple of 8 (NN_CONV_TAPS), so that every core
+ * loads weights 8 at a time with no remainder of odd taps; a window read in place then also reads the
+ * input bytes after it (times zero: the run must stay inside the input), and a gathered window holds
+ * zeros past its taps.
  *
  * With NN_REFERENCE_KERNELS=1 (nn_config.h) the reference loop alone is compiled: per position and
  * filter, the taps one by one through nn_dense_weight_index. The tests compare the two.
@@ -65,13 +66,18 @@ static int conv_reference(const nn_conv2d_s8_params_t *p, const int8_t *in, int8
     return NN_OK;
 }
 #else
-/* memcpy and memset, with a plain loop for the few bytes of a small window's row (a library call costs
- * more than the copy there). */
+/* Copies n bytes a word at a time where the core loads and stores words at any address (the compiler
+ * turns each 4-byte memcpy into one LDR and one STR there, into bytes on ARMv6-M): a window's rows are
+ * a few dozen bytes, where a library call costs more than the copy. */
 static void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
 {
-    if (n >= 16u) {
-        memcpy(dst, src, n);
-        return;
+    while (n >= 4u) {
+        uint32_t v;
+        memcpy(&v, src, 4);
+        memcpy(dst, &v, 4);
+        dst += 4;
+        src += 4;
+        n -= 4u;
     }
     while (n-- > 0u) {
         *dst++ = *src++;
@@ -91,8 +97,8 @@ static void fill_bytes(int8_t *dst, int8_t value, size_t n)
 
 /* The window of position (oy, ox) as `taps` bytes (K and zero weights' worth): a pointer into the
  * input when it is one run of it that `taps` bytes from its start stay inside, else the window gathered
- * into scratch, whose bytes past K the caller has set (NULL when there is no scratch: the generator gave
- * none because every window is read in place). */
+ * into scratch with zeros past its K taps (NULL when there is no scratch: the generator gave none
+ * because every window is read in place). */
 static const int8_t *window_run(const nn_window_t *w, const int8_t *in, int32_t oy, int32_t ox, int32_t taps,
                                 int8_t *scratch, int8_t in_zp)
 {
@@ -134,6 +140,7 @@ static const int8_t *window_run(const nn_window_t *w, const int8_t *in, int32_t 
             }
         }
     }
+    fill_bytes(dst, 0, (size_t)(scratch + taps - dst)); /* against the zero weights */
     return scratch;
 }
 
@@ -159,6 +166,238 @@ static const int8_t *conv_window(void *ctx, int32_t k)
     }
     return x;
 }
+#if NN_DENSE_FAST_DSP
+/*
+ * The DSP path (Cortex-M4, M7, M33), when the generator gave scratch: each window is sign-extended once
+ * into 16-bit pairs in the order SMLAD takes them, per 4 codes (x0, x2) then (x1, x3) (SXTB16 and
+ * SXTB16 ROR #8), so that every filter reads it with LDRD and only its own weights need extending: per
+ * 8 inputs and 4 filters, 2 LDRD of inputs and per filter one LDRD of weights, 4 SXTB16 and 4 SMLAD,
+ * 38 instructions for 32 multiply-accumulates (nn_dense_s8 extends the inputs again for every 4
+ * filters: 42). A row of taps whose length is a multiple of 4 is extended straight from the input (a
+ * row in the padding: the pairs of in_zp); other windows are gathered first into the upper half of the
+ * 16-bit window, which the extension then overwrites from below, never ahead of what it has read. The
+ * 16-bit window takes 2 * taps bytes of scratch, 4-byte aligned inside the 2 * taps + 3 the generator
+ * gives. When every filter's multiplier is below 1/2 (shift < 0) and no leaky slope is set, the output
+ * stage is requantize_right, without the branches of nn_dense_output_one.
+ */
+/* SXTB16 (ROR #8) and SMLAD on plain integers (ACLE's types would need casts under -Wconversion). */
+static inline uint32_t sxtb16(uint32_t x)
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1" : "=r"(r) : "r"(x));
+    return r;
+}
+
+static inline uint32_t sxtb16_ror8(uint32_t x)
+{
+    uint32_t r;
+    __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+    return r;
+}
+
+static inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc)
+{
+    int32_t r;
+    __asm__("smlad %0, %1, %2, %3" : "=r"(r) : "r"(a), "r"(b), "r"(acc));
+    return r;
+}
+
+/* dst[0..2n) := src[0..n) extended as above (n % 4 == 0; dst 4-byte aligned; src any, as LDR allows on
+ * these cores). Read before written: dst may start below src, never above. */
+static void extend_pairs(int8_t *dst, const int8_t *src, int32_t n)
+{
+    const int8_t *const end = src + n;
+    while (src != end) {
+        uint32_t x;
+        uint32_t even;
+        uint32_t odd;
+        memcpy(&x, src, 4);
+        even = sxtb16(x);
+        odd = sxtb16_ror8(x);
+        memcpy(dst, &even, 4);
+        memcpy(dst + 4, &odd, 4);
+        src += 4;
+        dst += 8;
+    }
+}
+
+/* dst[0..2n) := n codes of value `pair`'s extended form ((v, v) in both halves), n % 4 == 0. */
+static void fill_pairs(int8_t *dst, uint32_t pair, int32_t n)
+{
+    int8_t *const end = dst + 2 * n;
+    while (dst != end) {
+        memcpy(dst, &pair, 4);
+        dst += 4;
+    }
+}
+
+/* The window of (oy, ox) extended into x16 (2 * taps bytes): row by row from the input when a row of
+ * taps is a multiple of 4 codes and adjacent, else gathered and extended whole. */
+static void window_pairs(const nn_window_t *w, const int8_t *in, int32_t oy, int32_t ox, int32_t taps, int8_t *x16,
+                         int8_t in_zp)
+{
+    const int32_t run = w->k_w * w->in_c;
+    const int32_t ix0 = NN_CONV_IX(w, ox, 0);
+    const int32_t ix1 = NN_CONV_IX(w, ox, w->k_w - 1);
+    if (run % 4 == 0 && (w->k_w == 1 || w->dil_w == 1) && ix0 >= 0 && ix1 < w->in_w) {
+        const uint32_t zp = (uint32_t)(uint16_t)(int16_t)in_zp;
+        int8_t *dst = x16;
+        int32_t ky;
+        for (ky = 0; ky < w->k_h; ++ky) {
+            const int32_t iy = NN_CONV_IY(w, oy, ky);
+            if (iy < 0 || iy >= w->in_h) {
+                fill_pairs(dst, zp | (zp << 16), run);
+            } else {
+                extend_pairs(dst, in + ((size_t)iy * (size_t)w->in_w + (size_t)ix0) * (size_t)w->in_c, run);
+            }
+            dst += 2 * run;
+        }
+        fill_pairs(dst, 0u, taps - run * w->k_h); /* against the zero weights */
+        return;
+    }
+    extend_pairs(x16, window_run(w, in, oy, ox, taps, x16 + taps, in_zp), taps);
+}
+
+#define CONV_ROW(acc, ldrd)                                                                             \
+    ldrd                                                                                                \
+    "sxtb16 %[t], %[wa], ror #8\n\t"                                                                    \
+    "sxtb16 %[wa], %[wa]\n\t"                                                                           \
+    "smlad %[" acc "], %[wa], %[xe0], %[" acc "]\n\t"                                                   \
+    "smlad %[" acc "], %[t], %[xo0], %[" acc "]\n\t"                                                    \
+    "sxtb16 %[t], %[wb], ror #8\n\t"                                                                    \
+    "sxtb16 %[wb], %[wb]\n\t"                                                                           \
+    "smlad %[" acc "], %[wb], %[xe1], %[" acc "]\n\t"                                                   \
+    "smlad %[" acc "], %[t], %[xo1], %[" acc "]\n\t"
+#define CONV_LDRD(offset) "ldrd %[wa], %[wb], [%[w], #" #offset "]\n\t"
+#define CONV_OPERANDS                                                                                   \
+    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(w),               \
+        [xe0] "=&r"(xe0), [xo0] "=&r"(xo0), [xe1] "=&r"(xe1), [xo1] "=&r"(xo1), [wa] "=&r"(wa),         \
+        [wb] "=&r"(wb), [t] "=&r"(t)
+
+/* acc[0..3] += the 4 filters over `taps` (a multiple of 8) taps: x the extended window (32 bytes a
+ * chunk of 16), w the group's weights (64 bytes a chunk, then 4 rows of 8 for a last half chunk). In a
+ * chunk, taps 8-15 first, so that the last loads step the pointers. */
+static void conv_dot4(const int8_t *x, const int8_t *w, int32_t taps, int32_t acc[4])
+{
+    int32_t a0 = acc[0];
+    int32_t a1 = acc[1];
+    int32_t a2 = acc[2];
+    int32_t a3 = acc[3];
+    const int8_t *const end = x + 2 * (taps - taps % NN_DENSE_CHUNK);
+    uint32_t xe0, xo0, xe1, xo1, wa, wb, t;
+    while (x != end) {
+        __asm__ volatile(
+            "ldrd %[xe0], %[xo0], [%[x], #16]\n\t"
+            "ldrd %[xe1], %[xo1], [%[x], #24]\n\t"
+            CONV_ROW("a0", CONV_LDRD(8))
+            CONV_ROW("a1", CONV_LDRD(24))
+            CONV_ROW("a2", CONV_LDRD(40))
+            CONV_ROW("a3", CONV_LDRD(56))
+            "ldrd %[xe1], %[xo1], [%[x], #8]\n\t"
+            "ldrd %[xe0], %[xo0], [%[x]], #32\n\t"
+            CONV_ROW("a1", CONV_LDRD(16))
+            CONV_ROW("a2", CONV_LDRD(32))
+            CONV_ROW("a3", CONV_LDRD(48))
+            CONV_ROW("a0", "ldrd %[wa], %[wb], [%[w]], #64\n\t")
+            : CONV_OPERANDS
+            :
+            : "memory");
+    }
+    if (taps % NN_DENSE_CHUNK != 0) {
+        __asm__ volatile(
+            "ldrd %[xe0], %[xo0], [%[x]]\n\t"
+            "ldrd %[xe1], %[xo1], [%[x], #8]\n\t"
+            CONV_ROW("a0", CONV_LDRD(0))
+            CONV_ROW("a1", CONV_LDRD(8))
+            CONV_ROW("a2", CONV_LDRD(16))
+            CONV_ROW("a3", CONV_LDRD(24))
+            : CONV_OPERANDS
+            :
+            : "memory");
+    }
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
+/* nn_requantize(acc, mult, shift) for shift < 0, n1 = -shift - 1 (nn_dense_requantize_fast's first
+ * branch with the rounding constant chosen without a branch: 2^30, or -2^30 for acc < 0). */
+static inline int32_t requantize_right(int32_t acc, int32_t mult, int32_t n1)
+{
+    const int32_t h = (int32_t)(((uint32_t)acc & 0x80000000u) | 0x40000000u);
+    const int32_t t = (int32_t)(((int64_t)acc * mult + h) >> 31);
+    return ((t >> n1) + 1) >> 1;
+}
+
+/* One output position: out[0..out_c) from its extended window x. right: every shift < 0, no leaky. */
+static void conv_dsp_position(const nn_dense_s8_params_t *d, const nn_dense_output_t *s, int right,
+                              const int8_t *x, int8_t *out)
+{
+    const int32_t taps = d->n_in;
+    const int8_t *w = d->weights;
+    int32_t acc[NN_DENSE_ROWS];
+    int32_t o;
+    for (o = 0; o + NN_DENSE_ROWS <= d->n_out; o += NN_DENSE_ROWS) {
+        int32_t r;
+        acc[0] = d->bias[o];
+        acc[1] = d->bias[o + 1];
+        acc[2] = d->bias[o + 2];
+        acc[3] = d->bias[o + 3];
+        conv_dot4(x, w, taps, acc);
+        w += NN_DENSE_ROWS * taps;
+        if (right) {
+            for (r = 0; r < NN_DENSE_ROWS; ++r) {
+                const int32_t q = requantize_right(acc[r], s->mult[o + r], ~s->shift[o + r]);
+                out[o + r] = (int8_t)(nn_clamp(q, s->lo, s->hi) + s->zp);
+            }
+        } else {
+            for (r = 0; r < NN_DENSE_ROWS; ++r) {
+                out[o + r] = (int8_t)nn_dense_output_one(s, o + r, acc[r]);
+            }
+        }
+    }
+    for (; o < d->n_out; ++o) {
+        /* the last out_c % 4 filters, row-major: 4 taps per word of weights */
+        int32_t a = d->bias[o];
+        int32_t i;
+        for (i = 0; i < taps; i += 4) {
+            uint32_t wv;
+            uint32_t xe;
+            uint32_t xo;
+            memcpy(&wv, w + i, 4);
+            memcpy(&xe, x + 2 * i, 4);
+            memcpy(&xo, x + 2 * i + 4, 4);
+            a = smlad(sxtb16(wv), xe, a);
+            a = smlad(sxtb16_ror8(wv), xo, a);
+        }
+        out[o] = (int8_t)nn_dense_output_one(s, o, a);
+        w += taps;
+    }
+}
+
+static int conv_dsp(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *d, const int8_t *in, int8_t *out,
+                    int8_t *scratch)
+{
+    const nn_window_t *w = &p->win;
+    const int32_t taps = d->n_in;
+    const nn_dense_output_t s = NN_DENSE_OUTPUT(d);
+    int8_t *const x16 = scratch + ((4u - ((uintptr_t)scratch & 3u)) & 3u); /* 2 * taps bytes, aligned */
+    int right = p->neg_mult == NULL;
+    int32_t oy, ox, o;
+    for (o = 0; o < p->out_c; ++o) {
+        right = right && p->shift[o] < 0;
+    }
+    for (oy = 0; oy < w->out_h; ++oy) {
+        for (ox = 0; ox < w->out_w; ++ox) {
+            window_pairs(w, in, oy, ox, taps, x16, (int8_t)p->in_zp);
+            conv_dsp_position(d, &s, right, x16, out);
+            out += p->out_c;
+        }
+    }
+    return NN_OK;
+}
+#endif /* NN_DENSE_FAST_DSP */
 #endif /* NN_REFERENCE_KERNELS */
 
 int nn_conv2d_s8(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, int8_t *scratch)
@@ -187,9 +426,11 @@ int nn_conv2d_s8(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, 
         d.out_zp = p->out_zp;
         d.act_min = p->act_min;
         d.act_max = p->act_max;
-        if (scratch != NULL) {
-            memset(scratch + K, 0, (size_t)(d.n_in - K)); /* past the taps: against zero weights */
+#if NN_DENSE_FAST_DSP
+        if (scratch != NULL && ((uintptr_t)p->weights & 3u) == 0u) {
+            return conv_dsp(p, &d, in, out, scratch);
         }
+#endif
         src.w = w;
         src.in = in;
         src.scratch = scratch;

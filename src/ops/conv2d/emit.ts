@@ -3,7 +3,7 @@ import { cComment, cFloat } from "../../codegen/cnames.js";
 import { CTYPE, describeQuant } from "../../core/quant.js";
 import { floatActivationCall } from "../activation/emit.js";
 import { matrixRows, rows, valueRange } from "../common.js";
-import { blockedWeightRows, DENSE_CHUNK } from "../dense/emit.js";
+import { blockedWeightRows } from "../dense/emit.js";
 import type { EmittedOp, FloatEmitContext, FloatOp, IntegerEmitContext } from "../registry.js";
 import { weightedOpArrays } from "../requant.js";
 import type { Geometry } from "./geometry.js";
@@ -21,9 +21,9 @@ export function describeWindow(g: Geometry, outC: number): string {
   return `${g.kernel.join("x")} stride ${g.strides.join("x")}${dil} ${g.padding}, [${g.H}, ${g.W}, ${g.C}] -> [${g.Ho}, ${g.Wo}, ${outC}]`;
 }
 
-/** The window's taps rounded up to whole chunks of the dense layout (NN_CONV_TAPS in nn.h). */
+/** The window's taps rounded up to a multiple of 8 (NN_CONV_TAPS in nn.h): whole 8-byte weight loads. */
 export function paddedTaps(K: number): number {
-  return Math.ceil(K / DENSE_CHUNK) * DENSE_CHUNK;
+  return Math.ceil(K / 8) * 8;
 }
 
 /**
@@ -55,7 +55,7 @@ export function windowsInPlace(g: Geometry): boolean {
  * The int8 convolution: nn_conv2d_s8 runs nn_dense_s8 per output position over the window (read in
  * place when it is one run of the input, else gathered into scratch with the input zero point for the
  * padding), so its weights are in the dense blocked layout over the K = kh · kw · C taps padded with
- * zero weights to whole chunks of 16 (no slow remainder on any core), and its bias has the input zero
+ * zero weights to a multiple of 8 (whole 8-byte loads of weights, no remainder of odd taps), and its bias has the input zero
  * point folded in: bias - zp · sum(w), plus zp · w for each padded tap, is the reference's sum of
  * (q - zp) · w over the taps inside.
  */
@@ -77,7 +77,8 @@ function emitConvS8(op: ConvQOp, ctx: IntegerEmitContext): EmittedOp {
     },
     `, input zero point ${input.zeroPoint} folded in`,
   );
-  const scratchBytes = windowsInPlace(g) ? 0 : padded;
+  // the DSP path's 16-bit window, 4-byte aligned (nn_conv2d_s8.c); the other paths use `padded` of it
+  const scratchBytes = windowsInPlace(g) ? 0 : 2 * padded + 3;
   return {
     comment: cComment(
       `${ctx.title}: convolution ${describeWindow(g, op.filters)}, ${op.activation}${op.activation === "linear" ? "" : " fused"}; in s8 ${describeQuant(input)}, out s8 ${describeQuant(output)}, clamp [${op.clampLo}, ${op.clampHi}]${scratchBytes ? `; ${scratchBytes} bytes of scratch` : ""}`,
