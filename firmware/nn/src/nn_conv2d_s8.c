@@ -398,6 +398,201 @@ static int conv_dsp(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *
     return NN_OK;
 }
 #endif /* NN_DENSE_FAST_DSP */
+#if NN_DENSE_FAST_MVE
+/*
+ * The Helium path (Cortex-M55): per output position and group of 4 filters, one VLDRB of 16 taps and per
+ * filter one VLDRB of weights and one VMLADAVA (10 instructions for 64 multiply-accumulates), a last
+ * half chunk of 8 taps as 16-bit lanes (VLDRB.S16, VMLADAVA.S16), and the 4 accumulators requantized
+ * in one vector. When every multiplier is below 1/2 (shift < 0) and no leaky slope is set, that is
+ * VQRDMULH (nn_srdhm), minus one where the product is negative (nn_rdbpot rounds ties away from zero,
+ * VRSHL up), VRSHL by the shift, the clamp and the zero point; otherwise nn_dense_s8's vector stage.
+ */
+/*
+ * Every group of 4 filters of one position when every shift is negative and no leaky slope is set (see
+ * conv_mve_position), in assembly: GCC 12 keeps the loop's pointers on the stack around the
+ * intrinsics. VMLADAVA takes even accumulators (r8, r10, r12, r0 here), the widening loads and the
+ * narrowing store low base registers; the bias pointer, the window's start and the group count live
+ * in memory, read with an accumulator as the temporary where the accumulators are free. Per group:
+ * 10 instructions per chunk of 16 taps, 9 for a last half chunk, 25 for the rest.
+ */
+static void conv_mve_groups(const nn_dense_s8_params_t *d, const int8_t *x, int8_t *out, int32x4_t lo, int32x4_t hi,
+                            int32x4_t zpv)
+{
+    register int32_t a0 __asm__("r8");
+    register int32_t a1 __asm__("r10");
+    register int32_t a2 __asm__("r12");
+    register int32_t a3 __asm__("r0");
+    struct {
+        const int32_t *bias;
+        const int8_t *x;
+        int32_t groups;
+    } m;
+    const int8_t *xc = x;
+    const int8_t *w = d->weights;
+    const int32_t *mult = d->mult;
+    const int32_t *shift = d->shift;
+    int8_t *o = out;
+    int32_t taps = d->n_in;
+    m.bias = d->bias;
+    m.x = x;
+    m.groups = d->n_out / NN_DENSE_ROWS;
+    __asm__ volatile(
+        "0:\n\t"
+        "ldr %[xc], %[mx]\n\t"
+        "lsrs %[a0], %[taps], #4\n\t"
+        "wls lr, %[a0], 2f\n\t"
+        "ldr %[a0], %[mb]\n\t"
+        "ldrd %[a1], %[a2], [%[a0], #4]\n\t"
+        "ldr %[a3], [%[a0], #12]\n\t"
+        "ldr %[a0], [%[a0]]\n"
+        "1:\n\t"
+        "vldrb.8 q0, [%[xc]], #16\n\t"
+        "vldrb.8 q1, [%[w]], #16\n\t"
+        "vmladava.s8 %[a0], q0, q1\n\t"
+        "vldrb.8 q2, [%[w]], #16\n\t"
+        "vmladava.s8 %[a1], q0, q2\n\t"
+        "vldrb.8 q1, [%[w]], #16\n\t"
+        "vmladava.s8 %[a2], q0, q1\n\t"
+        "vldrb.8 q2, [%[w]], #16\n\t"
+        "vmladava.s8 %[a3], q0, q2\n\t"
+        "le lr, 1b\n\t"
+        "b 3f\n"
+        "2:\n\t" /* no whole chunk: the bias as the accumulators */
+        "ldr %[a0], %[mb]\n\t"
+        "ldrd %[a1], %[a2], [%[a0], #4]\n\t"
+        "ldr %[a3], [%[a0], #12]\n\t"
+        "ldr %[a0], [%[a0]]\n"
+        "3:\n\t"
+        "tst %[taps], #8\n\t"
+        "beq 4f\n\t"
+        "vldrb.s16 q0, [%[xc]]\n\t"
+        "vldrb.s16 q1, [%[w]], #8\n\t"
+        "vmladava.s16 %[a0], q0, q1\n\t"
+        "vldrb.s16 q2, [%[w]], #8\n\t"
+        "vmladava.s16 %[a1], q0, q2\n\t"
+        "vldrb.s16 q1, [%[w]], #8\n\t"
+        "vmladava.s16 %[a2], q0, q1\n\t"
+        "vldrb.s16 q2, [%[w]], #8\n\t"
+        "vmladava.s16 %[a3], q0, q2\n"
+        "4:\n\t"
+        "vmov q0[2], q0[0], %[a0], %[a2]\n\t"
+        "vmov q0[3], q0[1], %[a1], %[a3]\n\t"
+        "vldrw.32 q1, [%[mult]], #16\n\t"
+        "vldrw.32 q2, [%[shift]], #16\n\t"
+        "vqrdmulh.s32 q0, q0, q1\n\t"
+        "vshr.s32 q1, q0, #31\n\t"
+        "vqadd.s32 q0, q0, q1\n\t"
+        "vrshl.s32 q0, q0, q2\n\t"
+        "vmax.s32 q0, q0, %q[lo]\n\t"
+        "vmin.s32 q0, q0, %q[hi]\n\t"
+        "vadd.i32 q0, q0, %q[zp]\n\t"
+        "vstrb.32 q0, [%[o]], #4\n\t"
+        "ldr %[a0], %[mb]\n\t"
+        "adds %[a0], #16\n\t"
+        "str %[a0], %[mb]\n\t"
+        "ldr %[a0], %[mg]\n\t"
+        "subs %[a0], #1\n\t"
+        "str %[a0], %[mg]\n\t"
+        "bne 0b\n\t"
+        : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xc] "+l"(xc), [w] "+l"(w),
+          [mult] "+r"(mult), [shift] "+r"(shift), [o] "+l"(o), [taps] "+r"(taps), [mb] "+m"(m.bias),
+          [mx] "+m"(m.x), [mg] "+m"(m.groups)
+        : [lo] "w"(lo), [hi] "w"(hi), [zp] "w"(zpv)
+        : "q0", "q1", "q2", "lr", "cc", "memory");
+}
+
+static void conv_mve_position(const nn_dense_s8_params_t *d, int right, const int8_t *x, int8_t *out)
+{
+    const int32_t taps = d->n_in;
+    const int32_t chunks = taps / NN_DENSE_CHUNK;
+    const int32_t half = taps % NN_DENSE_CHUNK;
+    const int32_t groups = d->n_out / NN_DENSE_ROWS;
+    const int32x4_t lo = vdupq_n_s32(d->act_min - d->out_zp);
+    const int32x4_t hi = vdupq_n_s32(d->act_max - d->out_zp);
+    const int32x4_t zpv = vdupq_n_s32(d->out_zp);
+    const int8_t *w = d->weights;
+    int32_t g;
+    if (right && groups > 0) {
+        conv_mve_groups(d, x, out, lo, hi, zpv);
+        w += groups * NN_DENSE_ROWS * taps;
+    }
+    for (g = 0; g < groups && !right; ++g) {
+        const int32_t o = g * NN_DENSE_ROWS;
+        const int8_t *xc = x;
+        int32_t a0 = d->bias[o];
+        int32_t a1 = d->bias[o + 1];
+        int32_t a2 = d->bias[o + 2];
+        int32_t a3 = d->bias[o + 3];
+        int32_t c;
+        for (c = 0; c < chunks; ++c) {
+            const int8x16_t xv = vldrbq_s8(xc);
+            a0 = vmladavaq_s8(a0, xv, vldrbq_s8(w));
+            a1 = vmladavaq_s8(a1, xv, vldrbq_s8(w + NN_DENSE_CHUNK));
+            a2 = vmladavaq_s8(a2, xv, vldrbq_s8(w + 2 * NN_DENSE_CHUNK));
+            a3 = vmladavaq_s8(a3, xv, vldrbq_s8(w + 3 * NN_DENSE_CHUNK));
+            xc += NN_DENSE_CHUNK;
+            w += NN_DENSE_ROWS * NN_DENSE_CHUNK;
+        }
+        if (half != 0) {
+            const int16x8_t xv = vldrbq_s16(xc);
+            a0 = vmladavaq_s16(a0, xv, vldrbq_s16(w));
+            a1 = vmladavaq_s16(a1, xv, vldrbq_s16(w + 8));
+            a2 = vmladavaq_s16(a2, xv, vldrbq_s16(w + 16));
+            a3 = vmladavaq_s16(a3, xv, vldrbq_s16(w + 24));
+            w += NN_DENSE_ROWS * 8;
+        }
+        {
+            nn_dense_output_t s = NN_DENSE_OUTPUT(d);
+            s.mult += o;
+            s.shift += o;
+            if (s.neg_mult != NULL) {
+                s.neg_mult += o;
+                s.neg_shift += o;
+            }
+            vstrbq_s32(out + o, nn_dense_output4_mve(&s, a0, a1, a2, a3));
+        }
+    }
+    if (groups * NN_DENSE_ROWS < d->n_out) {
+        /* the last out_c % 4 filters, row-major */
+        const nn_dense_output_t s = NN_DENSE_OUTPUT(d);
+        int32_t o;
+        for (o = groups * NN_DENSE_ROWS; o < d->n_out; ++o) {
+            int32_t a = d->bias[o];
+            int32_t i;
+            for (i = 0; i + NN_DENSE_CHUNK <= taps; i += NN_DENSE_CHUNK) {
+                a = vmladavaq_s8(a, vldrbq_s8(x + i), vldrbq_s8(w + i));
+            }
+            if (i < taps) {
+                a = vmladavaq_s16(a, vldrbq_s16(x + i), vldrbq_s16(w + i));
+            }
+            out[o] = (int8_t)nn_dense_output_one(&s, o, a);
+            w += taps;
+        }
+    }
+}
+
+static int conv_mve(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *d, const int8_t *in, int8_t *out,
+                    int8_t *scratch)
+{
+    const nn_window_t *w = &p->win;
+    int right = p->neg_mult == NULL;
+    int32_t oy, ox, o;
+    for (o = 0; o < p->out_c; ++o) {
+        right = right && p->shift[o] < 0;
+    }
+    for (oy = 0; oy < w->out_h; ++oy) {
+        for (ox = 0; ox < w->out_w; ++ox) {
+            const int8_t *x = window_run(w, in, oy, ox, d->n_in, scratch, (int8_t)p->in_zp);
+            if (x == NULL) {
+                return NN_ERROR_ARGUMENT; /* a window to gather, and no scratch */
+            }
+            conv_mve_position(d, right, x, out);
+            out += p->out_c;
+        }
+    }
+    return NN_OK;
+}
+#endif /* NN_DENSE_FAST_MVE */
 #endif /* NN_REFERENCE_KERNELS */
 
 int nn_conv2d_s8(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, int8_t *scratch)
@@ -430,6 +625,8 @@ int nn_conv2d_s8(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, 
         if (scratch != NULL && ((uintptr_t)p->weights & 3u) == 0u) {
             return conv_dsp(p, &d, in, out, scratch);
         }
+#elif NN_DENSE_FAST_MVE
+        return conv_mve(p, &d, in, out, scratch);
 #endif
         src.w = w;
         src.in = in;
