@@ -66,32 +66,54 @@ static int conv_reference(const nn_conv2d_s8_params_t *p, const int8_t *in, int8
     return NN_OK;
 }
 #else
-/* Copies n bytes a word at a time where the core loads and stores words at any address (the compiler
- * turns each 4-byte memcpy into one LDR and one STR there, into bytes on ARMv6-M): a window's rows are
- * a few dozen bytes, where a library call costs more than the copy. */
+/* Copy and fill a word at a time where the core loads and stores words at any address (the compiler
+ * turns each 4-byte memcpy into one LDR or STR there, into bytes on ARMv6-M), the last 1 to 3 bytes
+ * without a loop: a window's rows are a few bytes to a few dozen, where the library's memcpy and
+ * memset cost more than the copy. GCC and clang substitute those calls for such loops; an empty asm
+ * statement on the pointer keeps the loop a loop. */
+#if defined(__GNUC__)
+#define NN_KEEP_LOOP(p) __asm__("" : "+r"(p))
+#else
+#define NN_KEEP_LOOP(p) ((void)0)
+#endif
 static void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
 {
+    uint32_t v;
     while (n >= 4u) {
-        uint32_t v;
         memcpy(&v, src, 4);
         memcpy(dst, &v, 4);
         dst += 4;
         src += 4;
         n -= 4u;
+        NN_KEEP_LOOP(dst);
     }
-    while (n-- > 0u) {
-        *dst++ = *src++;
+    if ((n & 2u) != 0u) {
+        dst[0] = src[0];
+        dst[1] = src[1];
+        dst += 2;
+        src += 2;
+    }
+    if ((n & 1u) != 0u) {
+        dst[0] = src[0];
     }
 }
 
 static void fill_bytes(int8_t *dst, int8_t value, size_t n)
 {
-    if (n >= 16u) {
-        memset(dst, value, n);
-        return;
+    const uint32_t v = (uint32_t)(uint8_t)value * 0x01010101u;
+    while (n >= 4u) {
+        memcpy(dst, &v, 4);
+        dst += 4;
+        n -= 4u;
+        NN_KEEP_LOOP(dst);
     }
-    while (n-- > 0u) {
-        *dst++ = value;
+    if ((n & 2u) != 0u) {
+        dst[0] = value;
+        dst[1] = value;
+        dst += 2;
+    }
+    if ((n & 1u) != 0u) {
+        dst[0] = value;
     }
 }
 
