@@ -23,8 +23,8 @@
  *     vectors and stored by two byte scatters.
  * The fast paths (depth multiplier 1) take a window 3 taps wide without dilation across (3x3 and the
  * like: dw_interior3) with no check per tap: an interior pixel reads the input in place, a border pixel
- * a copy of its window on the stack with in_zp outside the input (what the folded bias expects), when
- * it fits in NN_DW_PATCH_BYTES. Other windows and pixels go one tap at a time, in_zp outside. The last
+ * a copy of its window in the caller's scratch (k_h * 3 * in_c bytes) with in_zp outside the input
+ * (what the folded bias expects), when scratch is not NULL. Other windows and pixels go one tap at a time, in_zp outside. The last
  * in_c % 4 (DSP) or % 8 (MVE) channels of a pixel go one at a time.
  */
 #include <string.h>
@@ -454,19 +454,16 @@ static void dw_range(int32_t i0, int32_t d, int32_t k, int32_t n, int32_t *k0, i
     *k1 = b;
 }
 
-/* The bytes of the copy of a border pixel's window (see dw_fast), on the stack. */
-#define NN_DW_PATCH_BYTES 1024
-
 /*
  * Depth multiplier 1. A window 3 taps wide without dilation across (3x3 and the like) goes through
  * dw_interior3: an interior pixel reads the input in place; a border pixel reads a copy of its window
- * (k_h rows of 3 taps, in_zp outside the input) when it fits in NN_DW_PATCH_BYTES. Other pixels and
- * windows go through dw_pixel, one tap at a time.
+ * (k_h rows of 3 taps, in_zp outside the input) in scratch (k_h * 3 * in_c bytes) when scratch is not
+ * NULL. Other pixels and windows go through dw_pixel, one tap at a time.
  */
-NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out)
+NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out,
+    int8_t *patch)
 {
     const nn_window_t *w = &p->win;
-    int8_t patch[NN_DW_PATCH_BYTES];
     dw_fast_t f;
     int32_t oy, ox;
     int three;
@@ -482,7 +479,7 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
     f.zp = p->in_zp;
     f.s = NN_DENSE_OUTPUT(p);
     three = f.k_w == 3 && w->dil_w == 1;
-    patched = three && (int64_t)f.k_h * 3 * f.c <= NN_DW_PATCH_BYTES;
+    patched = three && patch != NULL;
     for (oy = 0; oy < w->out_h; ++oy) {
         const int32_t iy0 = oy * w->stride_h - w->pad_top;
         dw_pixel_t px;
@@ -523,7 +520,7 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
 }
 #endif /* NN_DENSE_FAST */
 
-int nn_depthwise_conv2d_s8(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out)
+int nn_depthwise_conv2d_s8(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, int8_t *scratch)
 {
     if (p == NULL || in == NULL || out == NULL || p->weights == NULL || p->bias == NULL || p->mult == NULL ||
         p->shift == NULL || (p->neg_mult == NULL) != (p->neg_shift == NULL) || p->depth_multiplier < 1) {
@@ -531,8 +528,9 @@ int nn_depthwise_conv2d_s8(const nn_depthwise_conv2d_s8_params_t *p, const int8_
     }
 #if NN_DENSE_FAST
     if (p->depth_multiplier == 1) {
-        return dw_fast(p, in, out);
+        return dw_fast(p, in, out, scratch);
     }
 #endif
+    (void)scratch;
     return dw_reference(p, in, out);
 }
