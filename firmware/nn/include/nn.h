@@ -339,7 +339,10 @@ typedef struct {
     const float *weights; /* [in_c * depth_multiplier][k_h][k_w] */
     const float *bias;
 } nn_depthwise_conv2d_f32_params_t;
-int nn_depthwise_conv2d_s8(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out);
+/* scratch: k_h * 3 * in_c bytes (any alignment) for a window 3 taps wide without dilation across and
+ * depth multiplier 1 when some window reaches outside the input, else unused; NULL works too (slower
+ * border pixels). */
+int nn_depthwise_conv2d_s8(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, int8_t *scratch);
 int nn_depthwise_conv2d_s16(const nn_depthwise_conv2d_s16_params_t *p, const int16_t *in, int16_t *out);
 int nn_depthwise_conv2d_s16_s64(const nn_depthwise_conv2d_s16_s64_params_t *p, const int16_t *in, int16_t *out);
 int nn_depthwise_conv2d_f32(const nn_depthwise_conv2d_f32_params_t *p, const float *in, float *out);

@@ -23,8 +23,8 @@
  *     vectors and stored by two byte scatters.
  * The fast paths (depth multiplier 1) take a window 3 taps wide without dilation across (3x3 and the
  * like: dw_interior3) with no check per tap: an interior pixel reads the input in place, a border pixel
- * a copy of its window on the stack with in_zp outside the input (what the folded bias expects), when
- * it fits in NN_DW_PATCH_BYTES. Other windows and pixels go one tap at a time, in_zp outside. The last
+ * a copy of its window in the caller's scratch (k_h * 3 * in_c bytes) with in_zp outside the input
+ * (what the folded bias expects), when scratch is not NULL. Other windows and pixels go one tap at a time, in_zp outside. The last
  * in_c % 4 (DSP) or % 8 (MVE) channels of a pixel go one at a time.
  */
 #include <string.h>
@@ -214,54 +214,170 @@ static inline int32_t dw_sxtb16_ror8(int32_t v)
     "smlabb %[a1], %[xv], %[wv], %[a1]\n\t"                                                             \
     "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
 
+/* A row of 3 taps of 4 channels (inputs at xp, xp + n, xp + 2 n, weights at wp likewise), then xp and wp
+ * step to the next row (row and 3 n bytes on). */
+#define DW_DSP_ASM_ROW                                                                                  \
+    DW_DSP_ASM_TAP("[%[xp]]", "[%[wp]]")                                                                \
+    DW_DSP_ASM_TAP("[%[xp], %[n]]", "[%[wp], %[n]]")                                                    \
+    DW_DSP_ASM_TAP("[%[xp], %[n], lsl #1]", "[%[wp], %[n], lsl #1]")
+#define DW_DSP_ASM_NEXT_ROW                                                                             \
+    "add %[xp], %[xp], %[row]\n\t"                                                                      \
+    "add %[wp], %[wp], %[n]\n\t"                                                                        \
+    "add %[wp], %[wp], %[n], lsl #1\n\t"
+
+/* Channels per block of dw_interior3: its accumulators wait on the stack for the output stage. */
+#define DW_BLOCK 32
+
+/*
+ * out[i] from acc[i], i < count (>= 1), for channels ch, ch + 1, ...: nn_dense_requantize_fast in
+ * assembly, its constants in registers. With P = acc * mult, h = 2^30 - [acc < 0] 2^31 and n = -shift,
+ * one SMLAL gives the 64 bits of P + h; for n >= 2 (the usual case) the result is ((hi >> (n - 2)) + 1)
+ * >> 1 from the high word alone (T >> (n - 1) = floor((P + h) / 2^(30 + n)) = hi >> (n - 2)); n = 1 and
+ * shift >= 0 go the long way. CLAMP turns q into the output: a full int8 range is SSAT of q + zp (|q|
+ * <= 2^30 + 1: nothing overflows), else the clamp to [lo, hi] and the zero point.
+ */
+#define DW_DSP_OUTPUTS(CLAMP)                                                                           \
+    "1:\n\t"                                                                                            \
+    "ldr %[a], [%[ap]], #4\n\t"                                                                        \
+    "ldr %[m], [%[mp]], #4\n\t"                                                                        \
+    "ldr %[e], [%[sp]], #4\n\t"                                                                        \
+    "cmn %[e], #2\n\t"                                                                                 \
+    "bgt 2f\n\t"                                                                                       \
+    "asr %[h], %[a], #31\n\t"                                                                          \
+    "lsl %[l], %[h], #31\n\t"                                                                          \
+    "orr %[l], %[l], #0x40000000\n\t"                                                                  \
+    "smlal %[l], %[h], %[a], %[m]\n\t"                                                                 \
+    "mvn %[e], %[e]\n\t"                                                                               \
+    "sub %[e], %[e], #1\n\t"                                                                           \
+    "asr %[l], %[h], %[e]\n\t"                                                                         \
+    "add %[l], %[l], #1\n\t"                                                                           \
+    "asr %[l], %[l], #1\n\t"                                                                           \
+    "5:\n\t" CLAMP                                                                                     \
+    "strb %[l], [%[y]], #1\n\t"                                                                        \
+    "cmp %[y], %[end]\n\t"                                                                             \
+    "bne 1b\n\t"                                                                                       \
+    "b 7f\n\t"                                                                                         \
+    "2:\n\t" /* shift >= -1 */                                                                        \
+    "cmp %[e], #0\n\t"                                                                                 \
+    "blt 6f\n\t"                                                                                       \
+    "lsl %[a], %[a], %[e]\n\t"                                                                         \
+    "mov %[h], #0\n\t"                                                                                 \
+    "mov %[l], #0x40000000\n\t"                                                                        \
+    "smlal %[l], %[h], %[a], %[m]\n\t"                                                                 \
+    "lsr %[l], %[l], #31\n\t"                                                                          \
+    "orr %[l], %[l], %[h], lsl #1\n\t"                                                                 \
+    "b 5b\n\t"                                                                                         \
+    "6:\n\t" /* shift = -1 */                                                                         \
+    "asr %[h], %[a], #31\n\t"                                                                          \
+    "lsl %[l], %[h], #31\n\t"                                                                          \
+    "orr %[l], %[l], #0x40000000\n\t"                                                                  \
+    "smlal %[l], %[h], %[a], %[m]\n\t"                                                                 \
+    "lsr %[l], %[l], #31\n\t"                                                                          \
+    "orr %[l], %[l], %[h], lsl #1\n\t"                                                                 \
+    "add %[l], %[l], #1\n\t"                                                                           \
+    "asr %[l], %[l], #1\n\t"                                                                           \
+    "b 5b\n\t"                                                                                         \
+    "7:\n\t"
+#define DW_DSP_CLAMP_INT8                                                                               \
+    "add %[l], %[l], %[zp]\n\t"                                                                        \
+    "ssat %[l], #8, %[l]\n\t"
+#define DW_DSP_CLAMP_RANGE                                                                              \
+    "cmp %[l], %[lo]\n\t"                                                                              \
+    "it lt\n\t"                                                                                        \
+    "movlt %[l], %[lo]\n\t"                                                                            \
+    "cmp %[l], %[hi]\n\t"                                                                              \
+    "it gt\n\t"                                                                                        \
+    "movgt %[l], %[hi]\n\t"                                                                            \
+    "add %[l], %[l], %[zp]\n\t"
+
+NN_DENSE_ALWAYS_INLINE static inline void dw_outputs(const nn_dense_output_t *s, int32_t ch, const int32_t *acc,
+    int32_t count, int8_t *out)
+{
+    const int32_t *mp = s->mult + ch;
+    const int32_t *sp = s->shift + ch;
+    int8_t *end = out + count;
+    int32_t a, m, e, h, l;
+    int32_t i;
+    if (s->neg_mult != NULL) {
+        for (i = 0; i < count; ++i) {
+            out[i] = (int8_t)nn_dense_output_one(s, ch + i, acc[i]);
+        }
+    } else if (s->lo + s->zp == -128 && s->hi + s->zp == 127) {
+        __asm__ volatile(DW_DSP_OUTPUTS(DW_DSP_CLAMP_INT8)
+            : [ap] "+r"(acc), [mp] "+r"(mp), [sp] "+r"(sp), [y] "+r"(out), [a] "=&r"(a), [m] "=&r"(m),
+            [e] "=&r"(e), [h] "=&r"(h), [l] "=&r"(l)
+            : [end] "r"(end), [zp] "r"(s->zp)
+            : "cc", "memory");
+    } else {
+        __asm__ volatile(DW_DSP_OUTPUTS(DW_DSP_CLAMP_RANGE)
+            : [ap] "+r"(acc), [mp] "+r"(mp), [sp] "+r"(sp), [y] "+r"(out), [a] "=&r"(a), [m] "=&r"(m),
+            [e] "=&r"(e), [h] "=&r"(h), [l] "=&r"(l)
+            : [end] "r"(end), [zp] "r"(s->zp), [lo] "r"(s->lo), [hi] "r"(s->hi)
+            : "cc", "memory");
+    }
+}
+
 /*
  * An interior pixel of a window 3 taps wide without dilation across (the input and the weights then
- * step n bytes from tap to tap, the offsets n and 2 n shared by both): 4 channels at a time, then the
- * last n % 4 one at a time.
+ * step n bytes from tap to tap, the offsets n and 2 n shared by both), in blocks of DW_BLOCK channels:
+ * 4 channels at a time, all k_h rows of taps in one assembly loop with the accumulators in registers,
+ * then the last channels one at a time; then the block's output stage.
  */
 NN_DENSE_NOINLINE static void dw_interior3(const dw_fast_t *f, const int8_t *x, int32_t row, int8_t *y)
 {
     const int32_t n = f->c;
     const int32_t n2 = 2 * n;
     const int32_t k_h = f->k_h;
-    const int32_t *bias = f->bias;
-    const nn_dense_output_t s = f->s;
-    int32_t ch;
-    for (ch = 0; ch + 4 <= n; ch += 4) {
-        const int8_t *xp = x + ch;
-        const int8_t *wp = f->weights + ch;
-        int32_t a0 = bias[ch];
-        int32_t a1 = bias[ch + 1];
-        int32_t a2 = bias[ch + 2];
-        int32_t a3 = bias[ch + 3];
-        int32_t ky = k_h;
-        do {
+    int32_t acc[DW_BLOCK];
+    int32_t ch0;
+    for (ch0 = 0; ch0 < n; ch0 += DW_BLOCK) {
+        const int32_t count = n - ch0 < DW_BLOCK ? n - ch0 : DW_BLOCK;
+        const int32_t *bias = f->bias + ch0;
+        const int8_t *xb = x + ch0;
+        const int8_t *wb = f->weights + ch0;
+        int32_t i;
+        for (i = 0; i + 4 <= count; i += 4) {
+            const int8_t *xp = xb + i;
+            const int8_t *wp = wb + i;
+            int32_t a0 = bias[i];
+            int32_t a1 = bias[i + 1];
+            int32_t a2 = bias[i + 2];
+            int32_t a3 = bias[i + 3];
             int32_t xv, wv, t, u;
-            __asm__ volatile(DW_DSP_ASM_TAP("[%[xp]]", "[%[wp]]") DW_DSP_ASM_TAP("[%[xp], %[n]]", "[%[wp], %[n]]")
-                        DW_DSP_ASM_TAP("[%[xp], %[n2]]", "[%[wp], %[n2]]")
-                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xv] "=&r"(xv), [wv] "=&r"(wv),
-                    [t] "=&r"(t), [u] "=&r"(u)
-                    : [xp] "r"(xp), [wp] "r"(wp), [n] "r"(n), [n2] "r"(n2)
+            if (k_h == 3) {
+                __asm__ volatile(DW_DSP_ASM_ROW DW_DSP_ASM_NEXT_ROW DW_DSP_ASM_ROW DW_DSP_ASM_NEXT_ROW DW_DSP_ASM_ROW
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xp] "+r"(xp), [wp] "+r"(wp),
+                    [xv] "=&r"(xv), [wv] "=&r"(wv), [t] "=&r"(t), [u] "=&r"(u)
+                    : [n] "r"(n), [row] "r"(row)
                     : "memory");
-            xp += row;
-            wp += n2 + n;
-        } while (--ky > 0);
-        y[ch] = (int8_t)nn_dense_output_one(&s, ch, a0);
-        y[ch + 1] = (int8_t)nn_dense_output_one(&s, ch + 1, a1);
-        y[ch + 2] = (int8_t)nn_dense_output_one(&s, ch + 2, a2);
-        y[ch + 3] = (int8_t)nn_dense_output_one(&s, ch + 3, a3);
-    }
-    for (; ch < n; ++ch) {
-        const int8_t *xp = x + ch;
-        const int8_t *wp = f->weights + ch;
-        int32_t acc = bias[ch];
-        int32_t ky;
-        for (ky = 0; ky < k_h; ++ky) {
-            acc += (int32_t)xp[0] * wp[0] + (int32_t)xp[n] * wp[n] + (int32_t)xp[n2] * wp[n2];
-            xp += row;
-            wp += n2 + n;
+            } else {
+                int32_t ky;
+                for (ky = 0; ky < k_h; ++ky) {
+                    __asm__ volatile(DW_DSP_ASM_ROW DW_DSP_ASM_NEXT_ROW
+                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xp] "+r"(xp),
+                        [wp] "+r"(wp), [xv] "=&r"(xv), [wv] "=&r"(wv), [t] "=&r"(t), [u] "=&r"(u)
+                        : [n] "r"(n), [row] "r"(row)
+                        : "memory");
+                }
+            }
+            acc[i] = a0;
+            acc[i + 1] = a1;
+            acc[i + 2] = a2;
+            acc[i + 3] = a3;
         }
-        y[ch] = (int8_t)nn_dense_output_one(&s, ch, acc);
+        for (; i < count; ++i) {
+            const int8_t *xp = xb + i;
+            const int8_t *wp = wb + i;
+            int32_t a = bias[i];
+            int32_t ky;
+            for (ky = 0; ky < k_h; ++ky) {
+                a += (int32_t)xp[0] * wp[0] + (int32_t)xp[n] * wp[n] + (int32_t)xp[n2] * wp[n2];
+                xp += row;
+                wp += n2 + n;
+            }
+            acc[i] = a;
+        }
+        dw_outputs(&f->s, ch0, acc, count, y + ch0);
     }
 }
 
@@ -454,19 +570,16 @@ static void dw_range(int32_t i0, int32_t d, int32_t k, int32_t n, int32_t *k0, i
     *k1 = b;
 }
 
-/* The bytes of the copy of a border pixel's window (see dw_fast), on the stack. */
-#define NN_DW_PATCH_BYTES 1024
-
 /*
  * Depth multiplier 1. A window 3 taps wide without dilation across (3x3 and the like) goes through
  * dw_interior3: an interior pixel reads the input in place; a border pixel reads a copy of its window
- * (k_h rows of 3 taps, in_zp outside the input) when it fits in NN_DW_PATCH_BYTES. Other pixels and
- * windows go through dw_pixel, one tap at a time.
+ * (k_h rows of 3 taps, in_zp outside the input) in scratch (k_h * 3 * in_c bytes) when scratch is not
+ * NULL. Other pixels and windows go through dw_pixel, one tap at a time.
  */
-NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out)
+NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out,
+    int8_t *patch)
 {
     const nn_window_t *w = &p->win;
-    int8_t patch[NN_DW_PATCH_BYTES];
     dw_fast_t f;
     int32_t oy, ox;
     int three;
@@ -482,7 +595,7 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
     f.zp = p->in_zp;
     f.s = NN_DENSE_OUTPUT(p);
     three = f.k_w == 3 && w->dil_w == 1;
-    patched = three && (int64_t)f.k_h * 3 * f.c <= NN_DW_PATCH_BYTES;
+    patched = three && patch != NULL;
     for (oy = 0; oy < w->out_h; ++oy) {
         const int32_t iy0 = oy * w->stride_h - w->pad_top;
         dw_pixel_t px;
@@ -523,7 +636,7 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
 }
 #endif /* NN_DENSE_FAST */
 
-int nn_depthwise_conv2d_s8(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out)
+int nn_depthwise_conv2d_s8(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, int8_t *scratch)
 {
     if (p == NULL || in == NULL || out == NULL || p->weights == NULL || p->bias == NULL || p->mult == NULL ||
         p->shift == NULL || (p->neg_mult == NULL) != (p->neg_shift == NULL) || p->depth_multiplier < 1) {
@@ -531,8 +644,9 @@ int nn_depthwise_conv2d_s8(const nn_depthwise_conv2d_s8_params_t *p, const int8_
     }
 #if NN_DENSE_FAST
     if (p->depth_multiplier == 1) {
-        return dw_fast(p, in, out);
+        return dw_fast(p, in, out, scratch);
     }
 #endif
+    (void)scratch;
     return dw_reference(p, in, out);
 }

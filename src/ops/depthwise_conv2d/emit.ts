@@ -45,9 +45,10 @@ export function emitDepthwise(op: DepthwiseQOp, ctx: IntegerEmitContext): Emitte
         },
     int8 ? `, input zero point ${input.zeroPoint} folded in` : "",
   );
+  const scratchBytes = int8 ? depthwiseScratchBytes(g, op.depthMultiplier) : 0;
   return {
     comment: cComment(
-      `${ctx.title}: depthwise convolution ${describeWindow(g, CM)}, depth multiplier ${op.depthMultiplier}, ${op.activation}${op.activation === "linear" ? "" : " fused"}; in ${dtype} ${describeQuant(input)}, out ${dtype} ${describeQuant(output)}, clamp [${op.clampLo}, ${op.clampHi}]`,
+      `${ctx.title}: depthwise convolution ${describeWindow(g, CM)}, depth multiplier ${op.depthMultiplier}, ${op.activation}${op.activation === "linear" ? "" : " fused"}; in ${dtype} ${describeQuant(input)}, out ${dtype} ${describeQuant(output)}, clamp [${op.clampLo}, ${op.clampHi}]${scratchBytes ? `; ${scratchBytes} bytes of scratch` : ""}`,
     ),
     arrays,
     params: {
@@ -61,9 +62,37 @@ export function emitDepthwise(op: DepthwiseQOp, ctx: IntegerEmitContext): Emitte
       ],
       bytes: 13 * 4 + 4 + 6 * 4 + 16,
     },
-    calls: ([src], dst) => [`${kernel}(&${id}_params, ${src}, ${dst})`],
+    calls: ([src], dst, scratch) => [
+      int8
+        ? `${kernel}(&${id}_params, ${src}, ${dst}, ${scratch})`
+        : `${kernel}(&${id}_params, ${src}, ${dst})`,
+    ],
+    scratchBytes,
     runtime: [`${kernel}.c`, int8 ? "nn_dense_internal.h" : "nn_depthwise_conv2d_body.h"],
   };
+}
+
+/**
+ * The scratch of nn_depthwise_conv2d_s8: its fast paths read a border pixel's window (a window 3 taps
+ * wide without dilation across, depth multiplier 1) from a copy of k_h rows of 3 taps with the input
+ * zero point outside the input; none when every window lies inside the input or the kernel does not
+ * take that path. Mirrors dw_fast in nn_depthwise_conv2d_s8.c.
+ */
+export function depthwiseScratchBytes(g: Geometry, depthMultiplier: number): number {
+  const [kh, kw] = g.kernel;
+  if (depthMultiplier !== 1 || kw !== 3 || g.dilation[1] !== 1) return 0;
+  const inside = (o: number, s: number, pad: number, k: number, d: number, size: number) => {
+    const i = o * s - pad;
+    return i >= 0 && i + (k - 1) * d < size;
+  };
+  let border = false;
+  for (let oy = 0; oy < g.Ho && !border; oy++) {
+    border = !inside(oy, g.strides[0], g.padTop, kh, g.dilation[0], g.H);
+  }
+  for (let ox = 0; ox < g.Wo && !border; ox++) {
+    border = !inside(ox, g.strides[1], g.padLeft, kw, g.dilation[1], g.W);
+  }
+  return border ? kh * kw * g.C : 0;
 }
 
 export function emitDepthwiseFloat(op: FloatOp, g: Geometry, M: number, ctx: FloatEmitContext): EmittedOp {
