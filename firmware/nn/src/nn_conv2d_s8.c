@@ -76,6 +76,21 @@ static int conv_reference(const nn_conv2d_s8_params_t *p, const int8_t *in, int8
 #else
 #define NN_KEEP_LOOP(p) ((void)0)
 #endif
+#if defined(__ARM_ARCH) && !defined(__ARM_FEATURE_UNALIGNED)
+/* Cores without unaligned word access (ARMv6-M): the library's copy for long rows (it copies words
+ * where it can), bytes for short ones. */
+static void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
+{
+    if (n >= 16u) {
+        memcpy(dst, src, n);
+        return;
+    }
+    while (n-- > 0u) {
+        *dst++ = *src++;
+        NN_KEEP_LOOP(dst);
+    }
+}
+#else
 static void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
 {
     uint32_t v;
@@ -97,6 +112,7 @@ static void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
         dst[0] = src[0];
     }
 }
+#endif
 
 static void fill_bytes(int8_t *dst, int8_t value, size_t n)
 {

@@ -130,6 +130,36 @@ static void dot4_chunks(const int8_t *in, const int8_t *w, int32_t chunks, int32
     acc[2] = a2;
     acc[3] = a3;
 }
+
+/* acc[0..3] += the 4 rows of a group's last 8 inputs (n_in % 16 == 8: the rows one after the other, 8
+ * weights each), as one chunk of dot4_chunks but 8 inputs long: k from -8 up to 0. */
+#define NN_DENSE_M0_HALF 1
+static void dot4_half(const int8_t *in, const int8_t *w, int32_t acc[4])
+{
+    int32_t a0 = acc[0];
+    int32_t a1 = acc[1];
+    int32_t a2 = acc[2];
+    int32_t a3 = acc[3];
+    const int8_t *const xe = in + 8;
+    const int8_t *w0 = w + 8;
+    const int8_t *w1 = w + 16;
+    const int8_t *w2 = w + 24;
+    const int8_t *w3 = w + 32;
+    int32_t k = -8;
+    int32_t x, t;
+    __asm__ volatile(
+        ".syntax unified\n\t"
+        M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS
+        M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS
+        : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [w0] "+l"(w0), [w1] "+l"(w1),
+          [w2] "+l"(w2), [w3] "+l"(w3), [k] "+l"(k), [x] "=&l"(x), [t] "=&l"(t)
+        : [xe] "l"(xe)
+        : "cc", "memory");
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
 #else
 /* -Os: GCC reserves r8-r11 when optimizing for size on Thumb-1 (no asm operand may use them), so the
  * block saves them, keeps the accumulators there and restores them; each chunk is a loop of 4 times 4
@@ -302,7 +332,14 @@ NN_DENSE_NOINLINE static int dense_fast(const nn_dense_s8_params_t *p, const int
             w += chunks * (NN_DENSE_ROWS * NN_DENSE_CHUNK);
         }
         if (tail > 0) {
-            dot4_tail(in + chunks * NN_DENSE_CHUNK, w, tail, acc);
+#ifdef NN_DENSE_M0_HALF
+            if (tail == 8) {
+                dot4_half(in + chunks * NN_DENSE_CHUNK, w, acc);
+            } else
+#endif
+            {
+                dot4_tail(in + chunks * NN_DENSE_CHUNK, w, tail, acc);
+            }
             w += tail * NN_DENSE_ROWS;
         }
         out[o] = (int8_t)nn_dense_output_one(&s, o, acc[0]);
