@@ -37,7 +37,14 @@
  * nn2c supports does (C99 leaves it implementation-defined): checked here at compile time. */
 typedef char nn_dense_arithmetic_shift_check[(-8 >> 1) == -4 ? 1 : -1];
 
+/* ARMv6-M (Cortex-M0/M0+): no 32x32 -> 64-bit multiply, no unaligned word access. */
 #if defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB == 1 && !defined(__ARM_ARCH_ISA_ARM)
+#define NN_DENSE_ARMV6M 1
+#else
+#define NN_DENSE_ARMV6M 0
+#endif
+
+#if NN_DENSE_ARMV6M
 /*
  * floor((a * b + h) / 2^31) for b in [0, 2^31) and h = 2^30 (or -2^30 when a < 0), on cores without a
  * 32x32 -> 64-bit multiply (ARMv6-M: GCC would call __aeabi_lmul, about 50 instructions), from four
@@ -140,6 +147,46 @@ NN_DENSE_ALWAYS_INLINE static inline int32_t nn_dense_output_one(const nn_dense_
     }
     return nn_clamp(q, s->lo, s->hi) + s->zp;
 }
+/* nn_requantize(acc, mult, shift) for shift < 0, n1 = -shift - 1: nn_dense_requantize_fast's first
+ * branch alone (the caller has checked every shift). */
+static inline int32_t nn_dense_requantize_right(int32_t acc, int32_t mult, int32_t n1)
+{
+    const int32_t t = nn_dense_high_mul(acc, mult, acc < 0 ? -((int32_t)1 << 30) : ((int32_t)1 << 30));
+    return ((t >> n1) + 1) >> 1;
+}
+
+/* How a kernel may compute p's outputs: 1 when every shift is negative and no leaky slope is set
+ * (nn_dense_requantize_right), 2 when the clamp is the whole int8 range as well (nn_dense_saturate_s8
+ * on DSP cores), else 0 (nn_dense_output_one). p: any integer dense parameter block, int8 outputs. */
+#define nn_dense_output_mode(p)                                                                         \
+    nn_dense_output_mode_of((p)->shift, (p)->n_out, (p)->neg_mult != NULL, (p)->act_min, (p)->act_max)
+static inline int nn_dense_output_mode_of(const int32_t *shift, int32_t n, int leaky, int32_t act_min,
+                                          int32_t act_max)
+{
+    int32_t o;
+    if (leaky) {
+        return 0;
+    }
+    for (o = 0; o < n; ++o) {
+        if (shift[o] >= 0) {
+            return 0;
+        }
+    }
+    return act_min == INT8_MIN && act_max == INT8_MAX ? 2 : 1;
+}
+
+#if NN_DENSE_FAST_DSP
+/* The code of a requantized value q with the whole int8 range as its clamp: q + zp saturated to it
+ * (QADD, then SSAT #8), which is clamp(q, -128 - zp, 127 - zp) + zp for every q (a sum that saturates
+ * is out of the range anyway). */
+static inline int32_t nn_dense_saturate_s8(int32_t q, int32_t zp)
+{
+    int32_t r;
+    __asm__("qadd %0, %1, %2\n\tssat %0, #8, %0" : "=&r"(r) : "r"(q), "r"(zp));
+    return r;
+}
+#endif
+
 #endif /* NN_DENSE_FAST */
 
 #if NN_DENSE_FAST_MVE

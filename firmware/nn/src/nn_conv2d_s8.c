@@ -216,7 +216,7 @@ static const int8_t *conv_window(void *ctx, int32_t k)
  * 16-bit window, which the extension then overwrites from below, never ahead of what it has read. The
  * 16-bit window takes 2 * taps bytes of scratch, 4-byte aligned inside the 2 * taps + 3 the generator
  * gives. When every filter's multiplier is below 1/2 (shift < 0) and no leaky slope is set, the output
- * stage is requantize_right, without the branches of nn_dense_output_one.
+ * stage is nn_dense_requantize_right, without the branches of nn_dense_output_one.
  */
 /* SXTB16 (ROR #8) and SMLAD on plain integers (ACLE's types would need casts under -Wconversion). */
 static inline uint32_t sxtb16(uint32_t x)
@@ -359,37 +359,45 @@ static void conv_dot4(const int8_t *x, const int8_t *w, int32_t taps, int32_t ac
     acc[3] = a3;
 }
 
-/* nn_requantize(acc, mult, shift) for shift < 0, n1 = -shift - 1 (nn_dense_requantize_fast's first
- * branch with the rounding constant chosen without a branch: 2^30, or -2^30 for acc < 0). */
-static inline int32_t requantize_right(int32_t acc, int32_t mult, int32_t n1)
-{
-    const int32_t h = (int32_t)(((uint32_t)acc & 0x80000000u) | 0x40000000u);
-    const int32_t t = (int32_t)(((int64_t)acc * mult + h) >> 31);
-    return ((t >> n1) + 1) >> 1;
-}
-
-/* One output position: out[0..out_c) from its extended window x. right: every shift < 0, no leaky. */
+/* One output position: out[0..out_c) from its extended window x. right: every shift < 0 and no leaky
+ * slope (1), and the clamp the whole int8 range as well (2: nn_dense_saturate_s8). The
+ * output stage's values are read into locals once: stores through out (int8_t) may alias anything, and
+ * the compiler would reload them after each. */
 static void conv_dsp_position(const nn_dense_s8_params_t *d, const nn_dense_output_t *s, int right,
                               const int8_t *x, int8_t *out)
 {
     const int32_t taps = d->n_in;
     const int8_t *w = d->weights;
+    const int32_t *const mult = s->mult;
+    const int32_t *const shift = s->shift;
+    const int32_t lo = s->lo;
+    const int32_t hi = s->hi;
+    const int32_t zp = s->zp;
     int32_t acc[NN_DENSE_ROWS];
     int32_t o;
     for (o = 0; o + NN_DENSE_ROWS <= d->n_out; o += NN_DENSE_ROWS) {
-        int32_t r;
         acc[0] = d->bias[o];
         acc[1] = d->bias[o + 1];
         acc[2] = d->bias[o + 2];
         acc[3] = d->bias[o + 3];
         conv_dot4(x, w, taps, acc);
         w += NN_DENSE_ROWS * taps;
-        if (right) {
-            for (r = 0; r < NN_DENSE_ROWS; ++r) {
-                const int32_t q = requantize_right(acc[r], s->mult[o + r], ~s->shift[o + r]);
-                out[o + r] = (int8_t)(nn_clamp(q, s->lo, s->hi) + s->zp);
-            }
+        if (right == 2) {
+            out[o] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right(acc[0], mult[o], ~shift[o]), zp);
+            out[o + 1] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right(acc[1], mult[o + 1], ~shift[o + 1]), zp);
+            out[o + 2] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right(acc[2], mult[o + 2], ~shift[o + 2]), zp);
+            out[o + 3] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right(acc[3], mult[o + 3], ~shift[o + 3]), zp);
+        } else if (right) {
+            const int32_t q0 = nn_clamp(nn_dense_requantize_right(acc[0], mult[o], ~shift[o]), lo, hi) + zp;
+            const int32_t q1 = nn_clamp(nn_dense_requantize_right(acc[1], mult[o + 1], ~shift[o + 1]), lo, hi) + zp;
+            const int32_t q2 = nn_clamp(nn_dense_requantize_right(acc[2], mult[o + 2], ~shift[o + 2]), lo, hi) + zp;
+            const int32_t q3 = nn_clamp(nn_dense_requantize_right(acc[3], mult[o + 3], ~shift[o + 3]), lo, hi) + zp;
+            out[o] = (int8_t)q0;
+            out[o + 1] = (int8_t)q1;
+            out[o + 2] = (int8_t)q2;
+            out[o + 3] = (int8_t)q3;
         } else {
+            int32_t r;
             for (r = 0; r < NN_DENSE_ROWS; ++r) {
                 out[o + r] = (int8_t)nn_dense_output_one(s, o + r, acc[r]);
             }
@@ -421,11 +429,8 @@ static int conv_dsp(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *
     const int32_t taps = d->n_in;
     const nn_dense_output_t s = NN_DENSE_OUTPUT(d);
     int8_t *const x16 = scratch + ((4u - ((uintptr_t)scratch & 3u)) & 3u); /* 2 * taps bytes, aligned */
-    int right = p->neg_mult == NULL;
-    int32_t oy, ox, o;
-    for (o = 0; o < p->out_c; ++o) {
-        right = right && p->shift[o] < 0;
-    }
+    const int right = nn_dense_output_mode(d);
+    int32_t oy, ox;
     for (oy = 0; oy < w->out_h; ++oy) {
         for (ox = 0; ox < w->out_w; ++ox) {
             window_pairs(w, in, oy, ox, taps, x16, (int8_t)p->in_zp);
@@ -613,11 +618,8 @@ static int conv_mve(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *
                     int8_t *scratch)
 {
     const nn_window_t *w = &p->win;
-    int right = p->neg_mult == NULL;
-    int32_t oy, ox, o;
-    for (o = 0; o < p->out_c; ++o) {
-        right = right && p->shift[o] < 0;
-    }
+    const int right = nn_dense_output_mode(d) != 0;
+    int32_t oy, ox;
     for (oy = 0; oy < w->out_h; ++oy) {
         for (ox = 0; ox < w->out_w; ++ox) {
             const int8_t *x = window_run(w, in, oy, ox, d->n_in, scratch, (int8_t)p->in_zp);
