@@ -76,6 +76,29 @@ static int conv_reference(const nn_conv2d_s8_params_t *p, const int8_t *in, int8
 #else
 #define NN_KEEP_LOOP(p) ((void)0)
 #endif
+#if NN_DENSE_FAST_MVE
+/* Helium: 16 bytes per predicated VLDRB and VSTRB, the last ones masked by VCTP. */
+static void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
+{
+    while (n > 0u) {
+        const mve_pred16_t lanes = vctp8q((uint32_t)n);
+        vstrbq_p_s8(dst, vldrbq_z_s8(src, lanes), lanes);
+        dst += 16;
+        src += 16;
+        n = n > 16u ? n - 16u : 0u;
+    }
+}
+
+static void fill_bytes(int8_t *dst, int8_t value, size_t n)
+{
+    const int8x16_t v = vdupq_n_s8(value);
+    while (n > 0u) {
+        vstrbq_p_s8(dst, v, vctp8q((uint32_t)n));
+        dst += 16;
+        n = n > 16u ? n - 16u : 0u;
+    }
+}
+#else
 #if defined(__ARM_ARCH) && !defined(__ARM_FEATURE_UNALIGNED)
 /* Cores without unaligned word access (ARMv6-M): the library's copy for long rows (it copies words
  * where it can), bytes for short ones. */
@@ -132,6 +155,7 @@ static void fill_bytes(int8_t *dst, int8_t value, size_t n)
         dst[0] = value;
     }
 }
+#endif /* NN_DENSE_FAST_MVE */
 
 /* The window of position (oy, ox) as `taps` bytes (K and zero weights' worth): a pointer into the
  * input when it is one run of it that `taps` bytes from its start stay inside, else the window gathered
