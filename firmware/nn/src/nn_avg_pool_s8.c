@@ -5,11 +5,12 @@
  *
  * One path is compiled, chosen by nn_config.h; each equals the reference loop (nn_pool_body.h, which the
  * s16 kernel shares) bit for bit:
- *   - the reference: nn_pool_body.h's loop, alone with NN_REFERENCE_KERNELS=1;
+ *   - the reference: nn_pool_body.h's loop, alone with NN_REFERENCE_KERNELS=1 and when optimizing for
+ *     size (-Os);
  *   - every other path splits the outputs into interior windows (every tap inside the input, count =
  *     k_h * k_w) and border windows. A border window goes through the reference's per-tap checks and
- *     division (nn_pool_border, nn_pool_s8_fast.h). An interior window reads its taps with no check, from its top-left tap
- *     by two fixed steps (a row of taps, a tap); integer sums do not depend on the order of the terms;
+ *     division (nn_pool_border in nn_pool_s8_fast.h). An interior window reads its taps with no check,
+ *     from its top-left tap by two fixed steps (a row of taps, a tap); integer sums do not depend on the order of the terms;
  *   - the interior division is a multiply when count <= 256 (the same quotient, proved at mean_of), so
  *     the interior loop of ARMv6-M calls no division routine; larger windows (a global pool over more
  *     than 256 positions) divide once per channel, after at least 257 taps;
@@ -25,7 +26,7 @@
  */
 #include "nn.h"
 
-#if NN_REFERENCE_KERNELS
+#if NN_REFERENCE_KERNELS || defined(__OPTIMIZE_SIZE__) /* -Os: the reference loop, the least code */
 #define NN_POOL_FN nn_avg_pool_s8
 #define NN_POOL_T int8_t
 #define NN_POOL_MAX 0

@@ -228,7 +228,7 @@ static const int8_t *conv_window(void *ctx, int32_t k)
     }
     return x;
 }
-#if NN_DENSE_FAST_DSP
+#if NN_DENSE_FAST_DSP && !defined(__OPTIMIZE_SIZE__) /* -Os: nn_dense_s8_each's path, half the code */
 /*
  * The DSP path (Cortex-M4, M7, M33), when the generator gave scratch: each window is sign-extended once
  * into 16-bit pairs in the order SMLAD takes them, per 4 codes (x0, x2) then (x1, x3) (SXTB16 and
@@ -685,7 +685,7 @@ int nn_conv2d_s8(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, 
         d.out_zp = p->out_zp;
         d.act_min = p->act_min;
         d.act_max = p->act_max;
-#if NN_DENSE_FAST_DSP
+#if NN_DENSE_FAST_DSP && !defined(__OPTIMIZE_SIZE__)
         if (scratch != NULL && ((uintptr_t)p->weights & 3u) == 0u) {
             return conv_dsp(p, &d, in, out, scratch);
         }

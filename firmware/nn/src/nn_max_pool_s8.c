@@ -5,10 +5,11 @@
  * One path is compiled, chosen by nn_config.h; each equals the reference loop (nn_pool_body.h, which the
  * s16 kernel shares) bit for bit, since the maximum of a set of codes does not depend on the order in
  * which it is taken, nor on how many codes are compared at once:
- *   - the reference: nn_pool_body.h's loop, alone with NN_REFERENCE_KERNELS=1;
+ *   - the reference: nn_pool_body.h's loop, alone with NN_REFERENCE_KERNELS=1 and when optimizing for
+ *     size (-Os);
  *   - every other path splits the outputs into interior windows (every tap inside the input) and border
- *     windows. A border window goes through the reference's per-tap checks (nn_pool_border, nn_pool_s8_fast.h). An interior
- *     window reads its taps with no check, from its top-left tap by two fixed steps (a row of taps, a
+ *     windows. A border window goes through the reference's per-tap checks (nn_pool_border in
+ *     nn_pool_s8_fast.h). An interior window reads its taps with no check, from its top-left tap by two fixed steps (a row of taps, a
  *     tap), starting from -128, the smallest code (max(-128, v) = v);
  *   - plain C, for cores without DSP or MVE (Cortex-M0, M3) and hosts: one channel at a time;
  *   - NN_HAVE_DSP (Cortex-M4, M7, M33): 8 then 4 channels at a time, one unaligned LDR per 4 codes (these
@@ -20,7 +21,7 @@
  */
 #include "nn.h"
 
-#if NN_REFERENCE_KERNELS
+#if NN_REFERENCE_KERNELS || defined(__OPTIMIZE_SIZE__) /* -Os: the reference loop, the least code */
 #define NN_POOL_FN nn_max_pool_s8
 #define NN_POOL_T int8_t
 #define NN_POOL_MAX 1
