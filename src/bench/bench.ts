@@ -130,7 +130,10 @@ export async function benchModel(
       .concat(join(dir, "bench_main.c"));
     const elf = join(dir, "bench.elf");
     // a program too large for the core's own board runs on a larger one (the M0 on MPS2 AN385)
-    const { target: t } = await compileArmFitting(own, sources, [dir], elf, { opt, extraFlags: ["-lm", ...(process.env.NN2C_PROFILE ? ["-DNN_PROFILE"] : [])] });
+    const { target: t } = await compileArmFitting(own, sources, [dir], elf, {
+      opt,
+      extraFlags: ["-lm", ...(process.env.NN2C_PROFILE ? ["-DNN_PROFILE"] : [])],
+    });
     // Without the instruction-count plugin the same program still gives flash, RAM and stack.
     const notice = icountUnavailable();
     const counted =
@@ -196,7 +199,8 @@ export async function benchModel(
     const instructions = region(0);
     if (process.env.NN2C_PROFILE && counted.regions) {
       const sums = new Map<number, number>();
-      for (const r of counted.regions) if (r.id >= 100) sums.set(r.id, (sums.get(r.id) ?? 0) + r.instructions);
+      for (const r of counted.regions)
+        if (r.id >= 100) sums.set(r.id, (sums.get(r.id) ?? 0) + r.instructions);
       console.error(t.name, JSON.stringify([...sums]));
     }
     const macs = costs.reduce((s, c) => s + c.macs, 0);
