@@ -517,22 +517,47 @@ static inline void dw_store8_mve(const nn_dense_output_t *s, int32_t ch, int32x4
     "vqmovnb.s16 q5, q4\n\t"                                                                            \
     "vstrb.16 q5, [%[y]], #8\n\t"
 
-static void dw_mve3x3_int8(const int8_t *x, int32_t row, const int8_t *weights, int32_t n, int32_t passes,
-    const int32_t *bias, const int32_t *mult, const int32_t *shift, int32_t zp, int8_t *y)
+typedef struct {
+    const int8_t *w;
+    const int32_t *bias;
+    const int32_t *mult;
+    const int32_t *shift;
+    int32_t passes; /* c / 16 */
+    int32_t skip;   /* (stride_w - 1) c: from the end of a pixel's rows to the next pixel's */
+    int32_t pixels; /* counted down */
+} dw_mve_run_t;
+
+/* `pixels` (>= 1) outputs of a row, their 3 rows of taps from xr[0..2] on (one pixel to the next:
+ * c + skip bytes), into y on. */
+static void dw_mve3x3_int8(const int8_t *const xr[3], const dw_fast_t *f, int32_t pixels, int32_t skip, int8_t *y)
 {
-    register const int8_t *x0 __asm__("r0") = x;
-    register const int8_t *x1 __asm__("r1") = x + row;
-    register const int8_t *x2 __asm__("r2") = x + 2 * row;
-    register const int8_t *w __asm__("r3") = weights;
+    register const int8_t *x0 __asm__("r0") = xr[0];
+    register const int8_t *x1 __asm__("r1") = xr[1];
+    register const int8_t *x2 __asm__("r2") = xr[2];
+    register const int8_t *w __asm__("r3");
     register const int8_t *t __asm__("r4");
-    register uintptr_t u __asm__("r5") = (uintptr_t)(uint32_t)passes; /* the count, then an address */
+    register uintptr_t u __asm__("r5"); /* the pass count, then an address */
     register int8_t *o __asm__("r6") = y;
-    register int32_t nr __asm__("r8") = n;
-    register int32_t zr __asm__("r9") = zp;
-    register const int32_t *mr __asm__("r10") = mult;
-    register const int32_t *sr __asm__("r11") = shift;
-    register const int32_t *br __asm__("r12") = bias;
+    register int32_t nr __asm__("r8") = f->c;
+    register int32_t zr __asm__("r9") = f->s.zp;
+    register const int32_t *mr __asm__("r10");
+    register const int32_t *sr __asm__("r11");
+    register const int32_t *br __asm__("r12");
+    dw_mve_run_t m;
+    m.w = f->weights;
+    m.bias = f->bias;
+    m.mult = f->s.mult;
+    m.shift = f->s.shift;
+    m.passes = f->c / 16;
+    m.skip = skip;
+    m.pixels = pixels;
     __asm__ volatile(
+        "0:\n\t"
+        "ldr %[w], %[mw]\n\t"
+        "ldr %[bias], %[mb]\n\t"
+        "ldr %[mult], %[mm]\n\t"
+        "ldr %[shift], %[ms]\n\t"
+        "ldr %[u], %[mp]\n\t"
         "dls lr, %[u]\n"
         "1:\n\t"
         "vld20.32 {q0, q1}, [%[bias]]\n\t"
@@ -568,10 +593,18 @@ static void dw_mve3x3_int8(const int8_t *x, int32_t row, const int8_t *weights, 
         DW_MVE_ASM_OUT("q0", "q1")
         DW_MVE_ASM_OUT("q2", "q3")
         "le lr, 1b\n\t"
-        : [x0] "+l"(x0), [x1] "+l"(x1), [x2] "+l"(x2), [w] "+l"(w), [t] "=&l"(t), [u] "+l"(u), [y] "+l"(o),
-          [mult] "+r"(mr), [shift] "+r"(sr), [bias] "+r"(br), [n] "+r"(nr), [zp] "+r"(zr)
-        :
-        : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "lr", "memory");
+        "ldr %[t], %[mk]\n\t"
+        "add %[x0], %[x0], %[t]\n\t"
+        "add %[x1], %[x1], %[t]\n\t"
+        "add %[x2], %[x2], %[t]\n\t"
+        "ldr %[t], %[mx]\n\t"
+        "subs %[t], %[t], #1\n\t"
+        "str %[t], %[mx]\n\t"
+        "bne 0b\n\t"
+        : [x0] "+l"(x0), [x1] "+l"(x1), [x2] "+l"(x2), [w] "=&l"(w), [t] "=&l"(t), [u] "=&l"(u), [y] "+l"(o),
+          [mult] "=&r"(mr), [shift] "=&r"(sr), [bias] "=&r"(br), [n] "+r"(nr), [zp] "+r"(zr), [mx] "+m"(m.pixels)
+        : [mw] "m"(m.w), [mb] "m"(m.bias), [mm] "m"(m.mult), [ms] "m"(m.shift), [mp] "m"(m.passes), [mk] "m"(m.skip)
+        : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "lr", "cc", "memory");
 }
 
 /* A pixel whose 3-tap rows step n bytes (see dw_fast): with k_h = 3 and the output stage of
@@ -586,9 +619,12 @@ NN_DENSE_NOINLINE static void dw_interior3(const dw_fast_t *f, const int8_t *x, 
     const nn_dense_output_t s = f->s;
     int32_t ch = 0;
     if (f->mve_int8 && k_h == 3 && n >= 16) {
-        const int32_t passes = n / 16;
-        dw_mve3x3_int8(x, row, f->weights, n, passes, bias, s.mult, s.shift, s.zp, y);
-        ch = 16 * passes;
+        const int8_t *xr[3];
+        xr[0] = x;
+        xr[1] = x + row;
+        xr[2] = x + 2 * row;
+        dw_mve3x3_int8(xr, f, 1, 0, y);
+        ch = n - n % 16;
     }
     for (; ch + 8 <= n; ch += 8) {
         const int8_t *xp = x + ch;
@@ -660,6 +696,52 @@ NN_DENSE_ALWAYS_INLINE static inline void dw_pixel(const dw_fast_t *f, const dw_
         y[ch] = (int8_t)nn_dense_output_one(&f->s, ch, dw_channel(f, px, ch));
     }
 }
+
+/* n (a multiple of 16) bytes of v at d */
+static inline void dw_fill_mve(int8_t *d, int32_t v, int32_t n)
+{
+    const int8x16_t vv = vdupq_n_s8((int8_t)v);
+    int32_t i;
+    for (i = 0; i < n; i += 16) {
+        vst1q_s8(d + i, vv);
+    }
+}
+
+/* n (a multiple of 16) bytes from src to d */
+static inline void dw_copy_mve(int8_t *d, const int8_t *src, int32_t n)
+{
+    int32_t i;
+    for (i = 0; i < n; i += 16) {
+        vst1q_s8(d + i, vld1q_s8(src + i));
+    }
+}
+
+/* A 3x3 pixel of dw_mve3x3_int8 (c a multiple of 16): each row of taps read in place when its 3 taps lie
+ * inside the input, else from its own row of the patch (3 c bytes: in_zp outside the input, the
+ * inside copied). */
+static void dw_pixel3_mve(const dw_fast_t *f, const dw_pixel_t *px, int8_t *patch, int8_t *y)
+{
+    const int32_t n = f->c;
+    const int8_t *xr[3];
+    int32_t ky;
+    for (ky = 0; ky < 3; ++ky) {
+        const int8_t *x = f->in + px->at + ky * f->row;
+        if (ky >= px->ky0 && ky < px->ky1 && px->kx0 == 0 && px->kx1 == 3) {
+            xr[ky] = x;
+        } else {
+            int8_t *r = patch + ky * 3 * n;
+            if (ky >= px->ky0 && ky < px->ky1) {
+                dw_fill_mve(r, f->zp, px->kx0 * n);
+                dw_copy_mve(r + px->kx0 * n, x + px->kx0 * n, (px->kx1 - px->kx0) * n);
+                dw_fill_mve(r + px->kx1 * n, f->zp, (3 - px->kx1) * n);
+            } else {
+                dw_fill_mve(r, f->zp, 3 * n);
+            }
+            xr[ky] = r;
+        }
+    }
+    dw_mve3x3_int8(xr, f, 1, 0, y);
+}
 #endif /* NN_DENSE_FAST_MVE */
 
 #if NN_DENSE_FAST
@@ -692,6 +774,9 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
     int32_t oy, ox;
     int three;
     int patched;
+#if NN_DENSE_FAST_MVE
+    int mve3;
+#endif
     f.in = in;
     f.weights = p->weights;
     f.bias = p->bias;
@@ -713,6 +798,9 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
 #endif
     three = f.k_w == 3 && w->dil_w == 1;
     patched = three && patch != NULL;
+#if NN_DENSE_FAST_MVE
+    mve3 = three && f.mve_int8 && f.k_h == 3 && f.c % 16 == 0;
+#endif
     for (oy = 0; oy < w->out_h; ++oy) {
         const int32_t iy0 = oy * w->stride_h - w->pad_top;
         dw_pixel_t px;
@@ -722,6 +810,26 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
             const int32_t ix0 = ox * w->stride_w - w->pad_left;
             dw_range(ix0, w->dil_w, w->k_w, w->in_w, &px.kx0, &px.kx1);
             px.at = (iy0 * w->in_w + ix0) * f.c;
+#if NN_DENSE_FAST_MVE
+            if (mve3 && px.ky0 == 0 && px.ky1 == 3 && px.kx0 == 0 && px.kx1 == 3) {
+                /* the run of interior pixels from here (ix0 + 2 < in_w), in one call */
+                int32_t end = (w->in_w - 3 + w->pad_left) / w->stride_w + 1;
+                const int8_t *xr[3];
+                end = end < w->out_w ? end : w->out_w;
+                xr[0] = in + px.at;
+                xr[1] = xr[0] + f.row;
+                xr[2] = xr[1] + f.row;
+                dw_mve3x3_int8(xr, &f, end - ox, (w->stride_w - 1) * f.c, y);
+                y += (end - ox) * f.c;
+                ox = end - 1;
+                continue;
+            }
+            if (mve3 && patch != NULL) {
+                dw_pixel3_mve(&f, &px, patch, y);
+                y += f.c;
+                continue;
+            }
+#endif
             if (px.ky0 == 0 && px.ky1 == f.k_h && px.kx0 == 0 && px.kx1 == f.k_w) {
                 if (three) {
                     dw_interior3(&f, in + px.at, f.row, y);
