@@ -20,7 +20,11 @@
  *     in pairs (SXTB16, SXTB16 ROR #8), one SMLABB or SMLATT per channel and tap;
  *   - NN_HAVE_MVE (Cortex-M55): 8 channels per VLDRB.S16 of inputs and of weights, the even and odd
  *     channels' products widened by VMULLB / VMULLT into two int32x4 accumulators, requantized as
- *     vectors and stored by two byte scatters.
+ *     vectors (mult and shift read by VLD2) and narrowed back into channel order (VMOVNT) for one
+ *     VSTRB.16. A 3x3 window with in_c a multiple of 16, every shift negative, no leaky slope and the
+ *     whole int8 range as its clamp goes through dw_mve3x3_int8 (assembly, 16 channels per pass, a
+ *     row's run of interior pixels per call; a border pixel reads its rows of taps in place when whole,
+ *     else from the scratch).
  * The fast paths (depth multiplier 1) take a window 3 taps wide without dilation across (3x3 and the
  * like: dw_interior3) with no check per tap: an interior pixel reads the input in place, a border pixel
  * a copy of its window in the caller's scratch (k_h * 3 * in_c bytes) with in_zp outside the input
