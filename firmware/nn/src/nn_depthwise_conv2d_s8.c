@@ -20,7 +20,11 @@
  *     in pairs (SXTB16, SXTB16 ROR #8), one SMLABB or SMLATT per channel and tap;
  *   - NN_HAVE_MVE (Cortex-M55): 8 channels per VLDRB.S16 of inputs and of weights, the even and odd
  *     channels' products widened by VMULLB / VMULLT into two int32x4 accumulators, requantized as
- *     vectors and stored by two byte scatters.
+ *     vectors (mult and shift read by VLD2) and narrowed back into channel order (VMOVNT) for one
+ *     VSTRB.16. A 3x3 window with in_c a multiple of 16, every shift negative, no leaky slope and the
+ *     whole int8 range as its clamp goes through dw_mve3x3_int8 (assembly, 16 channels per pass, a
+ *     row's run of interior pixels per call; a border pixel reads its rows of taps in place when whole,
+ *     else from the scratch).
  * The fast paths (depth multiplier 1) take a window 3 taps wide without dilation across (3x3 and the
  * like: dw_interior3) with no check per tap: an interior pixel reads the input in place, a border pixel
  * a copy of its window in the caller's scratch (k_h * 3 * in_c bytes) with in_zp outside the input
@@ -86,6 +90,9 @@ typedef struct {
     int32_t row;   /* dil_h * in_w * c: the input step from one row of taps to the next */
     int32_t zp;    /* in_zp */
     nn_dense_output_t s;
+#if NN_DENSE_FAST_MVE
+    int mve_int8;  /* every shift < 0, no leaky slope, the clamp the whole int8 range: dw_mve3x3_int8 */
+#endif
 } dw_fast_t;
 
 /* The taps of a pixel: rows [ky0, ky1) and columns [kx0, kx1) lie inside the input; tap (ky, kx) reads
@@ -444,35 +451,191 @@ NN_DENSE_ALWAYS_INLINE static inline void dw_pixel(const dw_fast_t *f, const dw_
         odd = vaddq_s32(odd, vmulltq_int_s16(x_, w_));                                                  \
     } while (0)
 
-/* 4 lanes of channels ch, ch + 2, ch + 4, ch + 6 from their accumulators (ch: the first of them) */
-static inline int32x4_t dw_output4_mve(const nn_dense_output_t *s, int32_t ch, int32x4_t acc, uint32x4_t lanes)
+/* Channels ch .. ch + 7 from their accumulators (even: ch, ch + 2, ..; odd: ch + 1, ch + 3, ..), each
+ * array read with VLD2 (even and odd words apart), the two halves narrowed into one int16x8 in channel
+ * order and stored as 8 bytes. */
+static inline void dw_store8_mve(const nn_dense_output_t *s, int32_t ch, int32x4_t even, int32x4_t odd, int8_t *y)
 {
-    int32x4_t mult = vldrwq_gather_shifted_offset_s32(s->mult + ch, lanes);
-    int32x4_t shift = vldrwq_gather_shifted_offset_s32(s->shift + ch, lanes);
+    int32x4x2_t mult = vld2q_s32(s->mult + ch);
+    int32x4x2_t shift = vld2q_s32(s->shift + ch);
+    int32x4_t e, o;
     if (s->neg_mult != NULL) {
-        const mve_pred16_t negative = vcmpltq_n_s32(acc, 0);
-        mult = vpselq_s32(vldrwq_gather_shifted_offset_s32(s->neg_mult + ch, lanes), mult, negative);
-        shift = vpselq_s32(vldrwq_gather_shifted_offset_s32(s->neg_shift + ch, lanes), shift, negative);
+        const int32x4x2_t nm = vld2q_s32(s->neg_mult + ch);
+        const int32x4x2_t ns = vld2q_s32(s->neg_shift + ch);
+        const mve_pred16_t ne = vcmpltq_n_s32(even, 0);
+        const mve_pred16_t no = vcmpltq_n_s32(odd, 0);
+        mult.val[0] = vpselq_s32(nm.val[0], mult.val[0], ne);
+        shift.val[0] = vpselq_s32(ns.val[0], shift.val[0], ne);
+        mult.val[1] = vpselq_s32(nm.val[1], mult.val[1], no);
+        shift.val[1] = vpselq_s32(ns.val[1], shift.val[1], no);
     }
-    return nn_dense_requantize4_mve(s, acc, mult, shift);
+    e = nn_dense_requantize4_mve(s, even, mult.val[0], shift.val[0]);
+    o = nn_dense_requantize4_mve(s, odd, mult.val[1], shift.val[1]);
+    vstrbq_s16(y, vmovntq_s32(vreinterpretq_s16_s32(e), o));
 }
 
-/* A pixel whose 3-tap rows step n bytes (see dw_fast): 8 channels at a time, then one at a time. */
+/*
+ * 16 channels per pass of a 3x3 window whose rows step n bytes (dw_interior3 with k_h = 3), in
+ * assembly (GCC 12 keeps the pointers of the intrinsic form on the stack), when every shift is negative,
+ * no leaky slope is set and the clamp is the whole int8 range. Per tap and 8 channels: VLDRB.S16 of
+ * inputs and of weights, VMULLB.S16 / VMULLT.S16 (the even and the odd channels' products as int32)
+ * and two VADDs into the accumulators q0 (even) and q1 (odd) of channels 0-7, q2 and q3 of 8-15. The
+ * tap at (ky, kx) reads xr + kx n (xr: row ky's pointer) and w + (3 ky + kx) n, addresses made in t and
+ * u, the row pointers and w stepping 16 bytes with the last load of their own tap. The output stage
+ * reads bias, mult and shift by VLD2 (even and odd channels apart): VQRDMULH (nn_srdhm), minus one
+ * where negative, VRSHL by the shift (nn_rdbpot), the zero point, then the clamp as two saturating
+ * narrowings (int32 -> int16 -> int8: clamp(q, lo, hi) + zp = sat8(q + zp) for the whole int8 range),
+ * the halves interleaved back into channel order by VQMOVNB / VQMOVNT, one VSTRB.16 per 8 channels.
+ * 163 instructions per pass of 16 channels (144 multiply-accumulates).
+ */
+#define DW_MVE_ASM_TAP(xb, xa, wb, wa)                                                                  \
+    "vldrb.s16 q5, " xb "\n\t"                                                                           \
+    "vldrb.s16 q4, " xa "\n\t"                                                                           \
+    "vldrb.s16 q6, " wb "\n\t"                                                                           \
+    "vmullb.s16 q7, q5, q6\n\t"                                                                         \
+    "vadd.i32 q2, q2, q7\n\t"                                                                           \
+    "vmullt.s16 q7, q5, q6\n\t"                                                                         \
+    "vadd.i32 q3, q3, q7\n\t"                                                                           \
+    "vldrb.s16 q6, " wa "\n\t"                                                                           \
+    "vmullb.s16 q7, q4, q6\n\t"                                                                         \
+    "vadd.i32 q0, q0, q7\n\t"                                                                           \
+    "vmullt.s16 q7, q4, q6\n\t"                                                                         \
+    "vadd.i32 q1, q1, q7\n\t"
+#define DW_MVE_ASM_OUT(ae, ao)                                                                          \
+    "vld20.32 {q4, q5}, [%[mult]]\n\t"                                                                  \
+    "vld21.32 {q4, q5}, [%[mult]]!\n\t"                                                                 \
+    "vld20.32 {q6, q7}, [%[shift]]\n\t"                                                                 \
+    "vld21.32 {q6, q7}, [%[shift]]!\n\t"                                                                \
+    "vqrdmulh.s32 " ae ", " ae ", q4\n\t"                                                               \
+    "vqrdmulh.s32 " ao ", " ao ", q5\n\t"                                                               \
+    "vshr.s32 q4, " ae ", #31\n\t"                                                                      \
+    "vshr.s32 q5, " ao ", #31\n\t"                                                                      \
+    "vqadd.s32 " ae ", " ae ", q4\n\t"                                                                  \
+    "vqadd.s32 " ao ", " ao ", q5\n\t"                                                                  \
+    "vrshl.s32 " ae ", " ae ", q6\n\t"                                                                  \
+    "vrshl.s32 " ao ", " ao ", q7\n\t"                                                                  \
+    "vadd.i32 " ae ", " ae ", %[zp]\n\t"                                                                \
+    "vadd.i32 " ao ", " ao ", %[zp]\n\t"                                                                \
+    "vqmovnb.s32 q4, " ae "\n\t"                                                                        \
+    "vqmovnt.s32 q4, " ao "\n\t"                                                                        \
+    "vqmovnb.s16 q5, q4\n\t"                                                                            \
+    "vstrb.16 q5, [%[y]], #8\n\t"
+
+typedef struct {
+    const int8_t *w;
+    const int32_t *bias;
+    const int32_t *mult;
+    const int32_t *shift;
+    int32_t passes; /* c / 16 */
+    int32_t skip;   /* (stride_w - 1) c: from the end of a pixel's rows to the next pixel's */
+    int32_t pixels; /* counted down */
+} dw_mve_run_t;
+
+/* `pixels` (>= 1) outputs of a row, their 3 rows of taps from xr[0..2] on (one pixel to the next:
+ * c + skip bytes), into y on. */
+static void dw_mve3x3_int8(const int8_t *const xr[3], const dw_fast_t *f, int32_t pixels, int32_t skip, int8_t *y)
+{
+    register const int8_t *x0 __asm__("r0") = xr[0];
+    register const int8_t *x1 __asm__("r1") = xr[1];
+    register const int8_t *x2 __asm__("r2") = xr[2];
+    register const int8_t *w __asm__("r3");
+    register const int8_t *t __asm__("r4");
+    register uintptr_t u __asm__("r5"); /* the pass count, then an address */
+    register int8_t *o __asm__("r6") = y;
+    register int32_t nr __asm__("r8") = f->c;
+    register int32_t zr __asm__("r9") = f->s.zp;
+    register const int32_t *mr __asm__("r10");
+    register const int32_t *sr __asm__("r11");
+    register const int32_t *br __asm__("r12");
+    dw_mve_run_t m;
+    m.w = f->weights;
+    m.bias = f->bias;
+    m.mult = f->s.mult;
+    m.shift = f->s.shift;
+    m.passes = f->c / 16;
+    m.skip = skip;
+    m.pixels = pixels;
+    __asm__ volatile(
+        "0:\n\t"
+        "ldr %[w], %[mw]\n\t"
+        "ldr %[bias], %[mb]\n\t"
+        "ldr %[mult], %[mm]\n\t"
+        "ldr %[shift], %[ms]\n\t"
+        "ldr %[u], %[mp]\n\t"
+        "dls lr, %[u]\n"
+        "1:\n\t"
+        "vld20.32 {q0, q1}, [%[bias]]\n\t"
+        "vld21.32 {q0, q1}, [%[bias]]!\n\t"
+        "vld20.32 {q2, q3}, [%[bias]]\n\t"
+        "vld21.32 {q2, q3}, [%[bias]]!\n\t"
+        /* row 0: the first tap's weights at w (stepping 16), u = w + n */
+        "add %[u], %[w], %[n]\n\t"
+        "add %[t], %[x0], %[n]\n\t"
+        DW_MVE_ASM_TAP("[%[x0], #8]", "[%[x0]], #16", "[%[w], #8]", "[%[w]], #16")
+        DW_MVE_ASM_TAP("[%[t], #8]", "[%[t]]", "[%[u], #8]", "[%[u]]")
+        "add %[t], %[t], %[n]\n\t"
+        "add %[u], %[u], %[n]\n\t"
+        DW_MVE_ASM_TAP("[%[t], #8]", "[%[t]]", "[%[u], #8]", "[%[u]]")
+        /* row 1 */
+        "add %[u], %[u], %[n]\n\t"
+        "add %[t], %[x1], %[n]\n\t"
+        DW_MVE_ASM_TAP("[%[x1], #8]", "[%[x1]], #16", "[%[u], #8]", "[%[u]]")
+        "add %[u], %[u], %[n]\n\t"
+        DW_MVE_ASM_TAP("[%[t], #8]", "[%[t]]", "[%[u], #8]", "[%[u]]")
+        "add %[t], %[t], %[n]\n\t"
+        "add %[u], %[u], %[n]\n\t"
+        DW_MVE_ASM_TAP("[%[t], #8]", "[%[t]]", "[%[u], #8]", "[%[u]]")
+        /* row 2 */
+        "add %[u], %[u], %[n]\n\t"
+        "add %[t], %[x2], %[n]\n\t"
+        DW_MVE_ASM_TAP("[%[x2], #8]", "[%[x2]], #16", "[%[u], #8]", "[%[u]]")
+        "add %[u], %[u], %[n]\n\t"
+        DW_MVE_ASM_TAP("[%[t], #8]", "[%[t]]", "[%[u], #8]", "[%[u]]")
+        "add %[t], %[t], %[n]\n\t"
+        "add %[u], %[u], %[n]\n\t"
+        DW_MVE_ASM_TAP("[%[t], #8]", "[%[t]]", "[%[u], #8]", "[%[u]]")
+        DW_MVE_ASM_OUT("q0", "q1")
+        DW_MVE_ASM_OUT("q2", "q3")
+        "le lr, 1b\n\t"
+        "ldr %[t], %[mk]\n\t"
+        "add %[x0], %[x0], %[t]\n\t"
+        "add %[x1], %[x1], %[t]\n\t"
+        "add %[x2], %[x2], %[t]\n\t"
+        "ldr %[t], %[mx]\n\t"
+        "subs %[t], %[t], #1\n\t"
+        "str %[t], %[mx]\n\t"
+        "bne 0b\n\t"
+        : [x0] "+l"(x0), [x1] "+l"(x1), [x2] "+l"(x2), [w] "=&l"(w), [t] "=&l"(t), [u] "=&l"(u), [y] "+l"(o),
+          [mult] "=&r"(mr), [shift] "=&r"(sr), [bias] "=&r"(br), [n] "+r"(nr), [zp] "+r"(zr), [mx] "+m"(m.pixels)
+        : [mw] "m"(m.w), [mb] "m"(m.bias), [mm] "m"(m.mult), [ms] "m"(m.shift), [mp] "m"(m.passes), [mk] "m"(m.skip)
+        : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "lr", "cc", "memory");
+}
+
+/* A pixel whose 3-tap rows step n bytes (see dw_fast): with k_h = 3 and the output stage of
+ * dw_mve3x3_int8 (f->mve_int8), its passes of 16 channels; then 8 channels at a time in C, then one at
+ * a time. */
 NN_DENSE_NOINLINE static void dw_interior3(const dw_fast_t *f, const int8_t *x, int32_t row, int8_t *y)
 {
-    static const uint32_t step2[4] = {0u, 2u, 4u, 6u};
-    const uint32x4_t lanes = vld1q_u32(step2);
     const int32_t n = f->c;
     const int32_t n2 = 2 * n;
     const int32_t k_h = f->k_h;
     const int32_t *bias = f->bias;
     const nn_dense_output_t s = f->s;
-    int32_t ch;
-    for (ch = 0; ch + 8 <= n; ch += 8) {
+    int32_t ch = 0;
+    if (f->mve_int8 && k_h == 3 && n >= 16) {
+        const int8_t *xr[3];
+        xr[0] = x;
+        xr[1] = x + row;
+        xr[2] = x + 2 * row;
+        dw_mve3x3_int8(xr, f, 1, 0, y);
+        ch = n - n % 16;
+    }
+    for (; ch + 8 <= n; ch += 8) {
         const int8_t *xp = x + ch;
         const int8_t *wp = f->weights + ch;
-        int32x4_t even = vldrwq_gather_shifted_offset_s32(bias + ch, lanes);
-        int32x4_t odd = vldrwq_gather_shifted_offset_s32(bias + ch + 1, lanes);
+        const int32x4x2_t b = vld2q_s32(bias + ch);
+        int32x4_t even = b.val[0];
+        int32x4_t odd = b.val[1];
         int32_t ky = k_h;
         do {
             DW_MVE_TAP(vldrbq_s16(xp), wp);
@@ -481,8 +644,7 @@ NN_DENSE_NOINLINE static void dw_interior3(const dw_fast_t *f, const int8_t *x, 
             xp += row;
             wp += n2 + n;
         } while (--ky > 0);
-        vstrbq_scatter_offset_s32(y + ch, lanes, dw_output4_mve(&s, ch, even, lanes));
-        vstrbq_scatter_offset_s32(y + ch + 1, lanes, dw_output4_mve(&s, ch + 1, odd, lanes));
+        dw_store8_mve(&s, ch, even, odd, y + ch);
     }
     for (; ch < n; ++ch) {
         const int8_t *xp = x + ch;
@@ -501,35 +663,22 @@ NN_DENSE_NOINLINE static void dw_interior3(const dw_fast_t *f, const int8_t *x, 
 /* The MVE pixel: 8 channels at a time, the even ones in the int32 lanes of `even`, the odd ones in `odd`. */
 NN_DENSE_ALWAYS_INLINE static inline void dw_pixel(const dw_fast_t *f, const dw_pixel_t *px, int interior, int8_t *y)
 {
-    static const uint32_t step2[4] = {0u, 2u, 4u, 6u};
-    const uint32x4_t lanes = vld1q_u32(step2);
     const int32_t n = f->c;
     int32_t ch;
     for (ch = 0; ch + 8 <= n; ch += 8) {
         const int8_t *wp = f->weights + ch;
-        int32x4_t even = vldrwq_gather_shifted_offset_s32(f->bias + ch, lanes);
-        int32x4_t odd = vldrwq_gather_shifted_offset_s32(f->bias + ch + 1, lanes);
+        const int32x4x2_t b = vld2q_s32(f->bias + ch);
+        int32x4_t even = b.val[0];
+        int32x4_t odd = b.val[1];
         int32_t ky, kx;
         if (interior) {
             const int8_t *x = f->in + px->at + ch;
-            if (f->k_w == 3) {
-                const int32_t t1 = f->tap;
-                const int32_t t2 = 2 * f->tap;
-                for (ky = 0; ky < f->k_h; ++ky) {
-                    DW_MVE_TAP(vldrbq_s16(x), wp);
-                    DW_MVE_TAP(vldrbq_s16(x + t1), wp + n);
-                    DW_MVE_TAP(vldrbq_s16(x + t2), wp + 2 * n);
-                    x += f->row;
-                    wp += 3 * n;
+            for (ky = 0; ky < f->k_h; ++ky) {
+                for (kx = 0; kx < f->k_w; ++kx) {
+                    DW_MVE_TAP(vldrbq_s16(x + kx * f->tap), wp);
+                    wp += n;
                 }
-            } else {
-                for (ky = 0; ky < f->k_h; ++ky) {
-                    for (kx = 0; kx < f->k_w; ++kx) {
-                        DW_MVE_TAP(vldrbq_s16(x + kx * f->tap), wp);
-                        wp += n;
-                    }
-                    x += f->row;
-                }
+                x += f->row;
             }
         } else {
             const int16x8_t zp = vdupq_n_s16((int16_t)f->zp); /* the taps outside the input */
@@ -545,12 +694,57 @@ NN_DENSE_ALWAYS_INLINE static inline void dw_pixel(const dw_fast_t *f, const dw_
                 }
             }
         }
-        vstrbq_scatter_offset_s32(y + ch, lanes, dw_output4_mve(&f->s, ch, even, lanes));
-        vstrbq_scatter_offset_s32(y + ch + 1, lanes, dw_output4_mve(&f->s, ch + 1, odd, lanes));
+        dw_store8_mve(&f->s, ch, even, odd, y + ch);
     }
     for (; ch < n; ++ch) {
         y[ch] = (int8_t)nn_dense_output_one(&f->s, ch, dw_channel(f, px, ch));
     }
+}
+
+/* n (a multiple of 16) bytes of v at d */
+static inline void dw_fill_mve(int8_t *d, int32_t v, int32_t n)
+{
+    const int8x16_t vv = vdupq_n_s8((int8_t)v);
+    int32_t i;
+    for (i = 0; i < n; i += 16) {
+        vst1q_s8(d + i, vv);
+    }
+}
+
+/* n (a multiple of 16) bytes from src to d */
+static inline void dw_copy_mve(int8_t *d, const int8_t *src, int32_t n)
+{
+    int32_t i;
+    for (i = 0; i < n; i += 16) {
+        vst1q_s8(d + i, vld1q_s8(src + i));
+    }
+}
+
+/* A 3x3 pixel of dw_mve3x3_int8 (c a multiple of 16): each row of taps read in place when its 3 taps lie
+ * inside the input, else from its own row of the patch (3 c bytes: in_zp outside the input, the
+ * inside copied). */
+static void dw_pixel3_mve(const dw_fast_t *f, const dw_pixel_t *px, int8_t *patch, int8_t *y)
+{
+    const int32_t n = f->c;
+    const int8_t *xr[3];
+    int32_t ky;
+    for (ky = 0; ky < 3; ++ky) {
+        const int8_t *x = f->in + px->at + ky * f->row;
+        if (ky >= px->ky0 && ky < px->ky1 && px->kx0 == 0 && px->kx1 == 3) {
+            xr[ky] = x;
+        } else {
+            int8_t *r = patch + ky * 3 * n;
+            if (ky >= px->ky0 && ky < px->ky1) {
+                dw_fill_mve(r, f->zp, px->kx0 * n);
+                dw_copy_mve(r + px->kx0 * n, x + px->kx0 * n, (px->kx1 - px->kx0) * n);
+                dw_fill_mve(r + px->kx1 * n, f->zp, (3 - px->kx1) * n);
+            } else {
+                dw_fill_mve(r, f->zp, 3 * n);
+            }
+            xr[ky] = r;
+        }
+    }
+    dw_mve3x3_int8(xr, f, 1, 0, y);
 }
 #endif /* NN_DENSE_FAST_MVE */
 
@@ -584,6 +778,9 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
     int32_t oy, ox;
     int three;
     int patched;
+#if NN_DENSE_FAST_MVE
+    int mve3;
+#endif
     f.in = in;
     f.weights = p->weights;
     f.bias = p->bias;
@@ -594,8 +791,20 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
     f.row = w->dil_h * w->in_w * w->in_c;
     f.zp = p->in_zp;
     f.s = NN_DENSE_OUTPUT(p);
+#if NN_DENSE_FAST_MVE
+    {
+        int32_t o;
+        f.mve_int8 = p->neg_mult == NULL && p->act_min == -128 && p->act_max == 127;
+        for (o = 0; o < f.c; ++o) {
+            f.mve_int8 = f.mve_int8 && p->shift[o] < 0;
+        }
+    }
+#endif
     three = f.k_w == 3 && w->dil_w == 1;
     patched = three && patch != NULL;
+#if NN_DENSE_FAST_MVE
+    mve3 = three && f.mve_int8 && f.k_h == 3 && f.c % 16 == 0;
+#endif
     for (oy = 0; oy < w->out_h; ++oy) {
         const int32_t iy0 = oy * w->stride_h - w->pad_top;
         dw_pixel_t px;
@@ -605,6 +814,26 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
             const int32_t ix0 = ox * w->stride_w - w->pad_left;
             dw_range(ix0, w->dil_w, w->k_w, w->in_w, &px.kx0, &px.kx1);
             px.at = (iy0 * w->in_w + ix0) * f.c;
+#if NN_DENSE_FAST_MVE
+            if (mve3 && px.ky0 == 0 && px.ky1 == 3 && px.kx0 == 0 && px.kx1 == 3) {
+                /* the run of interior pixels from here (ix0 + 2 < in_w), in one call */
+                int32_t end = (w->in_w - 3 + w->pad_left) / w->stride_w + 1;
+                const int8_t *xr[3];
+                end = end < w->out_w ? end : w->out_w;
+                xr[0] = in + px.at;
+                xr[1] = xr[0] + f.row;
+                xr[2] = xr[1] + f.row;
+                dw_mve3x3_int8(xr, &f, end - ox, (w->stride_w - 1) * f.c, y);
+                y += (end - ox) * f.c;
+                ox = end - 1;
+                continue;
+            }
+            if (mve3 && patch != NULL) {
+                dw_pixel3_mve(&f, &px, patch, y);
+                y += f.c;
+                continue;
+            }
+#endif
             if (px.ky0 == 0 && px.ky1 == f.k_h && px.kx0 == 0 && px.kx1 == f.k_w) {
                 if (three) {
                     dw_interior3(&f, in + px.at, f.row, y);
