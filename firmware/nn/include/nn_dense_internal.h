@@ -155,16 +155,18 @@ static inline int32_t nn_dense_requantize_right(int32_t acc, int32_t mult, int32
     return ((t >> n1) + 1) >> 1;
 }
 
-/* How a kernel may compute p's outputs: 1 when every shift is negative and no leaky slope is set
- * (nn_dense_requantize_right), 2 when the clamp is the whole int8 range as well (nn_dense_saturate_s8
- * on DSP cores), else 0 (nn_dense_output_one). p: any integer dense parameter block, int8 outputs. */
+/* How a kernel may compute p's outputs: 1 when every shift is negative, no leaky slope is set and a
+ * negative accumulator does not simply give the clamp's low end (nn_dense_output_one's shortcut for relu,
+ * cheaper still), computed by nn_dense_requantize_right; 2 when the clamp is the whole int8 range as
+ * well (nn_dense_saturate_s8 on DSP cores); else 0 (nn_dense_output_one). p: any integer dense
+ * parameter block with int8 outputs. */
 #define nn_dense_output_mode(p)                                                                         \
-    nn_dense_output_mode_of((p)->shift, (p)->n_out, (p)->neg_mult != NULL, (p)->act_min, (p)->act_max)
+    nn_dense_output_mode_of((p)->shift, (p)->n_out, (p)->neg_mult != NULL, (p)->act_min, (p)->act_max, (p)->out_zp)
 static inline int nn_dense_output_mode_of(const int32_t *shift, int32_t n, int leaky, int32_t act_min,
-                                          int32_t act_max)
+                                          int32_t act_max, int32_t out_zp)
 {
     int32_t o;
-    if (leaky) {
+    if (leaky || act_min - out_zp >= 0) {
         return 0;
     }
     for (o = 0; o < n; ++o) {

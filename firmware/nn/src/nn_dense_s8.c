@@ -313,7 +313,8 @@ static void dot4_chunks(const int8_t *in, const int8_t *w, int32_t chunks, int32
  * weights each, 8-byte aligned as every group is), as half a chunk of dot4_chunks: 42 instructions for
  * 32 multiply-accumulates where dot4_tail's loop takes about 3 per one. */
 #define NN_DENSE_DSP_HALF 1
-static void dot4_half(const int8_t *in, const int8_t *w, int32_t acc[4])
+/* out of line: inlined, it takes registers from dense_fast's loop (2% more instructions on small layers) */
+NN_DENSE_NOINLINE static void dot4_half(const int8_t *in, const int8_t *w, int32_t acc[4])
 {
     int32_t a0 = acc[0];
     int32_t a1 = acc[1];
@@ -341,9 +342,7 @@ static void dot4_half(const int8_t *in, const int8_t *w, int32_t acc[4])
 #endif /* NN_DENSE_FAST_DSP */
 
 #if NN_DENSE_FAST_DSP || NN_DENSE_FAST_PLAIN
-/* mode: nn_dense_output_mode(p), which the caller computes once; the output stage's values in locals
- * (stores through out, int8_t, may alias anything: the compiler would reload them after each). */
-NN_DENSE_NOINLINE static int dense_rows(const nn_dense_s8_params_t *p, const int8_t *in, int8_t *out, int mode)
+NN_DENSE_NOINLINE static int dense_fast(const nn_dense_s8_params_t *p, const int8_t *in, int8_t *out)
 {
     const int32_t n_in = p->n_in;
     const int32_t n_out = p->n_out;
@@ -352,11 +351,6 @@ NN_DENSE_NOINLINE static int dense_rows(const nn_dense_s8_params_t *p, const int
     const int32_t *const bias = p->bias;
     const int8_t *w = p->weights;
     const nn_dense_output_t s = NN_DENSE_OUTPUT(p);
-    const int32_t *const mult = p->mult;
-    const int32_t *const shift = p->shift;
-    const int32_t lo = s.lo;
-    const int32_t hi = s.hi;
-    const int32_t zp = s.zp;
     int32_t acc[NN_DENSE_ROWS];
     int32_t o;
     for (o = 0; o + NN_DENSE_ROWS <= n_out; o += NN_DENSE_ROWS) {
@@ -379,31 +373,6 @@ NN_DENSE_NOINLINE static int dense_rows(const nn_dense_s8_params_t *p, const int
             }
             w += tail * NN_DENSE_ROWS;
         }
-#if !defined(__OPTIMIZE_SIZE__) /* -Os: nn_dense_output_one alone, the smaller code */
-#if NN_DENSE_FAST_DSP
-        if (mode == 2) {
-            out[o] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right(acc[0], mult[o], ~shift[o]), zp);
-            out[o + 1] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right(acc[1], mult[o + 1], ~shift[o + 1]), zp);
-            out[o + 2] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right(acc[2], mult[o + 2], ~shift[o + 2]), zp);
-            out[o + 3] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right(acc[3], mult[o + 3], ~shift[o + 3]), zp);
-            continue;
-        }
-#endif
-        if (mode != 0 && !NN_DENSE_ARMV6M) { /* ARMv6-M: nn_dense_output_one's shortcuts pay more */
-            out[o] = (int8_t)(nn_clamp(nn_dense_requantize_right(acc[0], mult[o], ~shift[o]), lo, hi) + zp);
-            out[o + 1] = (int8_t)(nn_clamp(nn_dense_requantize_right(acc[1], mult[o + 1], ~shift[o + 1]), lo, hi) + zp);
-            out[o + 2] = (int8_t)(nn_clamp(nn_dense_requantize_right(acc[2], mult[o + 2], ~shift[o + 2]), lo, hi) + zp);
-            out[o + 3] = (int8_t)(nn_clamp(nn_dense_requantize_right(acc[3], mult[o + 3], ~shift[o + 3]), lo, hi) + zp);
-            continue;
-        }
-#else
-        (void)mode;
-        (void)mult;
-        (void)shift;
-        (void)lo;
-        (void)hi;
-        (void)zp;
-#endif
 #if defined(__OPTIMIZE_SIZE__)
         {
             int32_t r; /* one copy of the output stage */
@@ -429,11 +398,6 @@ NN_DENSE_NOINLINE static int dense_rows(const nn_dense_s8_params_t *p, const int
         w += n_in;
     }
     return NN_OK;
-}
-
-static int dense_fast(const nn_dense_s8_params_t *p, const int8_t *in, int8_t *out)
-{
-    return dense_rows(p, in, out, nn_dense_output_mode(p));
 }
 #endif /* NN_DENSE_FAST_DSP || NN_DENSE_FAST_PLAIN */
 
@@ -563,19 +527,6 @@ int nn_dense_s8_each(const nn_dense_s8_params_t *p, int32_t count, nn_dense_s8_s
     }
 #elif NN_DENSE_FAST_MVE || NN_DENSE_FAST_PLAIN
     run = dense_fast;
-#endif
-#if NN_DENSE_FAST_DSP || NN_DENSE_FAST_PLAIN
-    if (run == dense_fast) {
-        const int mode = nn_dense_output_mode(p); /* once, not per vector */
-        for (k = 0; k < count; ++k) {
-            const int8_t *in = source(ctx, k);
-            if (in == NULL) {
-                return NN_ERROR_ARGUMENT;
-            }
-            (void)dense_rows(p, in, out + (size_t)k * (size_t)p->n_out, mode);
-        }
-        return NN_OK;
-    }
 #endif
     for (k = 0; k < count; ++k) {
         const int8_t *in = source(ctx, k);
