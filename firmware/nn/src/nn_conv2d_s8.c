@@ -642,8 +642,12 @@ static int conv_mve(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *
                     int8_t *scratch)
 {
     const nn_window_t *w = &p->win;
-    const int right = nn_dense_output_mode(d) != 0;
-    int32_t oy, ox;
+    /* every shift negative and no leaky slope: the assembly loop (it clamps to any range, so relu too) */
+    int right = p->neg_mult == NULL;
+    int32_t oy, ox, o;
+    for (o = 0; o < p->out_c && right; ++o) {
+        right = p->shift[o] < 0;
+    }
     for (oy = 0; oy < w->out_h; ++oy) {
         for (ox = 0; ox < w->out_w; ++ox) {
             const int8_t *x = window_run(w, in, oy, ox, d->n_in, scratch, (int8_t)p->in_zp);
