@@ -440,6 +440,104 @@ NN_DENSE_ALWAYS_INLINE static inline void dw_pixel(const dw_fast_t *f, const dw_
         y[ch] = (int8_t)nn_dense_output_one(&f->s, ch, dw_channel(f, px, ch));
     }
 }
+/* One tap of 4 channels in dw_dsp3x3_int8: the words of inputs and weights at x and w. */
+#define DW_DSP3_TAP(x, w)                                                                               \
+    "ldr %[xv], " x "\n\t"                                                                              \
+    "ldr %[wv], " w "\n\t"                                                                              \
+    "sxtb16 %[t], %[xv]\n\t"                                                                            \
+    "sxtb16 %[u], %[wv]\n\t"                                                                            \
+    "sxtb16 %[xv], %[xv], ror #8\n\t"                                                                   \
+    "sxtb16 %[wv], %[wv], ror #8\n\t"                                                                   \
+    "smlabb %[a0], %[t], %[u], %[a0]\n\t"                                                               \
+    "smlatt %[a2], %[t], %[u], %[a2]\n\t"                                                               \
+    "smlabb %[a1], %[xv], %[wv], %[a1]\n\t"                                                             \
+    "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
+/* a row of 3 taps from row pointer x (stepped 4 on), weights from w (w0: the last tap's address mode) */
+#define DW_DSP3_ROW(x, w0)                                                                              \
+    DW_DSP3_TAP("[%[" x "], %[n]]", "[%[w], %[n]]")                                                     \
+    DW_DSP3_TAP("[%[" x "], %[n], lsl #1]", "[%[w], %[n], lsl #1]")                                     \
+    DW_DSP3_TAP("[%[" x "]], #4", w0)
+#define DW_DSP3_NEXT_W                                                                                  \
+    "add %[w], %[w], %[n], lsl #1\n\t"                                                                  \
+    "add %[w], %[w], %[n]\n\t"
+/* output i from acc[i]: nn_dense_requantize_right (k: 2^30, the rounding term's low word for acc >= 0;
+ * RSB #254 gives -shift - 2 in the low byte, all ASR reads), then + zp folded into the last rounding
+ * (z: 2 zp + 1), and SSAT #8 (the clamp is the whole int8 range) */
+#define DW_DSP3_OUT                                                                                     \
+    "ldr %[a], [%[ap]], #4\n\t"                                                                         \
+    "ldr %[m], [%[mp]], #4\n\t"                                                                         \
+    "ldr %[e], [%[sp]], #4\n\t"                                                                         \
+    "asr %[h], %[a], #31\n\t"                                                                           \
+    "eor %[l], %[k], %[h], lsl #31\n\t"                                                                 \
+    "smlal %[l], %[h], %[a], %[m]\n\t"                                                                  \
+    "rsb %[e], %[e], #254\n\t"                                                                          \
+    "asr %[l], %[h], %[e]\n\t"                                                                          \
+    "add %[l], %[l], %[z]\n\t"                                                                          \
+    "asr %[l], %[l], #1\n\t"                                                                            \
+    "ssat %[l], #8, %[l]\n\t"                                                                           \
+    "strb %[l], [%[y]], #1\n\t"
+
+/*
+ * A 3x3 window, c a multiple of 4, every shift <= -2, no leaky slope, the clamp the whole int8 range:
+ * `pixels` (>= 1) outputs of a row into y on, their 3 rows of taps from xr[0..2] on (row k steps c +
+ * skip[k] bytes from one pixel to the next). Blocks of DW_BLOCK channels: 4 channels at a time, the 9
+ * taps in assembly with the accumulators in registers, then the block's output stage in assembly.
+ */
+NN_DENSE_NOINLINE static void dw_dsp3x3_int8(const dw_fast_t *f, const int8_t *const xr[3], const int32_t skip[3],
+    int32_t pixels, int8_t *y)
+{
+    const int32_t n = f->c;
+    const int32_t z = 2 * f->s.zp + 1;
+    const int8_t *x0 = xr[0];
+    const int8_t *x1 = xr[1];
+    const int8_t *x2 = xr[2];
+    int32_t acc[DW_BLOCK];
+    do {
+        int32_t ch0;
+        for (ch0 = 0; ch0 < n; ch0 += DW_BLOCK) {
+            const int32_t count = n - ch0 < DW_BLOCK ? n - ch0 : DW_BLOCK;
+            const int32_t *bias = f->bias + ch0;
+            const int8_t *w = f->weights + ch0;
+            const int32_t *ap = acc;
+            const int32_t *mp = f->s.mult + ch0;
+            const int32_t *sp = f->s.shift + ch0;
+            const int32_t *end = acc + count;
+            int32_t i;
+            for (i = 0; i < count; i += 4) {
+                int32_t a0 = bias[i];
+                int32_t a1 = bias[i + 1];
+                int32_t a2 = bias[i + 2];
+                int32_t a3 = bias[i + 3];
+                int32_t xv, wv, t, u;
+                __asm__ volatile(DW_DSP3_ROW("x0", "[%[w]]") DW_DSP3_NEXT_W DW_DSP3_ROW("x1", "[%[w]]")
+                        DW_DSP3_NEXT_W DW_DSP3_ROW("x2", "[%[w]], #4")
+                    "sub %[w], %[w], %[n], lsl #2\n\t"
+                    "sub %[w], %[w], %[n], lsl #1\n\t"
+                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x0] "+r"(x0), [x1] "+r"(x1),
+                    [x2] "+r"(x2), [w] "+r"(w), [xv] "=&r"(xv), [wv] "=&r"(wv), [t] "=&r"(t), [u] "=&r"(u)
+                    : [n] "r"(n)
+                    : "memory");
+                acc[i] = a0;
+                acc[i + 1] = a1;
+                acc[i + 2] = a2;
+                acc[i + 3] = a3;
+            }
+            {
+                int32_t a, m, e, h, l;
+                __asm__ volatile("1:\n\t" DW_DSP3_OUT DW_DSP3_OUT DW_DSP3_OUT DW_DSP3_OUT
+                    "cmp %[ap], %[end]\n\t"
+                    "bne 1b\n\t"
+                    : [ap] "+r"(ap), [mp] "+r"(mp), [sp] "+r"(sp), [y] "+r"(y), [a] "=&r"(a), [m] "=&r"(m),
+                    [e] "=&r"(e), [h] "=&r"(h), [l] "=&r"(l)
+                    : [end] "r"(end), [z] "r"(z), [k] "r"((int32_t)1 << 30)
+                    : "cc", "memory");
+            }
+        }
+        x0 += skip[0];
+        x1 += skip[1];
+        x2 += skip[2];
+    } while (--pixels > 0);
+}
 #endif /* NN_DENSE_FAST_DSP */
 
 #if NN_DENSE_FAST_MVE
@@ -781,6 +879,9 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
 #if NN_DENSE_FAST_MVE
     int mve3;
 #endif
+#if NN_DENSE_FAST_DSP
+    int dsp3;
+#endif
     f.in = in;
     f.weights = p->weights;
     f.bias = p->bias;
@@ -804,6 +905,15 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
     patched = three && patch != NULL;
 #if NN_DENSE_FAST_MVE
     mve3 = three && f.mve_int8 && f.k_h == 3 && f.c % 16 == 0;
+#endif
+#if NN_DENSE_FAST_DSP
+    dsp3 = patched && f.k_h == 3 && f.c % 4 == 0 && p->neg_mult == NULL && p->act_min == -128 && p->act_max == 127;
+    {
+        int32_t o;
+        for (o = 0; dsp3 && o < f.c; ++o) {
+            dsp3 = p->shift[o] <= -2;
+        }
+    }
 #endif
     for (oy = 0; oy < w->out_h; ++oy) {
         const int32_t iy0 = oy * w->stride_h - w->pad_top;
@@ -831,6 +941,43 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
             if (mve3 && patch != NULL) {
                 dw_pixel3_mve(&f, &px, patch, y);
                 y += f.c;
+                continue;
+            }
+#endif
+#if NN_DENSE_FAST_DSP
+            if (dsp3) {
+                /* a run of pixels whose 3 columns of taps lie inside (rows read in place, or a row of
+                 * in_zp in the patch), else one pixel with its rows not whole copied into the patch */
+                const int8_t *xr[3];
+                int32_t skip[3];
+                int32_t run = 1;
+                int32_t ky;
+                if (px.kx0 == 0 && px.kx1 == 3) {
+                    int32_t end = (w->in_w - 3 + w->pad_left) / w->stride_w + 1;
+                    end = end < w->out_w ? end : w->out_w;
+                    run = end - ox;
+                }
+                for (ky = 0; ky < 3; ++ky) {
+                    int8_t *r = patch + ky * 3 * f.c;
+                    const int inside = ky >= px.ky0 && ky < px.ky1;
+                    skip[ky] = -f.c;
+                    xr[ky] = r;
+                    if (inside && px.kx0 == 0 && px.kx1 == 3) {
+                        xr[ky] = in + px.at + ky * f.row;
+                        skip[ky] = (w->stride_w - 1) * f.c;
+                    } else if (inside) {
+                        const size_t n = (size_t)f.c;
+                        memset(r, f.zp, (size_t)px.kx0 * n);
+                        memcpy(r + (size_t)px.kx0 * n, in + px.at + ky * f.row + px.kx0 * f.c,
+                            (size_t)(px.kx1 - px.kx0) * n);
+                        memset(r + (size_t)px.kx1 * n, f.zp, (size_t)(3 - px.kx1) * n);
+                    } else {
+                        memset(r, f.zp, 3 * (size_t)f.c);
+                    }
+                }
+                dw_dsp3x3_int8(&f, xr, skip, run, y);
+                y += run * f.c;
+                ox += run - 1;
                 continue;
             }
 #endif
