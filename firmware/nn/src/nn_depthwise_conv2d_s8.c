@@ -460,6 +460,36 @@ NN_DENSE_ALWAYS_INLINE static inline void dw_pixel(const dw_fast_t *f, const dw_
 #define DW_DSP3_NEXT_W                                                                                  \
     "add %[w], %[w], %[n], lsl #1\n\t"                                                                  \
     "add %[w], %[w], %[n]\n\t"
+/* an edge pixel's row: 2 taps from row pointer x (stepped 4 on), weights from w */
+#define DW_DSP3_ROW2(x)                                                                                 \
+    DW_DSP3_TAP("[%[" x "], %[n]]", "[%[w], %[n]]")                                                     \
+    DW_DSP3_TAP("[%[" x "]], #4", "[%[w]]")
+/* an edge pixel's column of weights outside the input, a row (at w + d, d read from dm) sign-extended in
+ * pairs into p (channels 0, 2) and q (1, 3) */
+#define DW_DSP3_ZP_LOAD(p, q)                                                                           \
+    "ldr %[xv], %[dm]\n\t"                                                                              \
+    "ldr %[xv], [%[w], %[xv]]\n\t"                                                                      \
+    "sxtb16 %[" p "], %[xv]\n\t"                                                                        \
+    "sxtb16 %[" q "], %[xv], ror #8\n\t"
+#define DW_DSP3_ZP_ADD                                                                                  \
+    "sub %[w], %[w], %[n], lsl #1\n\t"                                                                  \
+    "sub %[w], %[w], %[n]\n\t" DW_DSP3_ZP_LOAD("wv", "xv") "sadd16 %[t], %[t], %[wv]\n\t"             \
+    "sadd16 %[u], %[u], %[xv]\n\t"
+/* a block's accumulators: 4 biases into r0-r3 (a0-a3) from bp on, then (after the taps) out to ap on;
+ * again until ap reaches ae */
+#define DW_DSP3_BIAS                                                                                    \
+    "1:\n\t"                                                                                            \
+    "ldr %[t], %[bp]\n\t"                                                                               \
+    "ldmia %[t]!, {r0, r1, r2, r3}\n\t"                                                                 \
+    "str %[t], %[bp]\n\t"
+#define DW_DSP3_STORE                                                                                   \
+    "ldr %[t], %[ap]\n\t"                                                                               \
+    "stmia %[t]!, {r0, r1, r2, r3}\n\t"                                                                 \
+    "str %[t], %[ap]\n\t"                                                                               \
+    "ldr %[u], %[ae]\n\t"                                                                               \
+    "cmp %[t], %[u]\n\t"                                                                                \
+    "bne 1b\n\t"
+
 /* output i from acc[i]: nn_dense_requantize_right (k: 2^30, the rounding term's low word for acc >= 0;
  * RSB #254 gives -shift - 2 in the low byte, all ASR reads), then + zp folded into the last rounding
  * (z: 2 zp + 1), and SSAT #8 (the clamp is the whole int8 range) */
@@ -484,8 +514,14 @@ NN_DENSE_ALWAYS_INLINE static inline void dw_pixel(const dw_fast_t *f, const dw_
  * taps in assembly with the accumulators in registers, then the block's output stage in assembly.
  */
 NN_DENSE_NOINLINE static void dw_dsp3x3_int8(const dw_fast_t *f, const int8_t *const xr[3], const int32_t skip[3],
-    int32_t pixels, int8_t *y)
+    int32_t pixels, int32_t edge, int8_t *y)
 {
+    const int32_t zp2 = (int32_t)(((uint32_t)f->zp & 0xFFFFu) * 0x00010001u);
+    /* edge 1 (the left column outside the input) and 2 (the right one): xr point at the 2 columns
+     * inside, read with the weights from wo on; the column outside adds in_zp times its weights (at d
+     * from those), summed over its 3 rows first */
+    const int32_t wo = edge == 1 ? f->c : 0;
+    const int32_t d = edge == 1 ? -f->c : 2 * f->c;
     const int32_t n = f->c;
     const int32_t z = 2 * f->s.zp + 1;
     const int8_t *x0 = xr[0];
@@ -496,31 +532,42 @@ NN_DENSE_NOINLINE static void dw_dsp3x3_int8(const dw_fast_t *f, const int8_t *c
         int32_t ch0;
         for (ch0 = 0; ch0 < n; ch0 += DW_BLOCK) {
             const int32_t count = n - ch0 < DW_BLOCK ? n - ch0 : DW_BLOCK;
-            const int32_t *bias = f->bias + ch0;
-            const int8_t *w = f->weights + ch0;
+            const int8_t *w = f->weights + ch0 + wo;
             const int32_t *ap = acc;
             const int32_t *mp = f->s.mult + ch0;
             const int32_t *sp = f->s.shift + ch0;
             const int32_t *end = acc + count;
-            int32_t i;
-            for (i = 0; i < count; i += 4) {
-                int32_t a0 = bias[i];
-                int32_t a1 = bias[i + 1];
-                int32_t a2 = bias[i + 2];
-                int32_t a3 = bias[i + 3];
-                int32_t xv, wv, t, u;
-                __asm__ volatile(DW_DSP3_ROW("x0", "[%[w]]") DW_DSP3_NEXT_W DW_DSP3_ROW("x1", "[%[w]]")
+            const int32_t *bp = f->bias + ch0;
+            int32_t *aw = acc;
+            register int32_t a0 __asm__("r0");
+            register int32_t a1 __asm__("r1");
+            register int32_t a2 __asm__("r2");
+            register int32_t a3 __asm__("r3");
+            int32_t xv, wv, t, u;
+            if (edge == 0) {
+                __asm__ volatile(DW_DSP3_BIAS DW_DSP3_ROW("x0", "[%[w]]") DW_DSP3_NEXT_W DW_DSP3_ROW("x1", "[%[w]]")
                         DW_DSP3_NEXT_W DW_DSP3_ROW("x2", "[%[w]], #4")
                     "sub %[w], %[w], %[n], lsl #2\n\t"
-                    "sub %[w], %[w], %[n], lsl #1\n\t"
-                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x0] "+r"(x0), [x1] "+r"(x1),
-                    [x2] "+r"(x2), [w] "+r"(w), [xv] "=&r"(xv), [wv] "=&r"(wv), [t] "=&r"(t), [u] "=&r"(u)
-                    : [n] "r"(n)
-                    : "memory");
-                acc[i] = a0;
-                acc[i + 1] = a1;
-                acc[i + 2] = a2;
-                acc[i + 3] = a3;
+                    "sub %[w], %[w], %[n], lsl #1\n\t" DW_DSP3_STORE
+                    : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x0] "+r"(x0), [x1] "+r"(x1),
+                    [x2] "+r"(x2), [w] "+r"(w), [xv] "=&r"(xv), [wv] "=&r"(wv), [t] "=&r"(t), [u] "=&r"(u),
+                    [bp] "+m"(bp), [ap] "+m"(aw)
+                    : [n] "r"(n), [ae] "m"(end)
+                    : "cc", "memory");
+            } else {
+                __asm__ volatile(DW_DSP3_BIAS DW_DSP3_ROW2("x0") DW_DSP3_NEXT_W DW_DSP3_ROW2("x1") DW_DSP3_NEXT_W
+                        DW_DSP3_ROW2("x2") DW_DSP3_ZP_LOAD("t", "u") DW_DSP3_ZP_ADD DW_DSP3_ZP_ADD
+                    "add %[w], %[w], #4\n\t"
+                    "ldr %[xv], %[zp2]\n\t"
+                    "smlabb %[a0], %[t], %[xv], %[a0]\n\t"
+                    "smlatb %[a2], %[t], %[xv], %[a2]\n\t"
+                    "smlabb %[a1], %[u], %[xv], %[a1]\n\t"
+                    "smlatb %[a3], %[u], %[xv], %[a3]\n\t" DW_DSP3_STORE
+                    : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x0] "+r"(x0), [x1] "+r"(x1),
+                    [x2] "+r"(x2), [w] "+r"(w), [xv] "=&r"(xv), [wv] "=&r"(wv), [t] "=&r"(t), [u] "=&r"(u),
+                    [bp] "+m"(bp), [ap] "+m"(aw)
+                    : [n] "r"(n), [ae] "m"(end), [dm] "m"(d), [zp2] "m"(zp2)
+                    : "cc", "memory");
             }
             {
                 int32_t a, m, e, h, l;
@@ -907,12 +954,15 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
     mve3 = three && f.mve_int8 && f.k_h == 3 && f.c % 16 == 0;
 #endif
 #if NN_DENSE_FAST_DSP
-    dsp3 = patched && f.k_h == 3 && f.c % 4 == 0 && p->neg_mult == NULL && p->act_min == -128 && p->act_max == 127;
+    dsp3 = three && f.k_h == 3 && f.c % 4 == 0 && p->neg_mult == NULL && p->act_min == -128 && p->act_max == 127;
     {
         int32_t o;
         for (o = 0; dsp3 && o < f.c; ++o) {
             dsp3 = p->shift[o] <= -2;
         }
+    }
+    if (dsp3 && patch != NULL) {
+        memset(patch, f.zp, 3 * (size_t)f.c); /* the row of taps outside the input */
     }
 #endif
     for (oy = 0; oy < w->out_h; ++oy) {
@@ -945,37 +995,33 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
             }
 #endif
 #if NN_DENSE_FAST_DSP
-            if (dsp3) {
-                /* a run of pixels whose 3 columns of taps lie inside (rows read in place, or a row of
-                 * in_zp in the patch), else one pixel with its rows not whole copied into the patch */
+            if (dsp3 && (patch != NULL || (px.ky0 == 0 && px.ky1 == 3))) {
+                /* a run of pixels whose 3 columns of taps lie inside, or an edge pixel with 2 of them
+                 * inside (read in place); rows outside the input read the patch's row of in_zp */
+                const int edge = px.kx0 == 0 && px.kx1 == 3 ? 0 : px.kx0 == 1 && px.kx1 == 3 ? 1 : px.kx0 == 0 && px.kx1 == 2 ? 2 : 3;
                 const int8_t *xr[3];
                 int32_t skip[3];
                 int32_t run = 1;
                 int32_t ky;
-                if (px.kx0 == 0 && px.kx1 == 3) {
+                if (edge == 3) {
+                    dw_pixel(&f, &px, 0, y);
+                    y += f.c;
+                    continue;
+                }
+                if (edge == 0) {
                     int32_t end = (w->in_w - 3 + w->pad_left) / w->stride_w + 1;
                     end = end < w->out_w ? end : w->out_w;
                     run = end - ox;
                 }
                 for (ky = 0; ky < 3; ++ky) {
-                    int8_t *r = patch + ky * 3 * f.c;
-                    const int inside = ky >= px.ky0 && ky < px.ky1;
+                    xr[ky] = patch;
                     skip[ky] = -f.c;
-                    xr[ky] = r;
-                    if (inside && px.kx0 == 0 && px.kx1 == 3) {
-                        xr[ky] = in + px.at + ky * f.row;
+                    if (ky >= px.ky0 && ky < px.ky1) {
+                        xr[ky] = in + (px.at + ky * f.row + px.kx0 * f.c);
                         skip[ky] = (w->stride_w - 1) * f.c;
-                    } else if (inside) {
-                        const size_t n = (size_t)f.c;
-                        memset(r, f.zp, (size_t)px.kx0 * n);
-                        memcpy(r + (size_t)px.kx0 * n, in + px.at + ky * f.row + px.kx0 * f.c,
-                            (size_t)(px.kx1 - px.kx0) * n);
-                        memset(r + (size_t)px.kx1 * n, f.zp, (size_t)(3 - px.kx1) * n);
-                    } else {
-                        memset(r, f.zp, 3 * (size_t)f.c);
                     }
                 }
-                dw_dsp3x3_int8(&f, xr, skip, run, y);
+                dw_dsp3x3_int8(&f, xr, skip, run, edge, y);
                 y += run * f.c;
                 ox += run - 1;
                 continue;
