@@ -808,7 +808,7 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
 #if NN_DENSE_FAST_MVE
     {
         int32_t o;
-        f.mve_int8 = p->neg_mult == NULL;
+        f.mve_int8 = p->neg_mult == NULL && p->act_min == -128 && p->act_max == 127;
         for (o = 0; o < f.c; ++o) {
             f.mve_int8 = f.mve_int8 && p->shift[o] < 0;
         }
@@ -822,7 +822,7 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
     mve3 = three && f.mve_int8 && f.k_h == 3 && f.c % 16 == 0;
 #endif
 #if NN_DENSE_FAST_DSP
-    dsp3 = three && f.k_h == 3 && f.c % 4 == 0 && p->neg_mult == NULL && p->act_min == -128 && p->act_max == 127;
+    dsp3 = three && f.k_h == 3 && f.c % 4 == 0 && p->neg_mult == NULL;
     {
         int32_t o;
         for (o = 0; dsp3 && o < f.c; ++o) {
