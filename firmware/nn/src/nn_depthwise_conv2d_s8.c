@@ -17,7 +17,13 @@
  *     depth multipliers above 1);
  *   - plain C, for cores without DSP or MVE (Cortex-M0, M3) and hosts: one channel at a time;
  *   - NN_HAVE_DSP (Cortex-M4, M7, M33): 4 channels per 32-bit load of inputs and of weights, sign-extended
- *     in pairs (SXTB16, SXTB16 ROR #8), one SMLABB or SMLATT per channel and tap;
+ *     in pairs (SXTB16, SXTB16 ROR #8), one SMLABB or SMLATT per channel and tap. A 3x3 window without
+ *     dilation across, in_c a multiple of 4, every shift <= -2 and no leaky slope goes through
+ *     dw_dsp3x3_int8 (assembly: the 9 taps of 4 channels with the accumulators in registers, then the
+ *     output stage of a block of 32 channels; a row's run of pixels whose 3 columns lie inside per call,
+ *     rows outside the input read a row of in_zp in the scratch; an edge pixel reads its 2 columns inside
+ *     in place and adds in_zp times the sum of the other column's 3 weights); other pixels go through
+ *     dw_pixel, one tap at a time;
  *   - NN_HAVE_MVE (Cortex-M55): 8 channels per VLDRB.S16 of inputs and of weights, the even and odd
  *     channels' products widened by VMULLB / VMULLT into two int32x4 accumulators, requantized as
  *     vectors (mult and shift read by VLD2) and narrowed back into channel order (VMOVNT) for one
@@ -25,11 +31,12 @@
  *     whole int8 range as its clamp goes through dw_mve3x3_int8 (assembly, 16 channels per pass, a
  *     row's run of interior pixels per call; a border pixel reads its rows of taps in place when whole,
  *     else from the scratch).
- * The fast paths (depth multiplier 1) take a window 3 taps wide without dilation across (3x3 and the
- * like: dw_interior3) with no check per tap: an interior pixel reads the input in place, a border pixel
- * a copy of its window in the caller's scratch (k_h * 3 * in_c bytes) with in_zp outside the input
- * (what the folded bias expects), when scratch is not NULL. Other windows and pixels go one tap at a time, in_zp outside. The last
- * in_c % 4 (DSP) or % 8 (MVE) channels of a pixel go one at a time.
+ * The plain C and MVE paths (depth multiplier 1) take a window 3 taps wide without dilation across (3x3
+ * and the like: dw_interior3) with no check per tap: an interior pixel reads the input in place, a
+ * border pixel a copy of its window in the caller's scratch (k_h * 3 * in_c bytes) with in_zp outside
+ * the input (what the folded bias expects), when scratch is not NULL. Other windows and pixels go one
+ * tap at a time, in_zp outside. The last in_c % 4 (DSP) or % 8 (MVE) channels of a pixel go one at a
+ * time.
  */
 #include <string.h>
 
@@ -207,186 +214,8 @@ static inline int32_t dw_sxtb16_ror8(int32_t v)
         a3 = __smlatt(zp2, wo_, a3);                                                                    \
     } while (0)
 
-/* One tap of 4 channels in assembly (GCC spills the accumulators of the C form): the words of inputs and
- * weights at x and w, each sign-extended in pairs, one SMLABB or SMLATT per channel. */
-#define DW_DSP_ASM_TAP(x, w)                                                                            \
-    "ldr %[xv], " x "\n\t"                                                                               \
-    "ldr %[wv], " w "\n\t"                                                                               \
-    "sxtb16 %[t], %[xv]\n\t"                                                                            \
-    "sxtb16 %[xv], %[xv], ror #8\n\t"                                                                   \
-    "sxtb16 %[u], %[wv]\n\t"                                                                            \
-    "sxtb16 %[wv], %[wv], ror #8\n\t"                                                                   \
-    "smlabb %[a0], %[t], %[u], %[a0]\n\t"                                                               \
-    "smlatt %[a2], %[t], %[u], %[a2]\n\t"                                                               \
-    "smlabb %[a1], %[xv], %[wv], %[a1]\n\t"                                                             \
-    "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
-
-/* A row of 3 taps of 4 channels (inputs at xp, xp + n, xp + 2 n, weights at wp likewise), then xp and wp
- * step to the next row (row and 3 n bytes on). */
-#define DW_DSP_ASM_ROW                                                                                  \
-    DW_DSP_ASM_TAP("[%[xp]]", "[%[wp]]")                                                                \
-    DW_DSP_ASM_TAP("[%[xp], %[n]]", "[%[wp], %[n]]")                                                    \
-    DW_DSP_ASM_TAP("[%[xp], %[n], lsl #1]", "[%[wp], %[n], lsl #1]")
-#define DW_DSP_ASM_NEXT_ROW                                                                             \
-    "add %[xp], %[xp], %[row]\n\t"                                                                      \
-    "add %[wp], %[wp], %[n]\n\t"                                                                        \
-    "add %[wp], %[wp], %[n], lsl #1\n\t"
-
-/* Channels per block of dw_interior3: its accumulators wait on the stack for the output stage. */
+/* Channels per block of dw_dsp3x3: its accumulators wait on the stack for the output stage. */
 #define DW_BLOCK 32
-
-/*
- * out[i] from acc[i], i < count (>= 1), for channels ch, ch + 1, ...: nn_dense_requantize_fast in
- * assembly, its constants in registers. With P = acc * mult, h = 2^30 - [acc < 0] 2^31 and n = -shift,
- * one SMLAL gives the 64 bits of P + h; for n >= 2 (the usual case) the result is ((hi >> (n - 2)) + 1)
- * >> 1 from the high word alone (T >> (n - 1) = floor((P + h) / 2^(30 + n)) = hi >> (n - 2)); n = 1 and
- * shift >= 0 go the long way. CLAMP turns q into the output: a full int8 range is SSAT of q + zp (|q|
- * <= 2^30 + 1: nothing overflows), else the clamp to [lo, hi] and the zero point.
- */
-#define DW_DSP_OUTPUTS(CLAMP)                                                                           \
-    "1:\n\t"                                                                                            \
-    "ldr %[a], [%[ap]], #4\n\t"                                                                        \
-    "ldr %[m], [%[mp]], #4\n\t"                                                                        \
-    "ldr %[e], [%[sp]], #4\n\t"                                                                        \
-    "cmn %[e], #2\n\t"                                                                                 \
-    "bgt 2f\n\t"                                                                                       \
-    "asr %[h], %[a], #31\n\t"                                                                          \
-    "lsl %[l], %[h], #31\n\t"                                                                          \
-    "orr %[l], %[l], #0x40000000\n\t"                                                                  \
-    "smlal %[l], %[h], %[a], %[m]\n\t"                                                                 \
-    "mvn %[e], %[e]\n\t"                                                                               \
-    "sub %[e], %[e], #1\n\t"                                                                           \
-    "asr %[l], %[h], %[e]\n\t"                                                                         \
-    "add %[l], %[l], #1\n\t"                                                                           \
-    "asr %[l], %[l], #1\n\t"                                                                           \
-    "5:\n\t" CLAMP                                                                                     \
-    "strb %[l], [%[y]], #1\n\t"                                                                        \
-    "cmp %[y], %[end]\n\t"                                                                             \
-    "bne 1b\n\t"                                                                                       \
-    "b 7f\n\t"                                                                                         \
-    "2:\n\t" /* shift >= -1 */                                                                        \
-    "cmp %[e], #0\n\t"                                                                                 \
-    "blt 6f\n\t"                                                                                       \
-    "lsl %[a], %[a], %[e]\n\t"                                                                         \
-    "mov %[h], #0\n\t"                                                                                 \
-    "mov %[l], #0x40000000\n\t"                                                                        \
-    "smlal %[l], %[h], %[a], %[m]\n\t"                                                                 \
-    "lsr %[l], %[l], #31\n\t"                                                                          \
-    "orr %[l], %[l], %[h], lsl #1\n\t"                                                                 \
-    "b 5b\n\t"                                                                                         \
-    "6:\n\t" /* shift = -1 */                                                                         \
-    "asr %[h], %[a], #31\n\t"                                                                          \
-    "lsl %[l], %[h], #31\n\t"                                                                          \
-    "orr %[l], %[l], #0x40000000\n\t"                                                                  \
-    "smlal %[l], %[h], %[a], %[m]\n\t"                                                                 \
-    "lsr %[l], %[l], #31\n\t"                                                                          \
-    "orr %[l], %[l], %[h], lsl #1\n\t"                                                                 \
-    "add %[l], %[l], #1\n\t"                                                                           \
-    "asr %[l], %[l], #1\n\t"                                                                           \
-    "b 5b\n\t"                                                                                         \
-    "7:\n\t"
-#define DW_DSP_CLAMP_INT8                                                                               \
-    "add %[l], %[l], %[zp]\n\t"                                                                        \
-    "ssat %[l], #8, %[l]\n\t"
-#define DW_DSP_CLAMP_RANGE                                                                              \
-    "cmp %[l], %[lo]\n\t"                                                                              \
-    "it lt\n\t"                                                                                        \
-    "movlt %[l], %[lo]\n\t"                                                                            \
-    "cmp %[l], %[hi]\n\t"                                                                              \
-    "it gt\n\t"                                                                                        \
-    "movgt %[l], %[hi]\n\t"                                                                            \
-    "add %[l], %[l], %[zp]\n\t"
-
-NN_DENSE_ALWAYS_INLINE static inline void dw_outputs(const nn_dense_output_t *s, int32_t ch, const int32_t *acc,
-    int32_t count, int8_t *out)
-{
-    const int32_t *mp = s->mult + ch;
-    const int32_t *sp = s->shift + ch;
-    int8_t *end = out + count;
-    int32_t a, m, e, h, l;
-    int32_t i;
-    if (s->neg_mult != NULL) {
-        for (i = 0; i < count; ++i) {
-            out[i] = (int8_t)nn_dense_output_one(s, ch + i, acc[i]);
-        }
-    } else if (s->lo + s->zp == -128 && s->hi + s->zp == 127) {
-        __asm__ volatile(DW_DSP_OUTPUTS(DW_DSP_CLAMP_INT8)
-            : [ap] "+r"(acc), [mp] "+r"(mp), [sp] "+r"(sp), [y] "+r"(out), [a] "=&r"(a), [m] "=&r"(m),
-            [e] "=&r"(e), [h] "=&r"(h), [l] "=&r"(l)
-            : [end] "r"(end), [zp] "r"(s->zp)
-            : "cc", "memory");
-    } else {
-        __asm__ volatile(DW_DSP_OUTPUTS(DW_DSP_CLAMP_RANGE)
-            : [ap] "+r"(acc), [mp] "+r"(mp), [sp] "+r"(sp), [y] "+r"(out), [a] "=&r"(a), [m] "=&r"(m),
-            [e] "=&r"(e), [h] "=&r"(h), [l] "=&r"(l)
-            : [end] "r"(end), [zp] "r"(s->zp), [lo] "r"(s->lo), [hi] "r"(s->hi)
-            : "cc", "memory");
-    }
-}
-
-/*
- * An interior pixel of a window 3 taps wide without dilation across (the input and the weights then
- * step n bytes from tap to tap, the offsets n and 2 n shared by both), in blocks of DW_BLOCK channels:
- * 4 channels at a time, all k_h rows of taps in one assembly loop with the accumulators in registers,
- * then the last channels one at a time; then the block's output stage.
- */
-NN_DENSE_NOINLINE static void dw_interior3(const dw_fast_t *f, const int8_t *x, int32_t row, int8_t *y)
-{
-    const int32_t n = f->c;
-    const int32_t n2 = 2 * n;
-    const int32_t k_h = f->k_h;
-    int32_t acc[DW_BLOCK];
-    int32_t ch0;
-    for (ch0 = 0; ch0 < n; ch0 += DW_BLOCK) {
-        const int32_t count = n - ch0 < DW_BLOCK ? n - ch0 : DW_BLOCK;
-        const int32_t *bias = f->bias + ch0;
-        const int8_t *xb = x + ch0;
-        const int8_t *wb = f->weights + ch0;
-        int32_t i;
-        for (i = 0; i + 4 <= count; i += 4) {
-            const int8_t *xp = xb + i;
-            const int8_t *wp = wb + i;
-            int32_t a0 = bias[i];
-            int32_t a1 = bias[i + 1];
-            int32_t a2 = bias[i + 2];
-            int32_t a3 = bias[i + 3];
-            int32_t xv, wv, t, u;
-            if (k_h == 3) {
-                __asm__ volatile(DW_DSP_ASM_ROW DW_DSP_ASM_NEXT_ROW DW_DSP_ASM_ROW DW_DSP_ASM_NEXT_ROW DW_DSP_ASM_ROW
-                    : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xp] "+r"(xp), [wp] "+r"(wp),
-                    [xv] "=&r"(xv), [wv] "=&r"(wv), [t] "=&r"(t), [u] "=&r"(u)
-                    : [n] "r"(n), [row] "r"(row)
-                    : "memory");
-            } else {
-                int32_t ky;
-                for (ky = 0; ky < k_h; ++ky) {
-                    __asm__ volatile(DW_DSP_ASM_ROW DW_DSP_ASM_NEXT_ROW
-                        : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [xp] "+r"(xp),
-                        [wp] "+r"(wp), [xv] "=&r"(xv), [wv] "=&r"(wv), [t] "=&r"(t), [u] "=&r"(u)
-                        : [n] "r"(n), [row] "r"(row)
-                        : "memory");
-                }
-            }
-            acc[i] = a0;
-            acc[i + 1] = a1;
-            acc[i + 2] = a2;
-            acc[i + 3] = a3;
-        }
-        for (; i < count; ++i) {
-            const int8_t *xp = xb + i;
-            const int8_t *wp = wb + i;
-            int32_t a = bias[i];
-            int32_t ky;
-            for (ky = 0; ky < k_h; ++ky) {
-                a += (int32_t)xp[0] * wp[0] + (int32_t)xp[n] * wp[n] + (int32_t)xp[n2] * wp[n2];
-                xp += row;
-                wp += n2 + n;
-            }
-            acc[i] = a;
-        }
-        dw_outputs(&f->s, ch0, acc, count, y + ch0);
-    }
-}
 
 /* The DSP pixel: 4 channels at a time (weights: one LDR at any offset, c need not be a multiple of 4). */
 NN_DENSE_ALWAYS_INLINE static inline void dw_pixel(const dw_fast_t *f, const dw_pixel_t *px, int interior, int8_t *y)
@@ -439,6 +268,185 @@ NN_DENSE_ALWAYS_INLINE static inline void dw_pixel(const dw_fast_t *f, const dw_
     for (; ch < n; ++ch) {
         y[ch] = (int8_t)nn_dense_output_one(&f->s, ch, dw_channel(f, px, ch));
     }
+}
+/* One tap of 4 channels in dw_dsp3x3_int8: the words of inputs and weights at x and w. */
+#define DW_DSP3_TAP(x, w)                                                                               \
+    "ldr %[xv], " x "\n\t"                                                                              \
+    "ldr %[wv], " w "\n\t"                                                                              \
+    "sxtb16 %[t], %[xv]\n\t"                                                                            \
+    "sxtb16 %[u], %[wv]\n\t"                                                                            \
+    "sxtb16 %[xv], %[xv], ror #8\n\t"                                                                   \
+    "sxtb16 %[wv], %[wv], ror #8\n\t"                                                                   \
+    "smlabb %[a0], %[t], %[u], %[a0]\n\t"                                                               \
+    "smlatt %[a2], %[t], %[u], %[a2]\n\t"                                                               \
+    "smlabb %[a1], %[xv], %[wv], %[a1]\n\t"                                                             \
+    "smlatt %[a3], %[xv], %[wv], %[a3]\n\t"
+/* a row of 3 taps from row pointer x (stepped 4 on), weights from w (w0: the last tap's address mode) */
+#define DW_DSP3_ROW(x, w0)                                                                              \
+    DW_DSP3_TAP("[%[" x "], %[n]]", "[%[w], %[n]]")                                                     \
+    DW_DSP3_TAP("[%[" x "], %[n], lsl #1]", "[%[w], %[n], lsl #1]")                                     \
+    DW_DSP3_TAP("[%[" x "]], #4", w0)
+#define DW_DSP3_NEXT_W                                                                                  \
+    "add %[w], %[w], %[n], lsl #1\n\t"                                                                  \
+    "add %[w], %[w], %[n]\n\t"
+/* an edge pixel's row: 2 taps from row pointer x (stepped 4 on), weights from w */
+#define DW_DSP3_ROW2(x)                                                                                 \
+    DW_DSP3_TAP("[%[" x "], %[n]]", "[%[w], %[n]]")                                                     \
+    DW_DSP3_TAP("[%[" x "]], #4", "[%[w]]")
+/* an edge pixel's column of weights outside the input, a row (at w + d, d read from dm) sign-extended in
+ * pairs into p (channels 0, 2) and q (1, 3) */
+#define DW_DSP3_ZP_LOAD(p, q)                                                                           \
+    "ldr %[xv], %[dm]\n\t"                                                                              \
+    "ldr %[xv], [%[w], %[xv]]\n\t"                                                                      \
+    "sxtb16 %[" p "], %[xv]\n\t"                                                                        \
+    "sxtb16 %[" q "], %[xv], ror #8\n\t"
+#define DW_DSP3_ZP_ADD                                                                                  \
+    "sub %[w], %[w], %[n], lsl #1\n\t"                                                                  \
+    "sub %[w], %[w], %[n]\n\t" DW_DSP3_ZP_LOAD("wv", "xv") "sadd16 %[t], %[t], %[wv]\n\t"             \
+    "sadd16 %[u], %[u], %[xv]\n\t"
+/* a block's accumulators: 4 biases into r0-r3 (a0-a3) from bp on, then (after the taps) out to ap on;
+ * again until ap reaches ae */
+#define DW_DSP3_BIAS                                                                                    \
+    "1:\n\t"                                                                                            \
+    "ldr %[t], %[bp]\n\t"                                                                               \
+    "ldmia %[t]!, {r0, r1, r2, r3}\n\t"                                                                 \
+    "str %[t], %[bp]\n\t"
+#define DW_DSP3_STORE                                                                                   \
+    "ldr %[t], %[ap]\n\t"                                                                               \
+    "stmia %[t]!, {r0, r1, r2, r3}\n\t"                                                                 \
+    "str %[t], %[ap]\n\t"                                                                               \
+    "ldr %[u], %[ae]\n\t"                                                                               \
+    "cmp %[t], %[u]\n\t"                                                                                \
+    "bne 1b\n\t"
+
+/* output i from acc[i]: nn_dense_requantize_right (k: 2^30, the rounding term's low word for acc >= 0;
+ * RSB #254 gives -shift - 2 in the low byte, all ASR reads), then + zp folded into the last rounding
+ * (z: 2 zp + 1), and SSAT #8 (the clamp is the whole int8 range) */
+#define DW_DSP3_OUT                                                                                     \
+    "ldr %[a], [%[ap]], #4\n\t"                                                                         \
+    "ldr %[m], [%[mp]], #4\n\t"                                                                         \
+    "ldr %[e], [%[sp]], #4\n\t"                                                                         \
+    "asr %[h], %[a], #31\n\t"                                                                           \
+    "eor %[l], %[k], %[h], lsl #31\n\t"                                                                 \
+    "smlal %[l], %[h], %[a], %[m]\n\t"                                                                  \
+    "rsb %[e], %[e], #254\n\t"                                                                          \
+    "asr %[l], %[h], %[e]\n\t"                                                                          \
+    "add %[l], %[l], %[z]\n\t"                                                                          \
+    "asr %[l], %[l], #1\n\t"                                                                            \
+    "ssat %[l], #8, %[l]\n\t"                                                                           \
+    "strb %[l], [%[y]], #1\n\t"
+
+/* the same with any clamp: [lo, hi] (act_min, act_max) after the zero point */
+#define DW_DSP3_OUT_RANGE                                                                               \
+    "ldr %[a], [%[ap]], #4\n\t"                                                                         \
+    "ldr %[m], [%[mp]], #4\n\t"                                                                         \
+    "ldr %[e], [%[sp]], #4\n\t"                                                                         \
+    "asr %[h], %[a], #31\n\t"                                                                           \
+    "lsl %[l], %[h], #31\n\t"                                                                           \
+    "eor %[l], %[l], #0x40000000\n\t"                                                                   \
+    "smlal %[l], %[h], %[a], %[m]\n\t"                                                                  \
+    "rsb %[e], %[e], #254\n\t"                                                                          \
+    "asr %[l], %[h], %[e]\n\t"                                                                          \
+    "add %[l], %[l], %[z]\n\t"                                                                          \
+    "asr %[l], %[l], #1\n\t"                                                                            \
+    "cmp %[l], %[lo]\n\t"                                                                               \
+    "it lt\n\t"                                                                                         \
+    "movlt %[l], %[lo]\n\t"                                                                             \
+    "cmp %[l], %[hi]\n\t"                                                                               \
+    "it gt\n\t"                                                                                         \
+    "movgt %[l], %[hi]\n\t"                                                                             \
+    "strb %[l], [%[y]], #1\n\t"
+
+/*
+ * A 3x3 window, c a multiple of 4, every shift <= -2, no leaky slope:
+ * `pixels` (>= 1) outputs of a row into y on, their 3 rows of taps from xr[0..2] on (row k steps c +
+ * skip[k] bytes from one pixel to the next). Blocks of DW_BLOCK channels: 4 channels at a time, the 9
+ * taps in assembly with the accumulators in registers, then the block's output stage in assembly.
+ */
+NN_DENSE_NOINLINE static void dw_dsp3x3_int8(const dw_fast_t *f, const int8_t *const xr[3], const int32_t skip[3],
+    int32_t pixels, int32_t edge, int8_t *y)
+{
+    const int32_t zp2 = (int32_t)(((uint32_t)f->zp & 0xFFFFu) * 0x00010001u);
+    /* edge 1 (the left column outside the input) and 2 (the right one): xr point at the 2 columns
+     * inside, read with the weights from wo on; the column outside adds in_zp times its weights (at d
+     * from those), summed over its 3 rows first */
+    const int32_t wo = edge == 1 ? f->c : 0;
+    const int32_t d = edge == 1 ? -f->c : 2 * f->c;
+    const int32_t n = f->c;
+    const int32_t z = 2 * f->s.zp + 1;
+    const int32_t lo = f->s.lo + f->s.zp;
+    const int32_t hi = f->s.hi + f->s.zp;
+    const int int8 = lo == -128 && hi == 127;
+    const int8_t *x0 = xr[0];
+    const int8_t *x1 = xr[1];
+    const int8_t *x2 = xr[2];
+    int32_t acc[DW_BLOCK];
+    do {
+        int32_t ch0;
+        for (ch0 = 0; ch0 < n; ch0 += DW_BLOCK) {
+            const int32_t count = n - ch0 < DW_BLOCK ? n - ch0 : DW_BLOCK;
+            const int8_t *w = f->weights + ch0 + wo;
+            const int32_t *ap = acc;
+            const int32_t *mp = f->s.mult + ch0;
+            const int32_t *sp = f->s.shift + ch0;
+            const int32_t *end = acc + count;
+            const int32_t *bp = f->bias + ch0;
+            int32_t *aw = acc;
+            register int32_t a0 __asm__("r0");
+            register int32_t a1 __asm__("r1");
+            register int32_t a2 __asm__("r2");
+            register int32_t a3 __asm__("r3");
+            int32_t xv, wv, t, u;
+            if (edge == 0) {
+                __asm__ volatile(DW_DSP3_BIAS DW_DSP3_ROW("x0", "[%[w]]") DW_DSP3_NEXT_W DW_DSP3_ROW("x1", "[%[w]]")
+                        DW_DSP3_NEXT_W DW_DSP3_ROW("x2", "[%[w]], #4")
+                    "sub %[w], %[w], %[n], lsl #2\n\t"
+                    "sub %[w], %[w], %[n], lsl #1\n\t" DW_DSP3_STORE
+                    : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x0] "+r"(x0), [x1] "+r"(x1),
+                    [x2] "+r"(x2), [w] "+r"(w), [xv] "=&r"(xv), [wv] "=&r"(wv), [t] "=&r"(t), [u] "=&r"(u),
+                    [bp] "+m"(bp), [ap] "+m"(aw)
+                    : [n] "r"(n), [ae] "m"(end)
+                    : "cc", "memory");
+            } else {
+                __asm__ volatile(DW_DSP3_BIAS DW_DSP3_ROW2("x0") DW_DSP3_NEXT_W DW_DSP3_ROW2("x1") DW_DSP3_NEXT_W
+                        DW_DSP3_ROW2("x2") DW_DSP3_ZP_LOAD("t", "u") DW_DSP3_ZP_ADD DW_DSP3_ZP_ADD
+                    "add %[w], %[w], #4\n\t"
+                    "ldr %[xv], %[zp2]\n\t"
+                    "smlabb %[a0], %[t], %[xv], %[a0]\n\t"
+                    "smlatb %[a2], %[t], %[xv], %[a2]\n\t"
+                    "smlabb %[a1], %[u], %[xv], %[a1]\n\t"
+                    "smlatb %[a3], %[u], %[xv], %[a3]\n\t" DW_DSP3_STORE
+                    : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [x0] "+r"(x0), [x1] "+r"(x1),
+                    [x2] "+r"(x2), [w] "+r"(w), [xv] "=&r"(xv), [wv] "=&r"(wv), [t] "=&r"(t), [u] "=&r"(u),
+                    [bp] "+m"(bp), [ap] "+m"(aw)
+                    : [n] "r"(n), [ae] "m"(end), [dm] "m"(d), [zp2] "m"(zp2)
+                    : "cc", "memory");
+            }
+            {
+                int32_t a, m, e, h, l;
+                if (int8) {
+                    __asm__ volatile("1:\n\t" DW_DSP3_OUT DW_DSP3_OUT DW_DSP3_OUT DW_DSP3_OUT
+                        "cmp %[ap], %[end]\n\t"
+                        "bne 1b\n\t"
+                        : [ap] "+r"(ap), [mp] "+r"(mp), [sp] "+r"(sp), [y] "+r"(y), [a] "=&r"(a), [m] "=&r"(m),
+                        [e] "=&r"(e), [h] "=&r"(h), [l] "=&r"(l)
+                        : [end] "r"(end), [z] "r"(z), [k] "r"((int32_t)1 << 30)
+                        : "cc", "memory");
+                } else {
+                    __asm__ volatile("1:\n\t" DW_DSP3_OUT_RANGE DW_DSP3_OUT_RANGE
+                        "cmp %[ap], %[end]\n\t"
+                        "bne 1b\n\t"
+                        : [ap] "+r"(ap), [mp] "+r"(mp), [sp] "+r"(sp), [y] "+r"(y), [a] "=&r"(a), [m] "=&r"(m),
+                        [e] "=&r"(e), [h] "=&r"(h), [l] "=&r"(l)
+                        : [end] "r"(end), [z] "r"(z), [lo] "r"(lo), [hi] "r"(hi)
+                        : "cc", "memory");
+                }
+            }
+        }
+        x0 += skip[0];
+        x1 += skip[1];
+        x2 += skip[2];
+    } while (--pixels > 0);
 }
 #endif /* NN_DENSE_FAST_DSP */
 
@@ -768,7 +776,8 @@ static void dw_range(int32_t i0, int32_t d, int32_t k, int32_t n, int32_t *k0, i
  * Depth multiplier 1. A window 3 taps wide without dilation across (3x3 and the like) goes through
  * dw_interior3: an interior pixel reads the input in place; a border pixel reads a copy of its window
  * (k_h rows of 3 taps, in_zp outside the input) in scratch (k_h * 3 * in_c bytes) when scratch is not
- * NULL. Other pixels and windows go through dw_pixel, one tap at a time.
+ * NULL. Other pixels and windows go through dw_pixel, one tap at a time. The DSP path: dw_dsp3x3_int8
+ * (see the top of this file), else dw_pixel.
  */
 NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out,
     int8_t *patch)
@@ -777,9 +786,14 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
     dw_fast_t f;
     int32_t oy, ox;
     int three;
+#if !NN_DENSE_FAST_DSP
     int patched;
+#endif
 #if NN_DENSE_FAST_MVE
     int mve3;
+#endif
+#if NN_DENSE_FAST_DSP
+    int dsp3;
 #endif
     f.in = in;
     f.weights = p->weights;
@@ -801,9 +815,23 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
     }
 #endif
     three = f.k_w == 3 && w->dil_w == 1;
+#if !NN_DENSE_FAST_DSP
     patched = three && patch != NULL;
+#endif
 #if NN_DENSE_FAST_MVE
     mve3 = three && f.mve_int8 && f.k_h == 3 && f.c % 16 == 0;
+#endif
+#if NN_DENSE_FAST_DSP
+    dsp3 = three && f.k_h == 3 && f.c % 4 == 0 && p->neg_mult == NULL;
+    {
+        int32_t o;
+        for (o = 0; dsp3 && o < f.c; ++o) {
+            dsp3 = p->shift[o] <= -2;
+        }
+    }
+    if (dsp3 && patch != NULL) {
+        memset(patch, f.zp, 3 * (size_t)f.c); /* the row of taps outside the input */
+    }
 #endif
     for (oy = 0; oy < w->out_h; ++oy) {
         const int32_t iy0 = oy * w->stride_h - w->pad_top;
@@ -834,6 +862,40 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
                 continue;
             }
 #endif
+#if NN_DENSE_FAST_DSP
+            if (dsp3 && (patch != NULL || (px.ky0 == 0 && px.ky1 == 3)) && (px.kx0 == 0 || px.kx1 == 3) &&
+                px.kx1 - px.kx0 >= 2) {
+                /* a run of pixels whose 3 columns of taps lie inside, or an edge pixel with 2 of them
+                 * inside (read in place); rows outside the input read the patch's row of in_zp */
+                const int edge = px.kx1 - px.kx0 == 3 ? 0 : px.kx0 == 1 ? 1 : 2;
+                const int8_t *xr[3];
+                int32_t skip[3];
+                int32_t run = 1;
+                int32_t ky;
+                if (edge == 0) {
+                    int32_t end = (w->in_w - 3 + w->pad_left) / w->stride_w + 1;
+                    end = end < w->out_w ? end : w->out_w;
+                    run = end - ox;
+                }
+                for (ky = 0; ky < 3; ++ky) {
+                    xr[ky] = patch;
+                    skip[ky] = -f.c;
+                    if (ky >= px.ky0 && ky < px.ky1) {
+                        xr[ky] = in + (px.at + ky * f.row + px.kx0 * f.c);
+                        skip[ky] = (w->stride_w - 1) * f.c;
+                    }
+                }
+                dw_dsp3x3_int8(&f, xr, skip, run, edge, y);
+                y += run * f.c;
+                ox += run - 1;
+                continue;
+            }
+#endif
+#if NN_DENSE_FAST_DSP
+            /* the rest (leaky slope, shift > -2, k_h != 3, c % 4 != 0, windows 1 or 2 columns wide, rows
+             * outside the input without scratch) */
+            dw_pixel(&f, &px, px.ky0 == 0 && px.ky1 == f.k_h && px.kx0 == 0 && px.kx1 == f.k_w, y);
+#else
             if (px.ky0 == 0 && px.ky1 == f.k_h && px.kx0 == 0 && px.kx1 == f.k_w) {
                 if (three) {
                     dw_interior3(&f, in + px.at, f.row, y);
@@ -858,6 +920,7 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
             } else {
                 dw_pixel(&f, &px, 0, y);
             }
+#endif
             y += f.c;
         }
     }
