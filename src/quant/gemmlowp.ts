@@ -82,6 +82,40 @@ export function oneOverOnePlusX(a: number): number {
   return saturatingMulByPOT(x, 1);
 }
 
+/** (1 - a) / (1 + a) for a Q0.31 raw a in [0, 1): oneOverOnePlusX's iteration, less one, in Q0.31. */
+export function oneMinusXOverOnePlusX(a: number): number {
+  const halfDenominator = roundingHalfSum(a, INT32_MAX);
+  const one = 2 ** 29; // 1.0 in Q2.29
+  let x = 1515870810 + srdhm(halfDenominator, -1010580540);
+  for (let i = 0; i < 3; i++) {
+    const oneMinus = one - srdhm(halfDenominator, x);
+    x += saturatingMulByPOT(srdhm(x, oneMinus), 2);
+  }
+  return saturatingMulByPOT(x - one, 2);
+}
+
+/**
+ * gemmlowp's logistic of a raw `a` with `integerBits` integer bits (|a| < 2^31), in Q0.31:
+ * 1 / (1 + exp(-|a|)) for the magnitude, its complement to the largest Q0.31 raw for a negative a,
+ * and exactly one half at 0.
+ */
+export function fixedLogistic(a: number, integerBits: number): number {
+  if (a === 0) return 2 ** 30;
+  const positive = oneOverOnePlusX(expOnNegativeValues(-Math.abs(a), integerBits));
+  return a > 0 ? positive : INT32_MAX - positive;
+}
+
+/**
+ * gemmlowp's tanh of a raw `a` with `integerBits` integer bits (|a| < 2^31), in Q0.31:
+ * (1 - e) / (1 + e) with e = exp(-2|a|) (the raw -|a| read with one more integer bit), the sign of a
+ * restored, and exactly 0 at 0.
+ */
+export function fixedTanh(a: number, integerBits: number): number {
+  if (a === 0) return 0;
+  const t = oneMinusXOverOnePlusX(expOnNegativeValues(-Math.abs(a), integerBits + 1));
+  return a < 0 ? -t : t;
+}
+
 /**
  * 1 / x for a positive raw x with `integerBits` integer bits (TensorFlow Lite's GetReciprocal): the
  * Q0.31 significand of the reciprocal, and how many bits x reaches above 1.

@@ -428,12 +428,12 @@ describe("an int8 TensorFlow Lite model between a QUANTIZE and a DEQUANTIZE (flo
     expect(q.ops[0].name).toBe("conv_2d_1");
     expect(q.tensors).toEqual(plain.tensors);
     expect(q.outputs).toEqual(plain.outputs);
-    // a QUANTIZE inside the graph is still refused, by name
+    // a QUANTIZE inside the graph requantizes from one int8 quantization to the other, as a table
     const inner = readTflite(readFileSync(file), file);
     inner.operators[5].op = "QUANTIZE";
-    expect(usageError(() => tfliteProgram(inner, file, "sha"))).toMatch(
-      /operators\[5\] \(QUANTIZE\): nn2c imports /,
-    );
+    const requantized = tfliteProgram(inner, file, "sha");
+    expect(requantized.ops[5]).toMatchObject({ kind: "activation", name: "quantize_5", activation: "linear" });
+    expect(requantized.tables).toHaveLength(2);
   });
 });
 

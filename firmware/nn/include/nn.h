@@ -387,6 +387,22 @@ int nn_avg_pool_s16(const nn_window_t *w, const int16_t *in, int16_t *out);
 /* float: the sum over the taps in row-major order, each addition rounded to float, divided by the count */
 int nn_avg_pool_f32(const nn_window_t *w, const float *in, float *out);
 
+/* TensorFlow Lite's int8 MEAN over height and width, which rescales as it averages: per channel c,
+ *   acc = sum over the in_h * in_w pixels of (in[..][c] - in_zp)
+ *   out[c] = saturate(nn_requantize(acc, mult, shift) + out_zp)
+ * with the count folded into mult and shift (mult need not reach 2^30); the generator proves that
+ * acc * 2^max(shift, 0) fits int32. in: [in_h][in_w][in_c]; out: [in_c]. */
+typedef struct {
+    int32_t in_h;
+    int32_t in_w;
+    int32_t in_c;
+    int32_t mult;
+    int32_t shift;
+    int32_t in_zp;
+    int32_t out_zp;
+} nn_mean_s8_params_t;
+int nn_mean_s8(const nn_mean_s8_params_t *p, const int8_t *in, int8_t *out);
+
 /* Index of the largest value of in[0..len) (the first one on a tie) into *index; len >= 1. */
 int nn_argmax_s8(const int8_t *in, size_t len, int32_t *index);
 int nn_argmax_s16(const int16_t *in, size_t len, int32_t *index);

@@ -14,7 +14,10 @@
  *     TensorFlow Lite's: to nearest, ties away from zero, over the taps inside the input).
  *   - RESHAPE → no op: the next ones read the same values.
  *   - PAD → zero_padding2d (TensorFlow Lite pads with the zero point, as nn2c does).
- *   - RELU, RELU6 → an int8 table of what TensorFlow Lite Micro's kernel gives each code.
+ *   - RELU, RELU6, LOGISTIC, TANH, LEAKY_RELU, and QUANTIZE from int8 to int8 → an int8 table of what
+ *     TensorFlow Lite's kernel gives each code (elementwise.ts).
+ *   - ADD → add, whose integer steps are TensorFlow Lite's (inputs of the output's shape).
+ *   - MEAN over height and width → a global average pooling that rescales as TensorFlow Lite's does.
  *   - QUANTIZE of a float32 input at the start, DEQUANTIZE to a float32 output at the end → the
  *     program's own float entry point, which computes them as TensorFlow Lite does (integerPart).
  *   - SOFTMAX → TensorFlow Lite's own int8 softmax (src/quant/gemmlowp.ts).
@@ -25,17 +28,19 @@
 import type { QuantParams } from "../../core/quant.js";
 import { UsageError } from "../../errors.js";
 import type { ActivationQOp } from "../../ops/activation/quant.js";
+import { ADD_LEFT_SHIFT, type AddQOp } from "../../ops/add/quant.js";
 import { type ConvQOp, channelBounds, maxInputDelta, qGeometry } from "../../ops/conv2d/quant.js";
 import type { DenseQOp } from "../../ops/dense/quant.js";
 import type { DepthwiseQOp } from "../../ops/depthwise_conv2d/quant.js";
 import type { PoolQOp } from "../../ops/pooling/pool.js";
 import { type OutputStage, outputStage } from "../../ops/requant.js";
 import { checkQModel } from "../../quant/check.js";
-import { quantizeMultiplier, requantize, roundHalfAwayFromZero } from "../../quant/fixedpoint.js";
+import { quantizeMultiplier, roundHalfAwayFromZero } from "../../quant/fixedpoint.js";
 import { tfliteSoftmaxParams } from "../../quant/gemmlowp.js";
 import { INPUT_TENSOR, QMODEL_FORMAT, QMODEL_VERSION, type QModel, type QOp } from "../../quant/schema.js";
 import type { SoftmaxTfliteS8 } from "../../quant/tables.js";
 import { VERSION } from "../../version.js";
+import { INT8_CODES, leakyReluTable, requantizeTable, sigmoidOrTanhTable } from "./elementwise.js";
 import { constantValues, type TfliteModel, type TfliteOperator, type TfliteTensor } from "./read.js";
 
 type Fail = (message: string) => never;
@@ -319,6 +324,40 @@ const pooling =
     b.write(y, outQ, record as unknown as QOp);
   };
 
+/**
+ * MEAN over height and width of a [1, H, W, C] tensor (keep_dims or not) → a global average pooling
+ * that rescales, as TensorFlow Lite computes it for int8: the sum of the codes less the input zero
+ * point, times the multiplier of double(s_in) / double(s_out) with the count folded in (k = min(⌊log2
+ * count⌋, 31 + shift) more bits: ⌊mult · 2^k / count⌋ and shift - k), plus the output zero point.
+ */
+const mean: Convert = (op, b, fail) => {
+  if (op.options.kind !== "reducer") return fail("has no ReducerOptions");
+  const { x, y, outQ } = io(op, b, fail);
+  const [H, W, C] = hwc(x.t, fail);
+  const axes = op.inputs[1] >= 0 ? b.m.tensors[op.inputs[1]] : null;
+  if (axes?.type !== "int32" || !axes.data) return fail("axes that are not a constant int32 tensor");
+  const axis = Array.from(constants(axes, fail)).sort();
+  if (axis.join(",") !== "1,2") fail(`axes [${axis}]: expected the mean over height and width, [1, 2]`);
+  const want = op.options.keepDims ? [1, 1, 1, C] : [1, C];
+  if (y.shape.join(",") !== want.join(",")) fail(`output of shape [${y.shape}]: expected [${want}]`);
+  const count = H * W;
+  const base = quantizeMultiplier(x.quant.scale / outQ.scale);
+  const k = Math.min(31 - Math.clz32(count), 32, 31 + base.shift);
+  const record: PoolQOp = {
+    kind: "global_average_pooling2d",
+    name: opName(op),
+    inputs: [x.name],
+    output: b.name(y),
+    input: [H, W, C],
+    kernel: [H, W],
+    strides: [1, 1],
+    dilation: [1, 1],
+    padding: "valid",
+    rescale: { mult: Math.floor((base.mult * 2 ** k) / count), shift: base.shift - k },
+  };
+  b.write(y, outQ, record as unknown as QOp);
+};
+
 /** RESHAPE: the same values under another shape, so the operators after it read its input. */
 const reshape: Convert = (op, b, fail) => {
   const { x, y, outQ } = io(op, b, fail);
@@ -381,46 +420,99 @@ const pad: Convert = (op, b, fail) => {
   b.write(y, outQ, record as unknown as QOp);
 };
 
+/** Appends an int8 table op: `entries[q + 128]` is the output code of input code q. */
+function tableOp(op: TfliteOperator, b: Builder, activation: string, entries: number[], fail: Fail): void {
+  const { x, y, outQ } = io(op, b, fail);
+  b.q.tables.push({ kind: "table_s8", input: { ...x.quant }, output: { ...outQ }, entries });
+  const record: ActivationQOp = {
+    kind: "activation",
+    name: opName(op),
+    inputs: [x.name],
+    output: b.name(y),
+    activation,
+    table: b.q.tables.length - 1,
+  };
+  b.write(y, outQ, record as unknown as QOp);
+}
+
 /**
- * RELU and RELU6 as 256-entry tables, each entry what TensorFlow Lite Micro's kernel gives that code:
- * RELU requantizes (zp_out + MultiplyByQuantizedMultiplier(q - zp_in, s_in / s_out)) and clamps below
- * at zp_out; RELU6 keeps the quantization (it requires the same) and clamps q to [zp, zp + round(6 / s)],
- * the division in float32.
+ * The element-wise operators, each as a 256-entry table of what TensorFlow Lite's kernel gives each
+ * code (elementwise.ts):
+ *   - RELU requantizes (zp_out + MultiplyByQuantizedMultiplier(q - zp_in, s_in / s_out)) and clamps
+ *     below at zp_out;
+ *   - RELU6 keeps the quantization (it requires the same) and clamps q to [zp, zp + round(6 / s)], the
+ *     division in float32;
+ *   - LOGISTIC and TANH compute gemmlowp's fixed-point functions, LEAKY_RELU rescales each sign by its
+ *     own multiplier, and QUANTIZE between two int8 quantizations requantizes.
  */
 const elementwise =
-  (activation: "relu" | "relu6"): Convert =>
+  (kind: "RELU" | "RELU6" | "LOGISTIC" | "TANH" | "LEAKY_RELU" | "QUANTIZE"): Convert =>
   (op, b, fail) => {
-    const { x, y, outQ } = io(op, b, fail);
-    const codes = Array.from({ length: 256 }, (_, i) => i - 128);
+    const { x, outQ } = io(op, b, fail);
+    const input = x.quant;
     let entries: number[];
-    if (activation === "relu6") {
-      sameQuant(x.quant, outQ, fail);
-      // TensorFlow Lite's RELU6 clamps codes at 0 and 6, as a fused RELU6 does
-      const { clampLo, clampHi } = activationClamp("RELU6", x.quant);
-      entries = codes.map((q) => Math.min(clampHi, Math.max(clampLo, q)));
+    let activation: string;
+    if (kind === "RELU6") {
+      sameQuant(input, outQ, fail);
+      const { clampLo, clampHi } = activationClamp("RELU6", input);
+      entries = INT8_CODES.map((q) => Math.min(clampHi, Math.max(clampLo, q)));
+      activation = "relu6";
+    } else if (kind === "RELU") {
+      entries = requantizeTable(input, outQ, fail).map((q) => Math.max(outQ.zeroPoint, q));
+      activation = "relu";
+    } else if (kind === "LOGISTIC" || kind === "TANH") {
+      entries = sigmoidOrTanhTable(kind, input, outQ, fail);
+      activation = kind === "LOGISTIC" ? "sigmoid" : "tanh";
+    } else if (kind === "LEAKY_RELU") {
+      if (op.options.kind !== "leaky_relu") return fail("has no LeakyReluOptions");
+      entries = leakyReluTable(op.options.alpha, input, outQ, fail);
+      activation = "leaky_relu";
     } else {
-      // |q - zp| < 2^8 shifted left by at most 22 stays inside int32
-      if (x.quant.scale / outQ.scale >= 2 ** 22)
-        fail(`an output scale ${outQ.scale} far below the input's: expected a ratio under 2^22`);
-      const { mult, shift } = quantizeMultiplier(x.quant.scale / outQ.scale);
-      entries = codes.map((q) =>
-        Math.min(
-          127,
-          Math.max(outQ.zeroPoint, -128, outQ.zeroPoint + requantize(q - x.quant.zeroPoint, mult, shift)),
-        ),
-      );
+      entries = requantizeTable(input, outQ, fail);
+      activation = "linear";
     }
-    b.q.tables.push({ kind: "table_s8", input: { ...x.quant }, output: { ...outQ }, entries });
-    const record: ActivationQOp = {
-      kind: "activation",
-      name: opName(op),
-      inputs: [x.name],
-      output: b.name(y),
-      activation,
-      table: b.q.tables.length - 1,
-    };
-    b.write(y, outQ, record as unknown as QOp);
+    tableOp(op, b, activation, entries, fail);
   };
+
+/**
+ * ADD of two tensors of the output's shape (no broadcasting), as TensorFlow Lite's int8 kernel: each
+ * input less its zero point shifted left by 20, rescaled by its scale over twice the larger input
+ * scale, summed, and rescaled by that over 2^20 times the output scale (every ratio in double, each
+ * multiplier below one), then the fused activation's clamp. nn2c's add op computes exactly that.
+ */
+const add: Convert = (op, b, fail) => {
+  if (op.options.kind !== "activation") return fail("has no AddOptions");
+  const act = fusedActivation(op.options.activation, fail);
+  if (op.inputs.length !== 2) fail(`${op.inputs.length} inputs: expected 2`);
+  const xs = op.inputs.map((i) => b.read(i, fail));
+  const y = b.m.tensors[op.outputs[0]];
+  const outQ = int8Quant(y, fail);
+  for (const x of xs)
+    if (x.t.shape.join(",") !== y.shape.join(","))
+      fail(
+        `input '${x.t.name}' of shape [${x.t.shape}]: expected the output's [${y.shape}] (no broadcasting)`,
+      );
+  const twiceMax = 2 * Math.max(...xs.map((x) => x.quant.scale));
+  const multipliers = xs.map((x) => quantizeMultiplier(x.quant.scale / twiceMax));
+  const outReal = twiceMax / (2 ** ADD_LEFT_SHIFT.int8 * outQ.scale);
+  if (!(outReal < 1))
+    fail(`an output scale ${outQ.scale} below the inputs' over 2^20: expected a multiplier below one`);
+  const out = quantizeMultiplier(outReal);
+  const record: AddQOp = {
+    kind: "add",
+    name: opName(op),
+    inputs: xs.map((x) => x.name),
+    output: b.name(y),
+    activation: act,
+    leftShift: ADD_LEFT_SHIFT.int8,
+    mult: multipliers.map((m) => m.mult),
+    shift: multipliers.map((m) => m.shift),
+    outMult: out.mult,
+    outShift: out.shift,
+    ...activationClamp(op.options.activation, outQ),
+  };
+  b.write(y, outQ, record as unknown as QOp);
+};
 
 const CONVERTERS: Record<string, Convert> = {
   FULLY_CONNECTED: fullyConnected,
@@ -431,8 +523,14 @@ const CONVERTERS: Record<string, Convert> = {
   RESHAPE: reshape,
   SOFTMAX: softmax,
   PAD: pad,
-  RELU: elementwise("relu"),
-  RELU6: elementwise("relu6"),
+  RELU: elementwise("RELU"),
+  RELU6: elementwise("RELU6"),
+  LOGISTIC: elementwise("LOGISTIC"),
+  TANH: elementwise("TANH"),
+  LEAKY_RELU: elementwise("LEAKY_RELU"),
+  QUANTIZE: elementwise("QUANTIZE"),
+  ADD: add,
+  MEAN: mean,
 };
 
 /** The operators nn2c imports, for messages and help. */

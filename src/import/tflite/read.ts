@@ -102,6 +102,7 @@ export type OperatorOptions =
   | { kind: "reshape"; newShape: number[] | null }
   | { kind: "activation"; activation: Activation }
   | { kind: "leaky_relu"; alpha: number }
+  | { kind: "reducer"; keepDims: boolean }
   | { kind: "none" };
 
 export interface TfliteOperator {
@@ -336,6 +337,8 @@ function optionsOf(op: string, o: Table | null, r: Reader, where: string): Opera
       return { kind: "activation", activation: activation(o?.int8(0) ?? 0, r, where) };
     case "LEAKY_RELU":
       return { kind: "leaky_relu", alpha: o?.float32(0, 0) ?? 0 };
+    case "MEAN":
+      return { kind: "reducer", keepDims: o?.bool(0) ?? false };
     default:
       return { kind: "none" };
   }

@@ -5,27 +5,34 @@
  * their count, as TensorFlow computes them. In integers both work in the code domain with the input's
  * quantization: the largest code, or the sum of the codes divided by the count, rounded to nearest with
  * ties away from zero (TensorFlow Lite's average pool). Mirrored by nn_max_pool_* and nn_avg_pool_*.
+ *
+ * An int8 average over the whole input may also rescale (`rescale`, from TensorFlow Lite's MEAN over
+ * height and width): per channel the sum of the codes less the input zero point, requantized by a
+ * multiplier that folds in the count, plus the output zero point. Mirrored by nn_mean_s8.
  */
 import { z } from "zod";
 import { cComment } from "../../codegen/cnames.js";
 import { CODE_RANGE, CTYPE, describeQuant, type QuantParams } from "../../core/quant.js";
 import { type Shape, sizeOf } from "../../core/shape.js";
 import { UsageError } from "../../errors.js";
-import { INT32_MAX } from "../../quant/fixedpoint.js";
+import { clampS8, INT32_MAX, requantize } from "../../quant/fixedpoint.js";
 import type { Rng } from "../../rng.js";
 import type { Kernels } from "../../train/kernels/index.js";
-import { qopFields } from "../common.js";
+import { int, qopFields } from "../common.js";
 import { describeWindow, windowInitializer } from "../conv2d/emit.js";
 import { forEachTap, type Geometry, geometry, type WindowSpec } from "../conv2d/geometry.js";
 import { checkedGeometry, qGeometry, windowFields as windowRecordFields } from "../conv2d/quant.js";
 import type { Refuse } from "../keras.js";
 import {
+  type CheckContext,
   defineOp,
   type EmittedOp,
   type FloatOp,
+  type IntegerEmitContext,
   type KerasConfig,
   type OpExample,
   type OpKind,
+  type RunContext,
   type StepArgs,
   type TrainStep,
 } from "../registry.js";
@@ -46,7 +53,15 @@ export interface PoolingSpec<C> {
 }
 
 export function poolQSchema<K extends string>(kind: K) {
-  return z.strictObject({ ...qopFields(kind, { min: 1, max: 1 }), ...windowRecordFields });
+  return z.strictObject({
+    ...qopFields(kind, { min: 1, max: 1 }),
+    ...windowRecordFields,
+    /**
+     * an int8 average over the whole input that rescales to the output's quantization (TensorFlow Lite's
+     * MEAN): out = saturate(requantize(Σ (q - zp_in), mult, shift) + zp_out)
+     */
+    rescale: z.strictObject({ mult: int, shift: int }).optional(),
+  });
 }
 
 export type PoolQOp = z.infer<ReturnType<typeof poolQSchema<string>>>;
@@ -111,6 +126,59 @@ function runPoolFloat32(g: Geometry, mode: PoolMode, x: Float32Array, y: Float32
 export function roundedMean(sum: number, count: number): number {
   const half = Math.floor(count / 2);
   return sum >= 0 ? Math.floor((sum + half) / count) : -Math.floor((-sum + half) / count);
+}
+
+/**
+ * A rescaling average's checks: int8, a window of the whole input, a multiplier in [0, 2^31) and a shift
+ * in [-31, 30], and every sum of codes less the zero point, shifted left by a positive shift, inside int32.
+ */
+function checkRescale(op: PoolQOp, g: Geometry, ctx: CheckContext): void {
+  const r = op.rescale;
+  if (!r) return;
+  if (ctx.precision !== "int8") ctx.fail("rescale", `is set in an ${ctx.precision} program: expected int8`);
+  if (g.Ho !== 1 || g.Wo !== 1 || g.kernel[0] !== g.H || g.kernel[1] !== g.W)
+    ctx.fail("rescale", "is set on a window smaller than the input: expected an average of the whole input");
+  if (!(Number.isInteger(r.mult) && r.mult >= 0 && r.mult <= INT32_MAX))
+    ctx.fail("rescale", `has multiplier ${r.mult}: expected an integer in [0, 2^31)`);
+  if (!(Number.isInteger(r.shift) && r.shift >= -31 && r.shift <= 30))
+    ctx.fail("rescale", `has shift ${r.shift}: expected an integer in [-31, 30]`);
+  const zp = ctx.quant(op.inputs[0]).zeroPoint;
+  const bound = g.H * g.W * Math.max(zp + 128, 127 - zp) * 2 ** Math.max(r.shift, 0);
+  if (bound > INT32_MAX)
+    ctx.fail("rescale", `gives sums of up to ${bound} after its left shift: expected them inside int32`);
+}
+
+/** The rescaling average of every channel, as nn_mean_s8 computes it. */
+function runRescale(op: PoolQOp, g: Geometry, x: Int32Array, out: Int32Array, ctx: RunContext): void {
+  const { mult, shift } = op.rescale!;
+  const zpIn = ctx.quant(op.inputs[0]).zeroPoint;
+  const zpOut = ctx.quant(op.output).zeroPoint;
+  for (let c = 0; c < g.C; c++) {
+    let acc = 0;
+    for (let p = 0; p < g.H * g.W; p++) acc += x[p * g.C + c] - zpIn;
+    out[c] = clampS8(requantize(acc, mult, shift) + zpOut);
+  }
+}
+
+/** The C of a rescaling average (nn_mean_s8). */
+function emitRescale(op: PoolQOp, g: Geometry, ctx: IntegerEmitContext): EmittedOp {
+  const { mult, shift } = op.rescale!;
+  const a = ctx.quant(op.inputs[0]);
+  const b = ctx.quant(op.output);
+  return {
+    comment: cComment(
+      `${ctx.title}: mean over ${g.H}x${g.W} of ${g.C} channels (TensorFlow Lite's MEAN), s8 ${describeQuant(a)} in, ${describeQuant(b)} out`,
+    ),
+    arrays: [],
+    params: {
+      type: "nn_mean_s8_params_t",
+      name: `${ctx.id}_params`,
+      fields: [`${g.H}, ${g.W}, ${g.C}, ${mult}, ${shift}, ${a.zeroPoint}, ${b.zeroPoint}`],
+      bytes: 28,
+    },
+    calls: ([src], dst) => [`nn_mean_s8(&${ctx.id}_params, ${src}, ${dst})`],
+    runtime: ["nn_mean_s8.c"],
+  };
 }
 
 /** The largest window an integer average takes: its sum of codes must fit int32. */
@@ -210,17 +278,21 @@ export function definePooling<C>(spec: PoolingSpec<C>): OpKind<C, PoolQOp> {
               "kernel",
               `gives ${g.Ho * g.Wo * Cin} output values: the output tensor holds ${ctx.size(op.output)}`,
             );
+          if (op.rescale && spec.mode !== "avg")
+            ctx.fail("rescale", "is set on a max pooling: expected it on an average only");
+          checkRescale(op, g, ctx);
           const a = ctx.quant(op.inputs[0]);
           const b = ctx.quant(op.output);
-          if (a.scale !== b.scale || a.zeroPoint !== b.zeroPoint)
+          if (!op.rescale && (a.scale !== b.scale || a.zeroPoint !== b.zeroPoint))
             ctx.fail(
               "output",
               `'${op.output}' is quantized apart from its input: pooling keeps the input's scale and zero point`,
             );
           if (spec.mode === "avg") checkArea(g, ctx.precision, (m) => ctx.fail("kernel", m));
         },
-        runInteger(op, [x], out) {
+        runInteger(op, [x], out, ctx) {
           const g = qGeometry(op);
+          if (op.rescale) return runRescale(op, g, x, out, ctx);
           let o = 0;
           for (let oy = 0; oy < g.Ho; oy++)
             for (let ox = 0; ox < g.Wo; ox++)
@@ -238,6 +310,7 @@ export function definePooling<C>(spec: PoolingSpec<C>): OpKind<C, PoolQOp> {
         },
         emit(op, ctx): EmittedOp {
           const g = qGeometry(op);
+          if (op.rescale) return emitRescale(op, g, ctx);
           const { dtype } = CTYPE[ctx.precision];
           return {
             comment: cComment(
@@ -259,7 +332,8 @@ export function definePooling<C>(spec: PoolingSpec<C>): OpKind<C, PoolQOp> {
           };
         },
         macs: () => 0,
-        describe: (op) => `${spec.mode} ${op.kernel.join("x")} ${op.padding}`,
+        describe: (op) =>
+          `${spec.mode} ${op.kernel.join("x")} ${op.padding}${op.rescale ? ", rescaled (MEAN)" : ""}`,
       },
     },
   });

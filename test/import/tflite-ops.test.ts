@@ -1,0 +1,140 @@
+/**
+ * The int8 operators MLPerf Tiny's models lack (ADD, MEAN, LEAKY_RELU, LOGISTIC, TANH, and QUANTIZE
+ * between two int8 quantizations), on small models TensorFlow 2.21 converted, against the output codes
+ * of TensorFlow Lite's reference kernels (test/fixtures/tflite-ops, made by
+ * scripts/tflite-ops-fixtures.py): the TypeScript integer reference bit for bit, and the C on the host
+ * (ASan and UBSan) equal to it. The element-wise models' first vector holds every int8 code.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { tfliteProgram } from "../../src/import/tflite/program.js";
+import { readTflite } from "../../src/import/tflite/read.js";
+import { runProgram } from "../../src/reference/integer.js";
+import { verifyModel } from "../../src/verify/verify.js";
+import { ROOT } from "../cli/run.js";
+import { requireTools } from "../toolchain/available.js";
+import { usageError } from "../usage.js";
+
+const FIXTURES = join(ROOT, "test/fixtures/tflite-ops");
+
+interface Fixture {
+  count: number;
+  input: { shape: number[] };
+  output: { shape: number[] };
+  operators: string[];
+}
+
+const index = JSON.parse(readFileSync(join(FIXTURES, "models.json"), "utf8")) as {
+  models: Record<string, Fixture>;
+};
+
+/** The nn2c ops each fixture's operators become. */
+const OPS: Record<string, Record<string, number>> = {
+  logistic: { activation: 1 },
+  tanh: { activation: 1 },
+  leaky_relu: { activation: 1 },
+  quantize: { activation: 1 },
+  quantize_down: { activation: 1 },
+  mean: { conv2d: 1, global_average_pooling2d: 1 },
+  mean_keepdims: { conv2d: 1, global_average_pooling2d: 1 },
+  mean_wide: { conv2d: 1, global_average_pooling2d: 1 },
+  mean_same: { conv2d: 1, global_average_pooling2d: 1 },
+  add: { conv2d: 1, add: 1 },
+  mixed: { conv2d: 2, activation: 3, add: 1, global_average_pooling2d: 1, dense: 2 },
+};
+
+const host = await requireTools("the imported models' C on the host", ["gcc"]);
+
+describe.each(Object.keys(OPS))("the TensorFlow Lite model %s", (name) => {
+  const fixture = index.models[name];
+  const file = join(FIXTURES, `${name}.tflite`);
+  const q = tfliteProgram(readTflite(readFileSync(file), file), file, "sha");
+
+  it("imports each operator as the nn2c op that computes it", () => {
+    const counts: Record<string, number> = {};
+    for (const op of q.ops) counts[op.kind] = (counts[op.kind] ?? 0) + 1;
+    expect(counts).toEqual(OPS[name]);
+  });
+
+  it("computes TensorFlow Lite's output codes for every input vector, bit for bit", () => {
+    const inputs = new Int8Array(readFileSync(join(FIXTURES, `${name}.inputs.bin`)));
+    const outputs = new Int8Array(readFileSync(join(FIXTURES, `${name}.outputs.bin`)));
+    const n = inputs.length / fixture.count;
+    const k = outputs.length / fixture.count;
+    expect(n).toBe(fixture.input.shape.reduce((a, b) => a * b, 1));
+    let mismatches = 0;
+    const distinct = new Set<number>();
+    for (let v = 0; v < fixture.count; v++) {
+      const got = runProgram(q, Int32Array.from(inputs.subarray(v * n, (v + 1) * n))).get(q.outputs[0])!;
+      expect(got).toHaveLength(k);
+      for (let i = 0; i < k; i++) {
+        if (got[i] !== outputs[v * k + i]) mismatches++;
+        distinct.add(got[i]);
+      }
+    }
+    expect(mismatches).toBe(0);
+    expect(distinct.size).toBeGreaterThan(20);
+  });
+
+  it.skipIf(host.missing.length > 0)(
+    `exports C that the host runs as the reference does${host.note}`,
+    async () => {
+      const r = await verifyModel(
+        { kind: "quantized", model: q },
+        { target: "host", random: 4, sanitize: true },
+      );
+      expect(r.mismatches).toBe(0);
+      expect(r.maxAbsDiff).toBe(0);
+    },
+    120_000,
+  );
+});
+
+describe("the element-wise operators refuse, naming the operator", () => {
+  const read = (name: string) => {
+    const file = join(FIXTURES, `${name}.tflite`);
+    return { file, m: readTflite(readFileSync(file), file) };
+  };
+
+  it("a LOGISTIC or TANH output not quantized as TensorFlow Lite's kernels write it", () => {
+    for (const [name, op, want] of [
+      ["logistic", "LOGISTIC", "expected scale 1/256 and zero point -128"],
+      ["tanh", "TANH", "expected scale 1/128 and zero point 0"],
+    ]) {
+      const { file, m } = read(name);
+      m.tensors[m.operators[0].outputs[0]].quantization!.scale[0] = 0.01;
+      expect(usageError(() => tfliteProgram(m, file, "sha"))).toMatch(
+        new RegExp(`^${file}: operators\\[0\\] \\(${op}\\): output scale 0\\.01 zero point -?\\d+: ${want}$`),
+      );
+    }
+  });
+
+  it("a LEAKY_RELU with a negative or NaN alpha", () => {
+    for (const alpha of [-0.5, Number.NaN]) {
+      const { file, m } = read("leaky_relu");
+      const options = m.operators[0].options;
+      if (options.kind === "leaky_relu") options.alpha = alpha;
+      expect(usageError(() => tfliteProgram(m, file, "sha"))).toBe(
+        `${file}: operators[0] (LEAKY_RELU): alpha ${alpha}: expected a finite alpha of 0 or more`,
+      );
+    }
+  });
+
+  it("a requantizing QUANTIZE whose output scale is too small next to the input's", () => {
+    const { file, m } = read("quantize");
+    m.tensors[m.operators[0].outputs[0]].quantization!.scale[0] = 1e-9;
+    expect(usageError(() => tfliteProgram(m, file, "sha"))).toMatch(
+      /operators\[0\] \(QUANTIZE\): the input scale over the output scale is [\d.e+]+: expected a finite ratio under 2\^22$/,
+    );
+  });
+
+  it("an ADD that broadcasts", () => {
+    const { file, m } = read("add");
+    const add = m.operators.find((o) => o.op === "ADD")!;
+    m.tensors[add.outputs[0]].shape = [1, 4, 4, 16];
+    expect(usageError(() => tfliteProgram(m, file, "sha"))).toMatch(
+      /operators\[1\] \(ADD\): input '.*' of shape \[1,4,4,8\]: expected the output's \[1,4,4,16\] \(no broadcasting\)$/,
+    );
+  });
+});
