@@ -4,6 +4,11 @@
  * of TensorFlow Lite's reference kernels (test/fixtures/tflite-ops, made by
  * scripts/tflite-ops-fixtures.py): the TypeScript integer reference bit for bit, and the C on the host
  * (ASan and UBSan) equal to it. The element-wise models' first vector holds every int8 code.
+ *
+ * One case differs between the two runtimes: a MEAN whose output shares its input's quantization
+ * truncates in TensorFlow Lite Micro and rounds in TensorFlow Lite's interpreter. nn2c follows the
+ * microcontroller's runtime; that case is checked against its definition, and its disagreement with the
+ * interpreter's goldens is measured.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,7 +18,7 @@ import { readTflite } from "../../src/import/tflite/read.js";
 import { runProgram } from "../../src/reference/integer.js";
 import { verifyModel } from "../../src/verify/verify.js";
 import { ROOT } from "../cli/run.js";
-import { requireTools } from "../toolchain/available.js";
+import { QEMU, requireTools } from "../toolchain/available.js";
 import { usageError } from "../usage.js";
 
 const FIXTURES = join(ROOT, "test/fixtures/tflite-ops");
@@ -39,12 +44,12 @@ const OPS: Record<string, Record<string, number>> = {
   mean: { conv2d: 1, global_average_pooling2d: 1 },
   mean_keepdims: { conv2d: 1, global_average_pooling2d: 1 },
   mean_wide: { conv2d: 1, global_average_pooling2d: 1 },
-  mean_same: { conv2d: 1, global_average_pooling2d: 1 },
   add: { conv2d: 1, add: 1 },
   mixed: { conv2d: 2, activation: 3, add: 1, global_average_pooling2d: 1, dense: 2 },
 };
 
 const host = await requireTools("the imported models' C on the host", ["gcc"]);
+const qemu = await requireTools("the imported models on Cortex-M4 and M55", QEMU);
 
 describe.each(Object.keys(OPS))("the TensorFlow Lite model %s", (name) => {
   const fixture = index.models[name];
@@ -88,6 +93,67 @@ describe.each(Object.keys(OPS))("the TensorFlow Lite model %s", (name) => {
       expect(r.maxAbsDiff).toBe(0);
     },
     120_000,
+  );
+});
+
+describe("a MEAN whose output shares its input's quantization (mean_same)", () => {
+  const name = "mean_same";
+  const file = join(FIXTURES, `${name}.tflite`);
+  const q = tfliteProgram(readTflite(readFileSync(file), file), file, "sha");
+  const [conv, mean] = q.ops as unknown as { output: string; input: number[]; mean?: unknown }[];
+
+  it("truncates the sum of the codes over the count, as TensorFlow Lite Micro does", () => {
+    expect(mean.mean).toEqual({ rounding: "truncate" });
+    const inputs = new Int8Array(readFileSync(join(FIXTURES, `${name}.inputs.bin`)));
+    const golden = new Int8Array(readFileSync(join(FIXTURES, `${name}.outputs.bin`)));
+    const [H, W, C] = mean.input;
+    const n = inputs.length / 20;
+    let disagreements = 0;
+    for (let v = 0; v < 20; v++) {
+      const tensors = runProgram(q, Int32Array.from(inputs.subarray(v * n, (v + 1) * n)));
+      const codes = tensors.get(conv.output)!;
+      const got = tensors.get(q.outputs[0])!;
+      for (let c = 0; c < C; c++) {
+        let sum = 0;
+        for (let p = 0; p < H * W; p++) sum += codes[p * C + c];
+        // C's integer division: toward zero
+        expect(got[c]).toBe((sum < 0 ? -Math.floor(-sum / (H * W)) : Math.floor(sum / (H * W))) | 0);
+        // TensorFlow Lite's interpreter rounds the same mean: at most one code apart
+        const interpreter = golden[v * C + c];
+        expect(Math.abs(got[c] - interpreter)).toBeLessThanOrEqual(1);
+        if (got[c] !== interpreter) disagreements++;
+      }
+    }
+    // the two runtimes do disagree on these inputs, so the branch is the one exercised
+    expect(disagreements).toBeGreaterThan(10);
+  });
+
+  it.skipIf(host.missing.length > 0)(
+    `exports C that the host runs as the reference does${host.note}`,
+    async () => {
+      const r = await verifyModel(
+        { kind: "quantized", model: q },
+        { target: "host", random: 4, sanitize: true },
+      );
+      expect(r.mismatches).toBe(0);
+    },
+    120_000,
+  );
+});
+
+// every operator on the DSP and Helium cores: the long suite (npm run test:mlperf)
+describe.skipIf(process.env.NN2C_MLPERF !== "full")("the mixed and mean_same models on Cortex-M", () => {
+  it.skipIf(qemu.missing.length > 0).each(["cortex-m4", "cortex-m55"])(
+    `%s runs the C as the reference does${qemu.note}`,
+    async (target) => {
+      for (const name of ["mixed", "mean_same", "logistic", "tanh"]) {
+        const file = join(FIXTURES, `${name}.tflite`);
+        const q = tfliteProgram(readTflite(readFileSync(file), file), file, "sha");
+        const r = await verifyModel({ kind: "quantized", model: q }, { target, random: 4 });
+        expect(r.mismatches, name).toBe(0);
+      }
+    },
+    600_000,
   );
 });
 

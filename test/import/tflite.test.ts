@@ -432,7 +432,11 @@ describe("an int8 TensorFlow Lite model between a QUANTIZE and a DEQUANTIZE (flo
     const inner = readTflite(readFileSync(file), file);
     inner.operators[5].op = "QUANTIZE";
     const requantized = tfliteProgram(inner, file, "sha");
-    expect(requantized.ops[5]).toMatchObject({ kind: "activation", name: "quantize_5", activation: "linear" });
+    expect(requantized.ops[5]).toMatchObject({
+      kind: "activation",
+      name: "quantize_5",
+      activation: "linear",
+    });
     expect(requantized.tables).toHaveLength(2);
   });
 });

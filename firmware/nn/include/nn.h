@@ -387,15 +387,19 @@ int nn_avg_pool_s16(const nn_window_t *w, const int16_t *in, int16_t *out);
 /* float: the sum over the taps in row-major order, each addition rounded to float, divided by the count */
 int nn_avg_pool_f32(const nn_window_t *w, const float *in, float *out);
 
-/* TensorFlow Lite's int8 MEAN over height and width, which rescales as it averages: per channel c,
- *   acc = sum over the in_h * in_w pixels of (in[..][c] - in_zp)
- *   out[c] = saturate(nn_requantize(acc, mult, shift) + out_zp)
- * with the count folded into mult and shift (mult need not reach 2^30); the generator proves that
- * acc * 2^max(shift, 0) fits int32. in: [in_h][in_w][in_c]; out: [in_c]. */
+/* TensorFlow Lite Micro's int8 MEAN over height and width. Per channel c, with sum the sum of the
+ * in_h * in_w codes in[..][c]:
+ *   truncate = 0 (output quantized apart from the input):
+ *     out[c] = saturate(nn_requantize(sum - count * in_zp, mult, shift) + out_zp)
+ *     with the count folded into mult and shift (mult need not reach 2^30); the generator proves that
+ *     the argument shifted left by a positive shift fits int32;
+ *   truncate = 1 (one quantization): out[c] = sum / count, truncated toward zero.
+ * in: [in_h][in_w][in_c]; out: [in_c]. */
 typedef struct {
     int32_t in_h;
     int32_t in_w;
     int32_t in_c;
+    int32_t truncate;
     int32_t mult;
     int32_t shift;
     int32_t in_zp;

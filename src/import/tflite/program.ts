@@ -326,9 +326,14 @@ const pooling =
 
 /**
  * MEAN over height and width of a [1, H, W, C] tensor (keep_dims or not) → a global average pooling
- * that rescales, as TensorFlow Lite computes it for int8: the sum of the codes less the input zero
- * point, times the multiplier of double(s_in) / double(s_out) with the count folded in (k = min(⌊log2
- * count⌋, 31 + shift) more bits: ⌊mult · 2^k / count⌋ and shift - k), plus the output zero point.
+ * that computes TensorFlow Lite Micro's int8 MEAN:
+ *   - output quantized apart from the input: the sum of the codes less the input zero point, times the
+ *     multiplier of double(s_in) / double(s_out) with the count folded in (k = min(⌊log2 count⌋,
+ *     31 + shift) more bits: ⌊mult · 2^k / count⌋ and shift - k), plus the output zero point. TensorFlow
+ *     Lite's interpreter computes the same;
+ *   - one quantization (scales equal as float32, zero points equal): the sum of the codes over the count,
+ *     truncated toward zero. TensorFlow Lite's interpreter takes the rescaling path here too, which
+ *     rounds instead: the two runtimes disagree, and nn2c follows the microcontroller's.
  */
 const mean: Convert = (op, b, fail) => {
   if (op.options.kind !== "reducer") return fail("has no ReducerOptions");
@@ -343,6 +348,7 @@ const mean: Convert = (op, b, fail) => {
   const count = H * W;
   const base = quantizeMultiplier(x.quant.scale / outQ.scale);
   const k = Math.min(31 - Math.clz32(count), 32, 31 + base.shift);
+  const same = x.quant.scale === outQ.scale && x.quant.zeroPoint === outQ.zeroPoint;
   const record: PoolQOp = {
     kind: "global_average_pooling2d",
     name: opName(op),
@@ -353,7 +359,9 @@ const mean: Convert = (op, b, fail) => {
     strides: [1, 1],
     dilation: [1, 1],
     padding: "valid",
-    rescale: { mult: Math.floor((base.mult * 2 ** k) / count), shift: base.shift - k },
+    mean: same
+      ? { rounding: "truncate" }
+      : { rounding: "rescale", mult: Math.floor((base.mult * 2 ** k) / count), shift: base.shift - k },
   };
   b.write(y, outQ, record as unknown as QOp);
 };

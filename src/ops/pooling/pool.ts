@@ -6,9 +6,11 @@
  * quantization: the largest code, or the sum of the codes divided by the count, rounded to nearest with
  * ties away from zero (TensorFlow Lite's average pool). Mirrored by nn_max_pool_* and nn_avg_pool_*.
  *
- * An int8 average over the whole input may also rescale (`rescale`, from TensorFlow Lite's MEAN over
- * height and width): per channel the sum of the codes less the input zero point, requantized by a
- * multiplier that folds in the count, plus the output zero point. Mirrored by nn_mean_s8.
+ * An int8 average over the whole input may instead compute TensorFlow Lite Micro's MEAN over height and
+ * width (`mean`): where the output is quantized apart from the input, per channel the sum of the codes
+ * less the input zero point, requantized by a multiplier that folds in the count, plus the output zero
+ * point; where both share one quantization, the sum of the codes divided by the count, truncated toward
+ * zero. Mirrored by nn_mean_s8.
  */
 import { z } from "zod";
 import { cComment } from "../../codegen/cnames.js";
@@ -57,10 +59,16 @@ export function poolQSchema<K extends string>(kind: K) {
     ...qopFields(kind, { min: 1, max: 1 }),
     ...windowRecordFields,
     /**
-     * an int8 average over the whole input that rescales to the output's quantization (TensorFlow Lite's
-     * MEAN): out = saturate(requantize(Σ (q - zp_in), mult, shift) + zp_out)
+     * an int8 average over the whole input as TensorFlow Lite Micro's MEAN: "rescale" gives
+     * saturate(requantize(Σ (q - zp_in), mult, shift) + zp_out), "truncate" (in and out quantized
+     * alike) Σ q / count truncated toward zero
      */
-    rescale: z.strictObject({ mult: int, shift: int }).optional(),
+    mean: z
+      .discriminatedUnion("rounding", [
+        z.strictObject({ rounding: z.literal("rescale"), mult: int, shift: int }),
+        z.strictObject({ rounding: z.literal("truncate") }),
+      ])
+      .optional(),
   });
 }
 
@@ -129,52 +137,67 @@ export function roundedMean(sum: number, count: number): number {
 }
 
 /**
- * A rescaling average's checks: int8, a window of the whole input, a multiplier in [0, 2^31) and a shift
- * in [-31, 30], and every sum of codes less the zero point, shifted left by a positive shift, inside int32.
+ * A MEAN's checks: int8, a window of the whole input; rescaling: a multiplier in [0, 2^31), a shift in
+ * [-31, 30], every sum of codes less the zero point shifted left by a positive shift inside int32;
+ * truncating: the input's quantization.
  */
-function checkRescale(op: PoolQOp, g: Geometry, ctx: CheckContext): void {
-  const r = op.rescale;
-  if (!r) return;
-  if (ctx.precision !== "int8") ctx.fail("rescale", `is set in an ${ctx.precision} program: expected int8`);
+function checkMean(op: PoolQOp, g: Geometry, ctx: CheckContext): void {
+  const m = op.mean;
+  if (!m) return;
+  if (ctx.precision !== "int8") ctx.fail("mean", `is set in an ${ctx.precision} program: expected int8`);
   if (g.Ho !== 1 || g.Wo !== 1 || g.kernel[0] !== g.H || g.kernel[1] !== g.W)
-    ctx.fail("rescale", "is set on a window smaller than the input: expected an average of the whole input");
-  if (!(Number.isInteger(r.mult) && r.mult >= 0 && r.mult <= INT32_MAX))
-    ctx.fail("rescale", `has multiplier ${r.mult}: expected an integer in [0, 2^31)`);
-  if (!(Number.isInteger(r.shift) && r.shift >= -31 && r.shift <= 30))
-    ctx.fail("rescale", `has shift ${r.shift}: expected an integer in [-31, 30]`);
-  const zp = ctx.quant(op.inputs[0]).zeroPoint;
-  const bound = g.H * g.W * Math.max(zp + 128, 127 - zp) * 2 ** Math.max(r.shift, 0);
+    ctx.fail("mean", "is set on a window smaller than the input: expected an average of the whole input");
+  const a = ctx.quant(op.inputs[0]);
+  const b = ctx.quant(op.output);
+  if (m.rounding === "truncate") {
+    if (a.scale !== b.scale || a.zeroPoint !== b.zeroPoint)
+      ctx.fail("mean", "truncates with the output quantized apart from its input: expected one quantization");
+    return;
+  }
+  if (!(Number.isInteger(m.mult) && m.mult >= 0 && m.mult <= INT32_MAX))
+    ctx.fail("mean", `has multiplier ${m.mult}: expected an integer in [0, 2^31)`);
+  if (!(Number.isInteger(m.shift) && m.shift >= -31 && m.shift <= 30))
+    ctx.fail("mean", `has shift ${m.shift}: expected an integer in [-31, 30]`);
+  const bound = g.H * g.W * Math.max(a.zeroPoint + 128, 127 - a.zeroPoint) * 2 ** Math.max(m.shift, 0);
   if (bound > INT32_MAX)
-    ctx.fail("rescale", `gives sums of up to ${bound} after its left shift: expected them inside int32`);
+    ctx.fail("mean", `gives sums of up to ${bound} after its left shift: expected them inside int32`);
 }
 
-/** The rescaling average of every channel, as nn_mean_s8 computes it. */
-function runRescale(op: PoolQOp, g: Geometry, x: Int32Array, out: Int32Array, ctx: RunContext): void {
-  const { mult, shift } = op.rescale!;
+/** The MEAN of every channel, as nn_mean_s8 computes it. */
+function runMean(op: PoolQOp, g: Geometry, x: Int32Array, out: Int32Array, ctx: RunContext): void {
+  const m = op.mean!;
   const zpIn = ctx.quant(op.inputs[0]).zeroPoint;
   const zpOut = ctx.quant(op.output).zeroPoint;
+  const count = g.H * g.W;
   for (let c = 0; c < g.C; c++) {
-    let acc = 0;
-    for (let p = 0; p < g.H * g.W; p++) acc += x[p * g.C + c] - zpIn;
-    out[c] = clampS8(requantize(acc, mult, shift) + zpOut);
+    let sum = 0;
+    for (let p = 0; p < count; p++) sum += x[p * g.C + c];
+    out[c] =
+      m.rounding === "truncate"
+        ? Math.trunc(sum / count)
+        : clampS8(requantize(sum - count * zpIn, m.mult, m.shift) + zpOut);
   }
 }
 
-/** The C of a rescaling average (nn_mean_s8). */
-function emitRescale(op: PoolQOp, g: Geometry, ctx: IntegerEmitContext): EmittedOp {
-  const { mult, shift } = op.rescale!;
+/** The C of a MEAN (nn_mean_s8). */
+function emitMean(op: PoolQOp, g: Geometry, ctx: IntegerEmitContext): EmittedOp {
+  const m = op.mean!;
+  const [mult, shift] = m.rounding === "rescale" ? [m.mult, m.shift] : [0, 0];
   const a = ctx.quant(op.inputs[0]);
   const b = ctx.quant(op.output);
+  const how = m.rounding === "rescale" ? "rescaled" : "truncated";
   return {
     comment: cComment(
-      `${ctx.title}: mean over ${g.H}x${g.W} of ${g.C} channels (TensorFlow Lite's MEAN), s8 ${describeQuant(a)} in, ${describeQuant(b)} out`,
+      `${ctx.title}: mean over ${g.H}x${g.W} of ${g.C} channels, ${how} (TensorFlow Lite Micro's MEAN), s8 ${describeQuant(a)} in, ${describeQuant(b)} out`,
     ),
     arrays: [],
     params: {
       type: "nn_mean_s8_params_t",
       name: `${ctx.id}_params`,
-      fields: [`${g.H}, ${g.W}, ${g.C}, ${mult}, ${shift}, ${a.zeroPoint}, ${b.zeroPoint}`],
-      bytes: 28,
+      fields: [
+        `${g.H}, ${g.W}, ${g.C}, ${m.rounding === "truncate" ? 1 : 0}, ${mult}, ${shift}, ${a.zeroPoint}, ${b.zeroPoint}`,
+      ],
+      bytes: 32,
     },
     calls: ([src], dst) => [`nn_mean_s8(&${ctx.id}_params, ${src}, ${dst})`],
     runtime: ["nn_mean_s8.c"],
@@ -278,12 +301,12 @@ export function definePooling<C>(spec: PoolingSpec<C>): OpKind<C, PoolQOp> {
               "kernel",
               `gives ${g.Ho * g.Wo * Cin} output values: the output tensor holds ${ctx.size(op.output)}`,
             );
-          if (op.rescale && spec.mode !== "avg")
-            ctx.fail("rescale", "is set on a max pooling: expected it on an average only");
-          checkRescale(op, g, ctx);
+          if (op.mean && spec.mode !== "avg")
+            ctx.fail("mean", "is set on a max pooling: expected it on an average only");
+          checkMean(op, g, ctx);
           const a = ctx.quant(op.inputs[0]);
           const b = ctx.quant(op.output);
-          if (!op.rescale && (a.scale !== b.scale || a.zeroPoint !== b.zeroPoint))
+          if (!op.mean && (a.scale !== b.scale || a.zeroPoint !== b.zeroPoint))
             ctx.fail(
               "output",
               `'${op.output}' is quantized apart from its input: pooling keeps the input's scale and zero point`,
@@ -292,7 +315,7 @@ export function definePooling<C>(spec: PoolingSpec<C>): OpKind<C, PoolQOp> {
         },
         runInteger(op, [x], out, ctx) {
           const g = qGeometry(op);
-          if (op.rescale) return runRescale(op, g, x, out, ctx);
+          if (op.mean) return runMean(op, g, x, out, ctx);
           let o = 0;
           for (let oy = 0; oy < g.Ho; oy++)
             for (let ox = 0; ox < g.Wo; ox++)
@@ -310,7 +333,7 @@ export function definePooling<C>(spec: PoolingSpec<C>): OpKind<C, PoolQOp> {
         },
         emit(op, ctx): EmittedOp {
           const g = qGeometry(op);
-          if (op.rescale) return emitRescale(op, g, ctx);
+          if (op.mean) return emitMean(op, g, ctx);
           const { dtype } = CTYPE[ctx.precision];
           return {
             comment: cComment(
@@ -333,7 +356,7 @@ export function definePooling<C>(spec: PoolingSpec<C>): OpKind<C, PoolQOp> {
         },
         macs: () => 0,
         describe: (op) =>
-          `${spec.mode} ${op.kernel.join("x")} ${op.padding}${op.rescale ? ", rescaled (MEAN)" : ""}`,
+          `${spec.mode} ${op.kernel.join("x")} ${op.padding}${op.mean ? `, MEAN (${op.mean.rounding})` : ""}`,
       },
     },
   });
