@@ -48,6 +48,11 @@ export const CONV_CASES: ShapeCase[] = [
     () => Conv2D({ filters: 8, kernelSize: 1, activation: "relu6" }),
     [3, 5, 16],
   ],
+  [
+    "conv2d pointwise stride 2, 8 channels, relu",
+    () => Conv2D({ filters: 7, kernelSize: 1, strides: 2, activation: "relu" }),
+    [5, 6, 8],
+  ],
   ["conv1d odd, kernel 5 same", () => Conv1D({ filters: 9, kernelSize: 5, padding: "same" }), [13, 3]],
   [
     "conv1d stride 2 same, relu6",
@@ -68,6 +73,12 @@ export const CONV_CASES: ShapeCase[] = [
   ["depthwise kernel equal to the input", () => DepthwiseConv2D({ kernelSize: [3, 4] }), [3, 4, 20]],
   ["depthwise 1-pixel input, 1x1", () => DepthwiseConv2D({ kernelSize: 1 }), [1, 1, 33]],
   ["depthwise 64 channels, 3x3 same", () => DepthwiseConv2D({ kernelSize: 3, padding: "same" }), [6, 5, 64]],
+  ["depthwise 8 channels, 3x3 same", () => DepthwiseConv2D({ kernelSize: 3, padding: "same" }), [7, 6, 8]],
+  [
+    "depthwise 24 channels, stride 2 same",
+    () => DepthwiseConv2D({ kernelSize: 3, strides: 2, padding: "same" }),
+    [7, 7, 24],
+  ],
 ];
 
 export const POOL_CASES: ShapeCase[] = [

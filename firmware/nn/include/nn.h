@@ -286,9 +286,10 @@ typedef struct {
     const float *weights; /* [out_c][k_h][k_w][in_c] */
     const float *bias;    /* [out_c] */
 } nn_conv2d_f32_params_t;
-/* scratch: 2 * NN_CONV_TAPS(K) + 3 bytes (any alignment), for the windows the kernel cannot read in place
- * (padding, rows apart, or the padded run past the end of the input) and the DSP path's 16-bit window;
- * NULL when every window is read in place (windowsInPlace in src/ops/conv2d/emit.ts). */
+/* scratch: 2 * NN_CONV_TAPS(K) + 3 bytes (any alignment), which the generator always gives: the DSP
+ * path's 16-bit window, and the windows the other paths cannot read in place (padding, rows apart, or
+ * the padded run past the end of the input). NULL works where every window can be read in place: the
+ * paths that read them so (not the DSP one). */
 int nn_conv2d_s8(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, int8_t *scratch);
 int nn_conv2d_s16(const nn_conv2d_s16_params_t *p, const int16_t *in, int16_t *out);
 int nn_conv2d_s16_s64(const nn_conv2d_s16_s64_params_t *p, const int16_t *in, int16_t *out);

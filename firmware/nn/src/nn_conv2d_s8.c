@@ -12,7 +12,8 @@
  * a row, and its rows adjacent (one row, or rows as wide as the input). That is every position of a
  * pointwise convolution and every interior position of a 1-D one. Other windows are gathered first into
  * `scratch` (bytes of the arena that the generator's memory plan places for this op alone): a row of
- * adjacent taps inside the input is copied a word at a time, a tap outside it is in_zp.
+ * adjacent taps inside the input is copied a word at a time, a tap outside it is in_zp. The DSP path
+ * extends every window into 16-bit pairs in scratch instead, a pointwise one straight from its pixel.
  *
  * The generator pads the taps with zero weights to a multiple of 8 (NN_CONV_TAPS), so that every core
  * loads weights 8 at a time with no remainder of odd taps; a window read in place then also reads the
@@ -242,6 +243,9 @@ static const int8_t *conv_window(void *ctx, int32_t k)
  * gives. When every filter's multiplier is below 1/2 (shift < 0) and no leaky slope is set, the output
  * stage is nn_dense_requantize_right, without the branches of nn_dense_output_one.
  */
+/* max(a, 0): one BIC with an arithmetic shift */
+#define NN_MAX0(a) ((a) & ~((a) >> 31))
+
 /* SXTB16 (ROR #8) and SMLAD on plain integers (ACLE's types would need casts under -Wconversion). */
 static inline uint32_t sxtb16(uint32_t x)
 {
@@ -406,7 +410,21 @@ static void conv_dsp_position(const nn_dense_s8_params_t *d, const nn_dense_outp
         acc[3] = d->bias[o + 3];
         conv_dot4(x, w, taps, acc);
         w += NN_DENSE_ROWS * taps;
-        if (right == 2) {
+        if (right == 4) {
+            out[o] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right_pos(NN_MAX0(acc[0]), mult[o], ~shift[o]), zp);
+            out[o + 1] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right_pos(NN_MAX0(acc[1]), mult[o + 1], ~shift[o + 1]), zp);
+            out[o + 2] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right_pos(NN_MAX0(acc[2]), mult[o + 2], ~shift[o + 2]), zp);
+            out[o + 3] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right_pos(NN_MAX0(acc[3]), mult[o + 3], ~shift[o + 3]), zp);
+        } else if (right == 3) {
+            const int32_t q0 = nn_clamp(nn_dense_requantize_right_pos(NN_MAX0(acc[0]), mult[o], ~shift[o]), lo, hi) + zp;
+            const int32_t q1 = nn_clamp(nn_dense_requantize_right_pos(NN_MAX0(acc[1]), mult[o + 1], ~shift[o + 1]), lo, hi) + zp;
+            const int32_t q2 = nn_clamp(nn_dense_requantize_right_pos(NN_MAX0(acc[2]), mult[o + 2], ~shift[o + 2]), lo, hi) + zp;
+            const int32_t q3 = nn_clamp(nn_dense_requantize_right_pos(NN_MAX0(acc[3]), mult[o + 3], ~shift[o + 3]), lo, hi) + zp;
+            out[o] = (int8_t)q0;
+            out[o + 1] = (int8_t)q1;
+            out[o + 2] = (int8_t)q2;
+            out[o + 3] = (int8_t)q3;
+        } else if (right == 2) {
             out[o] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right(acc[0], mult[o], ~shift[o]), zp);
             out[o + 1] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right(acc[1], mult[o + 1], ~shift[o + 1]), zp);
             out[o + 2] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right(acc[2], mult[o + 2], ~shift[o + 2]), zp);
@@ -455,9 +473,16 @@ static int conv_dsp(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *
     int8_t *const x16 = scratch + ((4u - ((uintptr_t)scratch & 3u)) & 3u); /* 2 * taps bytes, aligned */
     const int right = nn_dense_output_mode(d);
     int32_t oy, ox;
+    /* pointwise with every window a pixel inside the input and no zero weights: extended straight */
+    const int pixel = w->k_h == 1 && w->k_w == 1 && taps == w->in_c && w->pad_top == 0 && w->pad_left == 0 &&
+                      (w->out_h - 1) * w->stride_h < w->in_h && (w->out_w - 1) * w->stride_w < w->in_w;
     for (oy = 0; oy < w->out_h; ++oy) {
         for (ox = 0; ox < w->out_w; ++ox) {
-            window_pairs(w, in, oy, ox, taps, x16, (int8_t)p->in_zp);
+            if (pixel) {
+                extend_pairs(x16, in + ((size_t)NN_CONV_IY(w, oy, 0) * (size_t)w->in_w + (size_t)NN_CONV_IX(w, ox, 0)) * (size_t)taps, taps);
+            } else {
+                window_pairs(w, in, oy, ox, taps, x16, (int8_t)p->in_zp);
+            }
             conv_dsp_position(d, &s, right, x16, out);
             out += p->out_c;
         }

@@ -494,7 +494,8 @@ static inline void dw_store8_mve(const nn_dense_output_t *s, int32_t ch, int32x4
  * where negative, VRSHL by the shift (nn_rdbpot), the zero point, then the clamp as two saturating
  * narrowings (int32 -> int16 -> int8: clamp(q, lo, hi) + zp = sat8(q + zp) for the whole int8 range),
  * the halves interleaved back into channel order by VQMOVNB / VQMOVNT, one VSTRB.16 per 8 channels.
- * 163 instructions per pass of 16 channels (144 multiply-accumulates).
+ * 163 instructions per pass of 16 channels (144 multiply-accumulates). Where c % 16 = 8 (8, 24, ..:
+ * the first layers of small MobileNets), a last pass takes the 8 channels left, with q0 and q1 alone.
  */
 #define DW_MVE_ASM_TAP(xb, xa, wb, wa)                                                                  \
     "vldrb.s16 q5, " xb "\n\t"                                                                           \
@@ -504,6 +505,14 @@ static inline void dw_store8_mve(const nn_dense_output_t *s, int32_t ch, int32x4
     "vadd.i32 q2, q2, q7\n\t"                                                                           \
     "vmullt.s16 q7, q5, q6\n\t"                                                                         \
     "vadd.i32 q3, q3, q7\n\t"                                                                           \
+    "vldrb.s16 q6, " wa "\n\t"                                                                           \
+    "vmullb.s16 q7, q4, q6\n\t"                                                                         \
+    "vadd.i32 q0, q0, q7\n\t"                                                                           \
+    "vmullt.s16 q7, q4, q6\n\t"                                                                         \
+    "vadd.i32 q1, q1, q7\n\t"
+/* DW_MVE_ASM_TAP for the channels of one half only: accumulators q0 (even) and q1 (odd). */
+#define DW_MVE_ASM_TAP8(xa, wa)                                                                         \
+    "vldrb.s16 q4, " xa "\n\t"                                                                           \
     "vldrb.s16 q6, " wa "\n\t"                                                                           \
     "vmullb.s16 q7, q4, q6\n\t"                                                                         \
     "vadd.i32 q0, q0, q7\n\t"                                                                           \
@@ -535,6 +544,7 @@ typedef struct {
     const int32_t *mult;
     const int32_t *shift;
     int32_t passes; /* c / 16 */
+    int32_t half;   /* c % 16 / 8: a last pass of 8 channels */
     int32_t skip;   /* (stride_w - 1) c: from the end of a pixel's rows to the next pixel's */
     int32_t pixels; /* counted down */
 } dw_mve_run_t;
@@ -561,6 +571,7 @@ static void dw_mve3x3_int8(const int8_t *const xr[3], const dw_fast_t *f, int32_
     m.mult = f->s.mult;
     m.shift = f->s.shift;
     m.passes = f->c / 16;
+    m.half = f->c % 16 / 8;
     m.skip = skip;
     m.pixels = pixels;
     __asm__ volatile(
@@ -570,7 +581,7 @@ static void dw_mve3x3_int8(const int8_t *const xr[3], const dw_fast_t *f, int32_
         "ldr %[mult], %[mm]\n\t"
         "ldr %[shift], %[ms]\n\t"
         "ldr %[u], %[mp]\n\t"
-        "dls lr, %[u]\n"
+        "wls lr, %[u], 2f\n"
         "1:\n\t"
         "vld20.32 {q0, q1}, [%[bias]]\n\t"
         "vld21.32 {q0, q1}, [%[bias]]!\n\t"
@@ -604,7 +615,39 @@ static void dw_mve3x3_int8(const int8_t *const xr[3], const dw_fast_t *f, int32_
         DW_MVE_ASM_TAP("[%[t], #8]", "[%[t]]", "[%[u], #8]", "[%[u]]")
         DW_MVE_ASM_OUT("q0", "q1")
         DW_MVE_ASM_OUT("q2", "q3")
-        "le lr, 1b\n\t"
+        "le lr, 1b\n"
+        "2:\n\t"
+        /* a last half pass of 8 channels, the rows and weights stepping 8 bytes */
+        "ldr %[t], %[mh]\n\t"
+        "cmp %[t], #0\n\t"
+        "beq 3f\n\t"
+        "vld20.32 {q0, q1}, [%[bias]]\n\t"
+        "vld21.32 {q0, q1}, [%[bias]]!\n\t"
+        "add %[u], %[w], %[n]\n\t"
+        "add %[t], %[x0], %[n]\n\t"
+        DW_MVE_ASM_TAP8("[%[x0]], #8", "[%[w]], #8")
+        DW_MVE_ASM_TAP8("[%[t]]", "[%[u]]")
+        "add %[t], %[t], %[n]\n\t"
+        "add %[u], %[u], %[n]\n\t"
+        DW_MVE_ASM_TAP8("[%[t]]", "[%[u]]")
+        "add %[u], %[u], %[n]\n\t"
+        "add %[t], %[x1], %[n]\n\t"
+        DW_MVE_ASM_TAP8("[%[x1]], #8", "[%[u]]")
+        "add %[u], %[u], %[n]\n\t"
+        DW_MVE_ASM_TAP8("[%[t]]", "[%[u]]")
+        "add %[t], %[t], %[n]\n\t"
+        "add %[u], %[u], %[n]\n\t"
+        DW_MVE_ASM_TAP8("[%[t]]", "[%[u]]")
+        "add %[u], %[u], %[n]\n\t"
+        "add %[t], %[x2], %[n]\n\t"
+        DW_MVE_ASM_TAP8("[%[x2]], #8", "[%[u]]")
+        "add %[u], %[u], %[n]\n\t"
+        DW_MVE_ASM_TAP8("[%[t]]", "[%[u]]")
+        "add %[t], %[t], %[n]\n\t"
+        "add %[u], %[u], %[n]\n\t"
+        DW_MVE_ASM_TAP8("[%[t]]", "[%[u]]")
+        DW_MVE_ASM_OUT("q0", "q1")
+        "3:\n\t"
         "ldr %[t], %[mk]\n\t"
         "add %[x0], %[x0], %[t]\n\t"
         "add %[x1], %[x1], %[t]\n\t"
@@ -615,7 +658,7 @@ static void dw_mve3x3_int8(const int8_t *const xr[3], const dw_fast_t *f, int32_
         "bne 0b\n\t"
         : [x0] "+l"(x0), [x1] "+l"(x1), [x2] "+l"(x2), [w] "=&l"(w), [t] "=&l"(t), [u] "=&l"(u), [y] "+l"(o),
           [mult] "=&r"(mr), [shift] "=&r"(sr), [bias] "=&r"(br), [n] "+r"(nr), [zp] "+r"(zr), [mx] "+m"(m.pixels)
-        : [mw] "m"(m.w), [mb] "m"(m.bias), [mm] "m"(m.mult), [ms] "m"(m.shift), [mp] "m"(m.passes), [mk] "m"(m.skip)
+        : [mw] "m"(m.w), [mb] "m"(m.bias), [mm] "m"(m.mult), [ms] "m"(m.shift), [mp] "m"(m.passes), [mh] "m"(m.half), [mk] "m"(m.skip)
         : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "lr", "cc", "memory");
 }
 
@@ -630,13 +673,13 @@ NN_DENSE_NOINLINE static void dw_interior3(const dw_fast_t *f, const int8_t *x, 
     const int32_t *bias = f->bias;
     const nn_dense_output_t s = f->s;
     int32_t ch = 0;
-    if (f->mve_int8 && k_h == 3 && n >= 16) {
+    if (f->mve_int8 && k_h == 3 && n >= 8) {
         const int8_t *xr[3];
         xr[0] = x;
         xr[1] = x + row;
         xr[2] = x + 2 * row;
         dw_mve3x3_int8(xr, f, 1, 0, y);
-        ch = n - n % 16;
+        ch = n - n % 8;
     }
     for (; ch + 8 <= n; ch += 8) {
         const int8_t *xp = x + ch;
@@ -709,26 +752,32 @@ NN_DENSE_ALWAYS_INLINE static inline void dw_pixel(const dw_fast_t *f, const dw_
     }
 }
 
-/* n (a multiple of 16) bytes of v at d */
+/* n (a multiple of 8) bytes of v at d */
 static inline void dw_fill_mve(int8_t *d, int32_t v, int32_t n)
 {
     const int8x16_t vv = vdupq_n_s8((int8_t)v);
     int32_t i;
-    for (i = 0; i < n; i += 16) {
+    for (i = 0; i + 16 <= n; i += 16) {
         vst1q_s8(d + i, vv);
+    }
+    if (i < n) {
+        vstrbq_s16(d + i, vdupq_n_s16((int16_t)v));
     }
 }
 
-/* n (a multiple of 16) bytes from src to d */
+/* n (a multiple of 8) bytes from src to d */
 static inline void dw_copy_mve(int8_t *d, const int8_t *src, int32_t n)
 {
     int32_t i;
-    for (i = 0; i < n; i += 16) {
+    for (i = 0; i + 16 <= n; i += 16) {
         vst1q_s8(d + i, vld1q_s8(src + i));
+    }
+    if (i < n) {
+        vstrbq_s16(d + i, vldrbq_s16(src + i));
     }
 }
 
-/* A 3x3 pixel of dw_mve3x3_int8 (c a multiple of 16): each row of taps read in place when its 3 taps lie
+/* A 3x3 pixel of dw_mve3x3_int8 (c a multiple of 8): each row of taps read in place when its 3 taps lie
  * inside the input, else from its own row of the patch (3 c bytes: in_zp outside the input, the
  * inside copied). */
 static void dw_pixel3_mve(const dw_fast_t *f, const dw_pixel_t *px, int8_t *patch, int8_t *y)
@@ -819,7 +868,7 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
     patched = three && patch != NULL;
 #endif
 #if NN_DENSE_FAST_MVE
-    mve3 = three && f.mve_int8 && f.k_h == 3 && f.c % 16 == 0;
+    mve3 = three && f.mve_int8 && f.k_h == 3 && f.c % 8 == 0;
 #endif
 #if NN_DENSE_FAST_DSP
     dsp3 = three && f.k_h == 3 && f.c % 4 == 0 && p->neg_mult == NULL;

@@ -27,31 +27,6 @@ export function paddedTaps(K: number): number {
 }
 
 /**
- * Whether the kernel can read every output position's window in place: one run of the input (inside
- * it, its taps adjacent in a row, its rows adjacent: kh = 1, or rows as wide as the input without row
- * dilation) with the run's padded length inside the input too. Mirrors window_run in nn_conv2d_s8.c.
- */
-export function windowsInPlace(g: Geometry): boolean {
-  const [kh, kw] = g.kernel;
-  const rowRun = kw === 1 || g.dilation[1] === 1;
-  const rowsRun = kh === 1 || (kw === g.W && g.dilation[0] === 1);
-  if (!rowRun || !rowsRun) return false;
-  const rowsInside = (o: number) => {
-    const i = o * g.strides[0] - g.padTop;
-    return i >= 0 && i + (kh - 1) * g.dilation[0] < g.H;
-  };
-  const columnsInside = (o: number) => {
-    const i = o * g.strides[1] - g.padLeft;
-    return i >= 0 && i + (kw - 1) * g.dilation[1] < g.W;
-  };
-  for (let oy = 0; oy < g.Ho; oy++) if (!rowsInside(oy)) return false;
-  for (let ox = 0; ox < g.Wo; ox++) if (!columnsInside(ox)) return false;
-  // the last window starts furthest in: its padded run must end inside the input
-  const last = ((g.Ho - 1) * g.strides[0] - g.padTop) * g.W + (g.Wo - 1) * g.strides[1] - g.padLeft;
-  return last * g.C + paddedTaps(kh * kw * g.C) <= g.H * g.W * g.C;
-}
-
-/**
  * The int8 convolution: nn_conv2d_s8 runs nn_dense_s8 per output position over the window (read in
  * place when it is one run of the input, else gathered into scratch with the input zero point for the
  * padding), so its weights are in the dense blocked layout over the K = kh · kw · C taps padded with
@@ -77,8 +52,10 @@ function emitConvS8(op: ConvQOp, ctx: IntegerEmitContext): EmittedOp {
     },
     `, input zero point ${input.zeroPoint} folded in`,
   );
-  // the DSP path's 16-bit window, 4-byte aligned (nn_conv2d_s8.c); the other paths use `padded` of it
-  const scratchBytes = windowsInPlace(g) ? 0 : 2 * padded + 3;
+  // the DSP path's 16-bit window, 4-byte aligned (nn_conv2d_s8.c), which it extends for every position
+  // (even one it could read in place: the extension serves all filters); the other paths gather the
+  // windows they cannot read in place into `padded` bytes of it
+  const scratchBytes = 2 * padded + 3;
   return {
     comment: cComment(
       `${ctx.title}: convolution ${describeWindow(g, op.filters)}, ${op.activation}${op.activation === "linear" ? "" : " fused"}; in s8 ${describeQuant(input)}, out s8 ${describeQuant(output)}, clamp [${op.clampLo}, ${op.clampHi}]${scratchBytes ? `; ${scratchBytes} bytes of scratch` : ""}`,
