@@ -1,6 +1,7 @@
 """Makes test/fixtures/tflite-ops: small int8 TensorFlow Lite models of the operators MLPerf Tiny's
 models lack (ADD, MEAN, LEAKY_RELU, LOGISTIC, TANH, QUANTIZE between two int8 quantizations), each with
-20 input vectors and the exact output codes of TensorFlow Lite's reference kernels.
+20 input vectors and the exact output codes of TensorFlow Lite's reference kernels; and the `mixed`
+graph (a residual Add) as Keras files and float32 TensorFlow Lite, with Keras' outputs.
 
 Not run by the tests or by CI: the fixtures it wrote are in the repository. To make them again, with
 TensorFlow 2.21 (tensorflow-cpu) in a Python 3.11 virtual environment:
@@ -110,9 +111,9 @@ def add(seed):
     return convert(keras.Model(x, y), (4, 4, 8), rng)
 
 
-def mixed(seed):
+def mixed_keras(seed):
     """Several of them in one graph: conv, leaky relu, a residual add, mean, dense, tanh, logistic."""
-    rng = seeded(seed)
+    keras.utils.set_random_seed(seed)
     x = keras.Input((8, 8, 3))
     a = layers.LeakyReLU(negative_slope=0.1)(layers.Conv2D(8, 3, padding="same")(x))
     b = layers.Conv2D(8, 3, padding="same")(a)
@@ -120,7 +121,25 @@ def mixed(seed):
     y = layers.GlobalAveragePooling2D()(y)
     y = layers.Dense(12, activation="tanh")(y)
     y = layers.Dense(4, activation="sigmoid")(y)
-    return convert(keras.Model(x, y), (8, 8, 3), rng)
+    return keras.Model(x, y)
+
+
+def mixed(seed):
+    return convert(mixed_keras(seed), (8, 8, 3), np.random.default_rng(seed))
+
+
+def keras_graph(out_dir, seed):
+    """The mixed graph as Keras files (.keras, and the legacy .h5 Keras 3 still writes) and float32
+    TensorFlow Lite, with 20 seeded float32 inputs and Keras' own outputs for them."""
+    model = mixed_keras(seed)
+    model.save(os.path.join(out_dir, "mixed.keras"))
+    model.save(os.path.join(out_dir, "mixed.h5"))
+    flat = tf.lite.TFLiteConverter.from_keras_model(model).convert()
+    with open(os.path.join(out_dir, "mixed_float.tflite"), "wb") as f:
+        f.write(flat)
+    x = np.random.default_rng(seed).normal(0.0, 2.0, (COUNT, 8, 8, 3)).astype(np.float32)
+    x.tofile(os.path.join(out_dir, "mixed_float.inputs.bin"))
+    model.predict(x, verbose=0).astype(np.float32).tofile(os.path.join(out_dir, "mixed_float.outputs.bin"))
 
 
 MODELS = {
@@ -196,6 +215,7 @@ def main():
             f.write(flat)
         index["models"][name] = goldens(flat, name, out_dir)
         print(name, index["models"][name]["operators"], index["models"][name]["distinct_outputs"])
+    keras_graph(out_dir, SEED + 8)
     with open(os.path.join(out_dir, "models.json"), "w") as f:
         json.dump(index, f, indent=1)
         f.write("\n")

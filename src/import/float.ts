@@ -10,7 +10,9 @@
  */
 import { UsageError } from "../errors.js";
 import { layerRecords } from "../model/io.js";
-import { kerasArchitecture } from "../model/keras.js";
+import { type KerasArchitecture, kerasArchitecture } from "../model/keras.js";
+import { Input, type SymbolicTensor } from "../model/layers.js";
+import { Model } from "../model/model.js";
 import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "../model/schema.js";
 import { Sequential } from "../model/sequential.js";
 import { getOp } from "../ops/index.js";
@@ -43,6 +45,21 @@ export function fromKerasLayout(kind: string, spec: WeightSpec, values: Float32A
 /** A layer's weights: each spec's values in nn2c's layout, in the order of its specs. */
 export type WeightsOf = (layer: { name: string; kind: string }, specs: WeightSpec[]) => ArrayLike<number>[];
 
+/** A Functional graph's model: its layers applied to the tensors they read, as Keras' functional API. */
+function functionalModel(arch: Required<KerasArchitecture>): Model {
+  const tensors = new Map<string, SymbolicTensor>([
+    [arch.graph.input, Input({ shape: [...arch.inputShape] })],
+  ]);
+  arch.layers.forEach((layer, k) => {
+    const inputs = arch.graph.inputs[k].map((name) => tensors.get(name)!);
+    tensors.set(layer.name!, layer.apply(inputs.length === 1 ? inputs[0] : inputs));
+  });
+  return new Model({
+    inputs: tensors.get(arch.graph.input)!,
+    outputs: tensors.get(arch.graph.output)!,
+  }).build();
+}
+
 /** The float model of `config` (`where` names it in messages) with the weights `weightsOf` gives. */
 export function floatModel(
   config: unknown,
@@ -52,7 +69,9 @@ export function floatModel(
 ): ModelFile {
   const arch = kerasArchitecture(trainingFieldsDropped(config), where);
   if (!arch.inputShape) throw new UsageError(`${where}: no input shape: expected an InputLayer with one`);
-  const seq = new Sequential(arch.layers).build(arch.inputShape);
+  const seq = arch.graph
+    ? functionalModel(arch as Required<KerasArchitecture>)
+    : new Sequential(arch.layers).build(arch.inputShape);
   const graph = seq.definitionOf;
   const shapes = new Map([[graph.input.name, graph.input.shape]]);
   for (const node of graph.nodes) {

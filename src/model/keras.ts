@@ -33,6 +33,11 @@ export interface KerasArchitecture {
   /** the InputLayer's shape (or the first layer's batch_input_shape), when the file declares one */
   inputShape?: Shape;
   layers: Layer[];
+  /**
+   * A Functional model that is not a chain: the names of the tensors each layer reads (the InputLayer's
+   * name for the model's input, else the layer that writes it), and the layer whose output the model's is
+   */
+  graph?: { input: string; inputs: string[][]; output: string };
 }
 
 /** The Keras class names nn2c reads, and the op kind of each. */
@@ -77,50 +82,103 @@ const kerasFunctional = z.looseObject({
 });
 
 /**
- * A Functional model that is a chain (each layer fed by the one before it, as Keras 2's
- * `inbound_nodes` [[["previous", 0, 0, {}]]] say) as the Sequential model it is; refuses other graphs.
+ * The layers a Functional layer reads, from its inbound_nodes: Keras 2 writes `[[["a", 0, 0, {}],
+ * ["b", 0, 0, {}]]]`, Keras 3 `[{"args": [t], "kwargs": {}}]` with t a tensor `{"class_name":
+ * "__keras_tensor__", "config": {"keras_history": ["a", 0, 0]}}` or a list of them (Add); undefined for
+ * anything else (a layer called twice, a tensor of a layer's second output).
  */
-/**
- * The one layer a Functional layer reads, from its inbound_nodes: Keras 2 writes
- * `[[["name", 0, 0, {}]]]`, Keras 3 `[{"args": [{"class_name": "__keras_tensor__", "config":
- * {"keras_history": ["name", 0, 0]}}], "kwargs": {}}]`; undefined for anything else.
- */
-function inboundLayer(nodes: unknown): unknown {
+function inboundLayers(nodes: unknown): string[] | undefined {
   if (!Array.isArray(nodes) || nodes.length !== 1) return undefined;
   const node = nodes[0] as unknown;
-  if (Array.isArray(node)) return node.length === 1 ? (node[0] as unknown[])[0] : undefined;
+  const names = (entries: unknown[], nameOf: (e: unknown) => unknown) => {
+    const out = entries.map(nameOf);
+    return out.length > 0 && out.every((n) => typeof n === "string") ? (out as string[]) : undefined;
+  };
+  if (Array.isArray(node))
+    return names(node, (e) => (Array.isArray(e) && e[1] === 0 && e[2] === 0 ? e[0] : undefined));
   const args = (node as { args?: unknown } | null)?.args;
   if (!Array.isArray(args) || args.length !== 1) return undefined;
-  const history = (args[0] as { config?: { keras_history?: unknown } } | null)?.config?.keras_history;
-  return Array.isArray(history) ? history[0] : undefined;
+  const tensors = Array.isArray(args[0]) ? (args[0] as unknown[]) : [args[0]];
+  return names(tensors, (t) => {
+    const history = (t as { config?: { keras_history?: unknown } } | null)?.config?.keras_history;
+    return Array.isArray(history) && history[1] === 0 && history[2] === 0 ? history[0] : undefined;
+  });
 }
 
-function chainOf(data: unknown, file: string): unknown {
+/** The layer named by a Keras 2 or 3 `input_layers` / `output_layers` entry: `[["name", 0, 0]]` or `["name", 0, 0]`. */
+function endLayer(v: unknown): string | undefined {
+  const entry = Array.isArray(v) && Array.isArray(v[0]) ? (v.length === 1 ? v[0] : undefined) : v;
+  return Array.isArray(entry) && typeof entry[0] === "string" && entry[1] === 0 && entry[2] === 0
+    ? entry[0]
+    : undefined;
+}
+
+/**
+ * A Functional model's layers as the Sequential list they are in (Keras writes them inputs first), with
+ * the graph: which layers each reads. A chain (each layer fed by the one before it) gives no graph.
+ */
+function functionalOf(
+  data: unknown,
+  file: string,
+): { sequential: unknown; graph?: KerasArchitecture["graph"] } {
   const model = validate(kerasFunctional, data, file);
   const layers = model.config.layers;
+  const nameOf = (k: number) => String(layers[k].config.name ?? layers[k].name ?? "");
+  const where = (k: number) =>
+    `${file}: layers[${k}] '${clip(nameOf(k), 40)}' (${clip(layers[k].class_name, 40)})`;
+  const seen = new Set<string>();
+  const inputs: string[][] = [];
+  let chain = true;
   layers.forEach((layer, k) => {
-    if (k === 0) return;
-    const name = String(layers[k - 1].config.name ?? layers[k - 1].name);
-    const nodes = (layer as { inbound_nodes?: unknown }).inbound_nodes;
-    const from = inboundLayer(nodes);
-    if (from !== name)
-      throw new UsageError(
-        `${file}: layers[${k}] '${clip(String(layer.config.name ?? ""), 40)}' (${clip(layer.class_name, 40)}): inbound_nodes ${clip(JSON.stringify(nodes) ?? "missing", 60)}: expected one input, the layer before it (nn2c reads chains of layers)`,
-      );
+    if (k === 0) {
+      if (layer.class_name !== "InputLayer")
+        throw new UsageError(`${where(0)}: expected the InputLayer first`);
+    } else {
+      const nodes = (layer as { inbound_nodes?: unknown }).inbound_nodes;
+      const from = inboundLayers(nodes);
+      if (!from || from.some((n) => !seen.has(n)))
+        throw new UsageError(
+          `${where(k)}: inbound_nodes ${clip(JSON.stringify(nodes) ?? "missing", 60)}: expected the layers before it that it reads, each called once`,
+        );
+      inputs.push(from);
+      chain &&= from.length === 1 && from[0] === nameOf(k - 1);
+    }
+    if (seen.has(nameOf(k))) throw new UsageError(`${where(k)}: a second layer of this name`);
+    seen.add(nameOf(k));
   });
-  return {
+  const ends = model.config as { input_layers?: unknown; output_layers?: unknown };
+  const input = endLayer(ends.input_layers) ?? nameOf(0);
+  const output = endLayer(ends.output_layers) ?? nameOf(layers.length - 1);
+  if (input !== nameOf(0))
+    throw new UsageError(
+      `${file}: input_layers name '${clip(input, 40)}': expected one input, the first layer`,
+    );
+  if (!seen.has(output))
+    throw new UsageError(
+      `${file}: output_layers name '${clip(output, 40)}': expected one output, a layer of the model`,
+    );
+  chain &&= output === nameOf(layers.length - 1);
+  const sequential = {
     class_name: "Sequential",
-    config: { layers: layers.map((l) => ({ class_name: l.class_name, config: l.config })) },
+    config: {
+      layers: layers.map((l) => ({ class_name: l.class_name, config: { name: l.name, ...l.config } })),
+    },
   };
+  return chain ? { sequential } : { sequential, graph: { input, inputs, output } };
 }
 
-/** A Keras model config (what `model.to_json()` writes: Sequential, or a Functional chain) as nn2c layers. */
+/**
+ * A Keras model config (what `model.to_json()` writes: Sequential, or Functional with one input and one
+ * output) as nn2c layers, and a Functional model's graph.
+ */
 export function kerasArchitecture(data: unknown, file: string): KerasArchitecture {
+  let graph: KerasArchitecture["graph"];
   if (typeof data === "object" && data !== null && "class_name" in data) {
-    if (data.class_name === "Functional" || data.class_name === "Model") data = chainOf(data, file);
+    if (data.class_name === "Functional" || data.class_name === "Model")
+      ({ sequential: data, graph } = functionalOf(data, file));
     else if (data.class_name !== "Sequential")
       throw new UsageError(
-        `${file}: class_name is ${JSON.stringify(clip(String(data.class_name), 40))}: expected "Sequential" or "Functional" (nn2c reads chains of layers)`,
+        `${file}: class_name is ${JSON.stringify(clip(String(data.class_name), 40))}: expected "Sequential" or "Functional"`,
       );
   }
   const model = validate(kerasSequential, data, file);
@@ -174,5 +232,5 @@ export function kerasArchitecture(data: unknown, file: string): KerasArchitectur
     }
   }
   if (layers.length === 0) throw new UsageError(`${file}: no layers after the input: expected at least one`);
-  return { inputShape, layers };
+  return graph ? { inputShape, layers, graph } : { inputShape, layers };
 }

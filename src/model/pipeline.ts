@@ -201,7 +201,14 @@ function architectureLayers(
   let declared: Shape | undefined;
   const preset = isPreset(arch);
   if (preset) layers = presetLayers(arch, options.inputShape);
-  else ({ inputShape: declared, layers } = readKerasArchitecture(arch));
+  else {
+    const read = readKerasArchitecture(arch);
+    if (read.graph)
+      throw new UsageError(
+        `${arch}: a Functional model whose layers branch: training reads chains of layers from architecture files (build a graph with Input, apply and Model in TypeScript, or import a trained model with nn2c import)`,
+      );
+    ({ inputShape: declared, layers } = read);
+  }
   const inputShape = options.inputShape ?? declared;
   const where = options.inputShape ? "--input-shape" : arch;
   if (!inputShape)

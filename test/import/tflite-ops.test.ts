@@ -13,9 +13,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { importModel } from "../../src/import/index.js";
 import { tfliteProgram } from "../../src/import/tflite/program.js";
 import { readTflite } from "../../src/import/tflite/read.js";
-import { runProgram } from "../../src/reference/integer.js";
+import { predictModel } from "../../src/model/predict.js";
+import { quantizeModel } from "../../src/quant/quantize.js";
+import { predictInteger, runProgram } from "../../src/reference/integer.js";
 import { verifyModel } from "../../src/verify/verify.js";
 import { ROOT } from "../cli/run.js";
 import { QEMU, requireTools } from "../toolchain/available.js";
@@ -139,6 +142,50 @@ describe("a MEAN whose output shares its input's quantization (mean_same)", () =
     },
     120_000,
   );
+});
+
+// the mixed model's Keras graph (a residual Add) as Keras 3 writes it (.keras and the legacy .h5) and as
+// float32 TensorFlow Lite, against Keras' own outputs
+describe.each(["mixed.keras", "mixed.h5", "mixed_float.tflite"])("the Functional graph of %s", (name) => {
+  const floats = (file: string) => {
+    const b = readFileSync(join(FIXTURES, file));
+    return new Float32Array(b.buffer, b.byteOffset, b.length / 4);
+  };
+  const x = floats("mixed_float.inputs.bin");
+  const golden = floats("mixed_float.outputs.bin");
+  const load = async () => {
+    const r = await importModel(join(FIXTURES, name), readFileSync(join(FIXTURES, name)));
+    if (r.kind !== "float") throw new Error(`${name}: imported as ${r.kind}`);
+    return r.model;
+  };
+
+  it("reads the branch and computes Keras' outputs within 1e-5 of their range", async () => {
+    const model = await load();
+    const add = model.layers.find((l) => l.kind === "add")!;
+    expect(add.inputs).toHaveLength(2);
+    expect(model.layers.map((l) => l.kind)).toContain("global_average_pooling2d");
+    const p = predictModel(model, { rows: 20, cols: 8 * 8 * 3, data: x });
+    let max = 0;
+    golden.forEach((g, i) => {
+      max = Math.max(max, Math.abs(p.data[i] - g));
+    });
+    const range = Math.max(...golden) - Math.min(...golden);
+    expect(golden.length).toBe(20 * 4);
+    expect(max / range).toBeLessThan(1e-5);
+  });
+
+  it("quantizes to int8 on those inputs, within 2% of the range, and its C agrees", async () => {
+    const model = await load();
+    const q = quantizeModel(model, x, 20, { precision: "int8", calibration: { method: "minmax" } });
+    expect(q.ops.map((op) => op.kind)).toContain("add");
+    const f = predictModel(model, { rows: 20, cols: 8 * 8 * 3, data: x });
+    const p = predictInteger(q, x, 20);
+    const rms = Math.sqrt(p.values.reduce((s, v, i) => s + (v - f.data[i]) ** 2, 0) / p.values.length);
+    expect(rms / (Math.max(...f.data) - Math.min(...f.data))).toBeLessThan(0.02);
+    if (host.missing.length > 0) return;
+    const r = await verifyModel({ kind: "quantized", model: q }, { target: "host", random: 2 });
+    expect(r.mismatches).toBe(0);
+  }, 120_000);
 });
 
 // every operator on the DSP and Helium cores: the long suite (npm run test:mlperf)

@@ -284,7 +284,7 @@ describe.concurrent("nn2c train --architecture", () => {
     await fails(
       branched,
       IRIS_TRAIN,
-      `${branched}: layers[2] 'b' (Dense): inbound_nodes [[["in",0,0,{}]]]: expected one input, the layer before it (nn2c reads chains of layers)`,
+      `${branched}: a Functional model whose layers branch: training reads chains of layers from architecture files`,
     );
     const text = write("not json");
     await fails(text, IRIS_TRAIN, `${text}: not JSON`);
@@ -349,9 +349,16 @@ describe("a Keras 3 Functional chain (inbound_nodes with keras_history)", () => 
     expect(arch.layers).toHaveLength(2);
   });
 
-  it("refuses a branch, naming the layer", () => {
-    expect(() => kerasArchitecture(model("in"), "f.json")).toThrow(
-      /^f\.json: layers\[2\] 'b' \(Dense\): inbound_nodes .*: expected one input, the layer before it/,
-    );
+  it("reads a branch as a graph: the layers each one reads", () => {
+    const arch = kerasArchitecture(model("in"), "f.json");
+    expect(arch.layers).toHaveLength(2);
+    expect(arch.graph).toEqual({ input: "in", inputs: [["in"], ["in"]], output: "b" });
+  });
+
+  it("refuses a layer that reads one after it or none, naming the layer", () => {
+    for (const second of ["b", "nowhere"])
+      expect(() => kerasArchitecture(model(second), "f.json")).toThrow(
+        /^f\.json: layers\[2\] 'b' \(Dense\): inbound_nodes .*: expected the layers before it that it reads, each called once$/,
+      );
   });
 });

@@ -1,7 +1,9 @@
 /**
  * A float32 TensorFlow Lite model as an nn2c float model: each operator written as the Keras layer it
- * computes (a fused activation as an Activation layer after it), then built as Keras files are
- * (src/import/float.ts). Weights change layout where Keras' differs from TensorFlow Lite's: CONV_2D's
+ * computes (a fused activation as an Activation layer after it) in a Functional graph whose edges are
+ * the operators' tensors, then built as Keras files are (src/import/float.ts). ADD becomes Add, MEAN over
+ * height and width GlobalAveragePooling2D (and a Reshape to [1, 1, C] with keep_dims), LEAKY_RELU
+ * LeakyReLU. Weights change layout where Keras' differs from TensorFlow Lite's: CONV_2D's
  * [F, kh, kw, C] becomes Keras' [kh, kw, C, F]; DEPTHWISE_CONV_2D's [1, kh, kw, C·M] is already Keras'
  * [kh, kw, C, M] in memory; FULLY_CONNECTED's [units, inputs] is nn2c's own.
  */
@@ -22,7 +24,10 @@ type Add = (
 
 interface KerasLayer {
   class_name: string;
+  name: string;
   config: Record<string, unknown>;
+  /** Keras 2's form: one node, the layers it reads */
+  inbound_nodes: [string, 0, 0, Record<string, never>][][];
 }
 
 const ACTIVATIONS: Record<string, string> = { NONE: "linear", RELU: "relu", RELU6: "relu6", TANH: "tanh" };
@@ -35,6 +40,9 @@ const ELEMENTWISE: Record<string, string> = {
   TANH: "tanh",
 };
 
+/** Operators that read two computed tensors. */
+const BINARY = ["ADD"];
+
 /** The float32 operators nn2c imports. */
 export const TFLITE_FLOAT_OPERATORS = [
   "FULLY_CONNECTED",
@@ -45,6 +53,9 @@ export const TFLITE_FLOAT_OPERATORS = [
   "RESHAPE",
   "SOFTMAX",
   "PAD",
+  "ADD",
+  "MEAN",
+  "LEAKY_RELU",
   ...Object.keys(ELEMENTWISE),
 ];
 
@@ -67,36 +78,51 @@ export function tfliteFloatModel(m: TfliteModel, file: string): ModelFile {
   const layers: KerasLayer[] = [
     {
       class_name: "InputLayer",
+      name: "input",
       config: { name: "input", batch_input_shape: [null, ...input.shape.slice(1)] },
+      inbound_nodes: [],
     },
   ];
   const weights = new Map<string, Float32Array[]>();
-  let current = input.index;
+  /** the layer that wrote each tensor computed so far */
+  const writer = new Map<number, string>([[input.index, "input"]]);
   for (const op of m.operators) {
     const fail = (message: string): never => {
       throw new UsageError(`${file}: operators[${op.index}] (${op.op}): ${message}`);
     };
     if (!TFLITE_FLOAT_OPERATORS.includes(op.op))
       fail(`nn2c imports ${TFLITE_FLOAT_OPERATORS.join(", ")} from float32 models`);
-    if (op.inputs[0] !== current) fail("reads a tensor other than the one before it wrote: expected a chain");
+    const reads = op.inputs.slice(0, BINARY.includes(op.op) ? 2 : 1);
     const y = m.tensors[op.outputs[0]];
-    for (const t of [m.tensors[op.inputs[0]], y])
-      if (t.type !== "float32") fail(`tensor '${t.name}' is ${t.type}: expected float32`);
+    for (const t of [...reads.map((i) => m.tensors[i]), y])
+      if (t?.type !== "float32") fail(`tensor '${t?.name}' is ${t?.type}: expected float32`);
+    let from = reads.map(
+      (i) => writer.get(i) ?? fail(`reads tensor ${i}, which no operator before it wrote`),
+    );
     const name = `${op.op.toLowerCase()}_${op.index}`;
     const add: Add = (class_name, config, w, suffix) => {
       const layerName = suffix ? `${name}_${suffix}` : name;
-      layers.push({ class_name, config: { name: layerName, ...config } });
+      layers.push({
+        class_name,
+        name: layerName,
+        config: { name: layerName, ...config },
+        inbound_nodes: [from.map((l) => [l, 0, 0, {}] as [string, 0, 0, Record<string, never>])],
+      });
+      from = [layerName];
       if (w) weights.set(layerName, w);
     };
     const activation = (act: string) => {
       if (act !== "linear") add("Activation", { activation: act }, undefined, "activation");
     };
     layer(op, m, fail, add, activation);
-    current = y.index;
+    writer.set(y.index, from[0]);
   }
-  if (current !== m.outputs[0])
-    throw new UsageError(`${file}: the last operator does not write the model's output`);
-  const config = { class_name: "Sequential", config: { name: "tflite", layers } };
+  const output = writer.get(m.outputs[0]);
+  if (output === undefined) throw new UsageError(`${file}: no operator writes the model's output`);
+  const config = {
+    class_name: "Functional",
+    config: { name: "tflite", layers, input_layers: [["input", 0, 0]], output_layers: [[output, 0, 0]] },
+  };
   return floatModel(
     config,
     file,
@@ -176,5 +202,26 @@ function layer(
     add("Activation", { activation: "softmax" });
   } else if (ELEMENTWISE[op.op]) {
     add("Activation", { activation: ELEMENTWISE[op.op] });
+  } else if (o.kind === "leaky_relu") {
+    if (!(Number.isFinite(o.alpha) && o.alpha >= 0))
+      fail(`alpha ${o.alpha}: expected a finite alpha of 0 or more`);
+    add("LeakyReLU", { negative_slope: o.alpha });
+  } else if (op.op === "ADD" && o.kind === "activation") {
+    const [a, b] = [m.tensors[op.inputs[0]], m.tensors[op.inputs[1]]];
+    if (a.shape.join(",") !== y.shape.join(",") || b.shape.join(",") !== y.shape.join(","))
+      fail(
+        `inputs of shapes [${a.shape}] and [${b.shape}]: expected the output's [${y.shape}] (no broadcasting)`,
+      );
+    add("Add", {});
+    activation(fused(o.activation, fail));
+  } else if (o.kind === "reducer") {
+    const axes = m.tensors[op.inputs[1]];
+    const axis = axes?.type === "int32" && axes.data ? Array.from(constantValues(axes, fail)).sort() : [];
+    if (x.shape.length !== 4 || axis.join(",") !== "1,2")
+      fail(
+        `axes [${axis}] of a tensor of shape [${x.shape}]: expected the mean over height and width, [1, 2]`,
+      );
+    add("GlobalAveragePooling2D", {});
+    if (o.keepDims) add("Reshape", { target_shape: [1, 1, x.shape[3]] }, undefined, "keepdims");
   } else fail("has no options nn2c reads for it");
 }

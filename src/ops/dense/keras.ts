@@ -23,6 +23,8 @@ const FIELDS = [
   "bias_constraint",
   "lora_rank",
   "lora_alpha",
+  // newer Keras 3 (3.15 writes it): null unless the layer was quantized in Keras
+  "quantization_config",
 ];
 
 export function denseFromKeras(config: KerasConfig, refuse: Refuse): DenseConfig {
@@ -41,6 +43,7 @@ export function denseFromKeras(config: KerasConfig, refuse: Refuse): DenseConfig
     "kernel_constraint",
     "bias_constraint",
     "lora_rank",
+    "quantization_config",
   ])
     atDefault(config, field, [], refuse);
   const out: DenseConfig = { units, activation: kerasActivation(config.activation, refuse) };
