@@ -117,6 +117,24 @@ describe("TensorFlow.js Layers models (tfjs-layers' predict as the oracle)", () 
     y = tfl.layers.activation({ activation: "softmax" }).apply(y) as tfl.SymbolicTensor;
     expect(await compare(tfl.model({ inputs: input, outputs: y }), "functional", 3)).toBeLessThan(1e-5);
   });
+
+  it("a Functional graph with residual adds (of the input, and of a branch of two layers)", async () => {
+    const input = tfl.input({ shape: [6, 5, 4] });
+    const a = tfl.layers
+      .conv2d({ filters: 4, kernelSize: 3, padding: "same" })
+      .apply(input) as tfl.SymbolicTensor;
+    const first = tfl.layers.add().apply([a, input]) as tfl.SymbolicTensor;
+    let branch = tfl.layers
+      .conv2d({ filters: 4, kernelSize: 1, activation: "relu" })
+      .apply(first) as tfl.SymbolicTensor;
+    branch = tfl.layers
+      .depthwiseConv2d({ kernelSize: 3, padding: "same" })
+      .apply(branch) as tfl.SymbolicTensor;
+    let y = tfl.layers.add().apply([first, branch]) as tfl.SymbolicTensor;
+    y = tfl.layers.globalAveragePooling2d({}).apply(y) as tfl.SymbolicTensor;
+    y = tfl.layers.dense({ units: 3, activation: "softmax" }).apply(y) as tfl.SymbolicTensor;
+    expect(await compare(tfl.model({ inputs: input, outputs: y }), "residual", 6)).toBeLessThan(1e-5);
+  });
 });
 
 describe("TensorFlow.js refusals, in one line naming the file", () => {
