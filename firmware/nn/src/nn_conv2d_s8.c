@@ -387,6 +387,54 @@ static void conv_dot4(const int8_t *x, const int8_t *w, int32_t taps, int32_t ac
     acc[3] = a3;
 }
 
+/*
+ * The codes of 4 filters from their accumulators a0..a3 where every shift is negative and the clamp is
+ * the whole int8 range (modes 2 and 4 of nn_dense_output_mode), in assembly: GCC keeps the pointers on
+ * the stack around conv_dot4's registers and reloads them for every output. Per output, as
+ * nn_dense_requantize_right and nn_dense_saturate_s8: the rounding term +-2^30 (with its sign word) from
+ * the accumulator's sign, SMLAL with the multiplier, bits 31..62 of the sum, the arithmetic shift by
+ * n1 = ~shift, +1, >> 1, then QADD of the zero point and SSAT #8. `pre` runs first on each accumulator
+ * (relu: max(a, 0) as one BIC).
+ */
+#define CONV_OUT(a, k, pre)                                                                             \
+    pre                                                                                                 \
+    "ldr %[mv], [%[m]], #4\n\t"                                                                         \
+    "asr %[hi], %[" a "], #31\n\t"                                                                     \
+    "mov %[lo], #0x40000000\n\t"                                                                       \
+    "eor %[lo], %[lo], %[hi], lsl #31\n\t"                                                             \
+    "smlal %[lo], %[hi], %[" a "], %[mv]\n\t"                                                          \
+    "lsr %[lo], %[lo], #31\n\t"                                                                        \
+    "orr %[lo], %[lo], %[hi], lsl #1\n\t"                                                              \
+    "ldr %[mv], [%[s]], #4\n\t"                                                                         \
+    "mvn %[mv], %[mv]\n\t"                                                                              \
+    "asr %[lo], %[lo], %[mv]\n\t"                                                                      \
+    "add %[lo], %[lo], #1\n\t"                                                                         \
+    "asr %[lo], %[lo], #1\n\t"                                                                         \
+    "qadd %[lo], %[lo], %[zp]\n\t"                                                                     \
+    "ssat %[lo], #8, %[lo]\n\t"                                                                        \
+    "strb %[lo], [%[o], #" #k "]\n\t"
+#define CONV_RELU(a) "bic %[" a "], %[" a "], %[" a "], asr #31\n\t"
+
+static inline void conv_out4(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *m, const int32_t *s,
+                             int32_t zp, int8_t *o, int relu)
+{
+    int32_t mv, lo, hi;
+    if (relu) {
+        __asm__ volatile(CONV_OUT("a0", 0, CONV_RELU("a0")) CONV_OUT("a1", 1, CONV_RELU("a1"))
+                             CONV_OUT("a2", 2, CONV_RELU("a2")) CONV_OUT("a3", 3, CONV_RELU("a3"))
+                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [m] "+r"(m), [s] "+r"(s),
+                           [mv] "=&r"(mv), [lo] "=&r"(lo), [hi] "=&r"(hi)
+                         : [zp] "r"(zp), [o] "r"(o)
+                         : "cc", "memory");
+    } else {
+        __asm__ volatile(CONV_OUT("a0", 0, "") CONV_OUT("a1", 1, "") CONV_OUT("a2", 2, "") CONV_OUT("a3", 3, "")
+                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [m] "+r"(m), [s] "+r"(s),
+                           [mv] "=&r"(mv), [lo] "=&r"(lo), [hi] "=&r"(hi)
+                         : [zp] "r"(zp), [o] "r"(o)
+                         : "cc", "memory");
+    }
+}
+
 /* One output position: out[0..out_c) from its extended window x. right: every shift < 0 and no leaky
  * slope (1), and the clamp the whole int8 range as well (2: nn_dense_saturate_s8). The
  * output stage's values are read into locals once: stores through out (int8_t) may alias anything, and
@@ -410,11 +458,8 @@ static void conv_dsp_position(const nn_dense_s8_params_t *d, const nn_dense_outp
         acc[3] = d->bias[o + 3];
         conv_dot4(x, w, taps, acc);
         w += NN_DENSE_ROWS * taps;
-        if (right == 4) {
-            out[o] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right_pos(NN_MAX0(acc[0]), mult[o], ~shift[o]), zp);
-            out[o + 1] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right_pos(NN_MAX0(acc[1]), mult[o + 1], ~shift[o + 1]), zp);
-            out[o + 2] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right_pos(NN_MAX0(acc[2]), mult[o + 2], ~shift[o + 2]), zp);
-            out[o + 3] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right_pos(NN_MAX0(acc[3]), mult[o + 3], ~shift[o + 3]), zp);
+        if (right == 4 || right == 2) {
+            conv_out4(acc[0], acc[1], acc[2], acc[3], mult + o, shift + o, zp, out + o, right == 4);
         } else if (right == 3) {
             const int32_t q0 = nn_clamp(nn_dense_requantize_right_pos(NN_MAX0(acc[0]), mult[o], ~shift[o]), lo, hi) + zp;
             const int32_t q1 = nn_clamp(nn_dense_requantize_right_pos(NN_MAX0(acc[1]), mult[o + 1], ~shift[o + 1]), lo, hi) + zp;
@@ -424,11 +469,6 @@ static void conv_dsp_position(const nn_dense_s8_params_t *d, const nn_dense_outp
             out[o + 1] = (int8_t)q1;
             out[o + 2] = (int8_t)q2;
             out[o + 3] = (int8_t)q3;
-        } else if (right == 2) {
-            out[o] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right(acc[0], mult[o], ~shift[o]), zp);
-            out[o + 1] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right(acc[1], mult[o + 1], ~shift[o + 1]), zp);
-            out[o + 2] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right(acc[2], mult[o + 2], ~shift[o + 2]), zp);
-            out[o + 3] = (int8_t)nn_dense_saturate_s8(nn_dense_requantize_right(acc[3], mult[o + 3], ~shift[o + 3]), zp);
         } else if (right) {
             const int32_t q0 = nn_clamp(nn_dense_requantize_right(acc[0], mult[o], ~shift[o]), lo, hi) + zp;
             const int32_t q1 = nn_clamp(nn_dense_requantize_right(acc[1], mult[o + 1], ~shift[o + 1]), lo, hi) + zp;
