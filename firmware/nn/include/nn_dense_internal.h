@@ -155,21 +155,12 @@ static inline int32_t nn_dense_requantize_right(int32_t acc, int32_t mult, int32
     return ((t >> n1) + 1) >> 1;
 }
 
-/* nn_requantize(acc, mult, shift) for acc >= 0 and shift < 0, n1 = -shift - 1: nn_dense_requantize_right
- * without the sign's rounding term. */
-static inline int32_t nn_dense_requantize_right_pos(int32_t acc, int32_t mult, int32_t n1)
-{
-    const int32_t t = nn_dense_high_mul(acc, mult, (int32_t)1 << 30);
-    return ((t >> n1) + 1) >> 1;
-}
-
 /* How a kernel may compute p's outputs when every shift is negative and no leaky slope is set:
  *   1: nn_dense_requantize_right, then the clamp;
  *   2: the same with the whole int8 range as the clamp (nn_dense_saturate_s8 on DSP cores);
  *   3: the clamp's low end lo = act_min - out_zp is 0 or more (relu, relu6), where a negative accumulator
  *      gives lo whatever it requantizes to (nn_dense_output_one's shortcut): the accumulator is taken as
- *      max(acc, 0) (0 requantizes to 0, which the clamp lifts to lo) and requantized by
- *      nn_dense_requantize_right_pos;
+ *      max(acc, 0) (0 requantizes to 0, which the clamp lifts to lo), then as mode 1;
  *   4: mode 3 with lo = 0 and act_max = 127 (relu), where the clamp and the zero point are
  *      nn_dense_saturate_s8 (the requantized value is 0 or more);
  * else 0 (nn_dense_output_one). p: any integer dense parameter block with int8 outputs. */

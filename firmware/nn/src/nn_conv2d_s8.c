@@ -460,24 +460,17 @@ static void conv_dsp_position(const nn_dense_s8_params_t *d, const nn_dense_outp
         w += NN_DENSE_ROWS * taps;
         if (right == 4 || right == 2) {
             conv_out4(acc[0], acc[1], acc[2], acc[3], mult + o, shift + o, zp, out + o, right == 4);
-        } else if (right == 3) {
-            const int32_t q0 = nn_clamp(nn_dense_requantize_right_pos(NN_MAX0(acc[0]), mult[o], ~shift[o]), lo, hi) + zp;
-            const int32_t q1 = nn_clamp(nn_dense_requantize_right_pos(NN_MAX0(acc[1]), mult[o + 1], ~shift[o + 1]), lo, hi) + zp;
-            const int32_t q2 = nn_clamp(nn_dense_requantize_right_pos(NN_MAX0(acc[2]), mult[o + 2], ~shift[o + 2]), lo, hi) + zp;
-            const int32_t q3 = nn_clamp(nn_dense_requantize_right_pos(NN_MAX0(acc[3]), mult[o + 3], ~shift[o + 3]), lo, hi) + zp;
-            out[o] = (int8_t)q0;
-            out[o + 1] = (int8_t)q1;
-            out[o + 2] = (int8_t)q2;
-            out[o + 3] = (int8_t)q3;
         } else if (right) {
-            const int32_t q0 = nn_clamp(nn_dense_requantize_right(acc[0], mult[o], ~shift[o]), lo, hi) + zp;
-            const int32_t q1 = nn_clamp(nn_dense_requantize_right(acc[1], mult[o + 1], ~shift[o + 1]), lo, hi) + zp;
-            const int32_t q2 = nn_clamp(nn_dense_requantize_right(acc[2], mult[o + 2], ~shift[o + 2]), lo, hi) + zp;
-            const int32_t q3 = nn_clamp(nn_dense_requantize_right(acc[3], mult[o + 3], ~shift[o + 3]), lo, hi) + zp;
-            out[o] = (int8_t)q0;
-            out[o + 1] = (int8_t)q1;
-            out[o + 2] = (int8_t)q2;
-            out[o + 3] = (int8_t)q3;
+            /* modes 1 and 3 (relu6 and the like: max(acc, 0) first), computed before any store */
+            int32_t q[NN_DENSE_ROWS];
+            int32_t r;
+            for (r = 0; r < NN_DENSE_ROWS; ++r) {
+                const int32_t a = right == 3 ? NN_MAX0(acc[r]) : acc[r];
+                q[r] = nn_clamp(nn_dense_requantize_right(a, mult[o + r], ~shift[o + r]), lo, hi) + zp;
+            }
+            for (r = 0; r < NN_DENSE_ROWS; ++r) {
+                out[o + r] = (int8_t)q[r];
+            }
         } else {
             int32_t r;
             for (r = 0; r < NN_DENSE_ROWS; ++r) {
