@@ -119,26 +119,30 @@ export const LAYER_CASES: LayerCase[] = [
 /** The issue's targets: at most this fraction of CMSIS-NN's figure. */
 export const targetRatio = (c: LayerCase) => (c.perOutput ? 0.5 : 0.75);
 
-/** A model of the given layers (and a Flatten) over `input`, random (seeded) weights, as a model file. */
-export function layersModel(layers: Layer[], input: number[], seed: number): ModelFile {
-  const seq = new Sequential([...layers, Flatten()]).build(input, seed);
+/**
+ * The model file of a built model with its seeded, untrained weights, as the benches measure it: a
+ * classifier of `classes` classes, or a regression.
+ */
+export function benchModelFile(seq: Sequential, input: number[], seed: number, classes?: number): ModelFile {
   const n = input.reduce((a, b) => a * b, 1);
   return {
     format: MODEL_FORMAT,
     version: MODEL_VERSION,
     generator: "bench",
-    task: "regression",
+    task: classes ? "classification" : "regression",
     inputs: {
-      shape: input,
+      ...(input.length > 1 ? { shape: input } : {}),
       names: Array.from({ length: n }, (_, i) => `x${i}`),
       mean: Array(n).fill(0),
       std: Array(n).fill(1),
     },
-    output: { label: "y" },
+    output: classes
+      ? { label: "y", classes: Array.from({ length: classes }, (_, i) => String(i)) }
+      : { label: "y" },
     layers: layerRecords(seq),
     outputs: [seq.definitionOf.output],
     training: {
-      loss: "mse",
+      loss: classes ? "sparse_categorical_crossentropy" : "mse",
       optimizer: { name: "adam" },
       epochs: 1,
       epochsRun: 1,
@@ -149,6 +153,11 @@ export function layersModel(layers: Layer[], input: number[], seed: number): Mod
       metrics: { train: {} },
     },
   };
+}
+
+/** One layer (then Flatten) on `input`, with seeded weights, as a regression model file. */
+export function layersModel(layers: Layer[], input: number[], seed: number): ModelFile {
+  return benchModelFile(new Sequential([...layers, Flatten()]).build(input, seed), input, seed);
 }
 
 /** The model quantized to int8, calibrated (min/max) on normal random inputs. */

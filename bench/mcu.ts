@@ -17,19 +17,18 @@ import { fileURLToPath } from "node:url";
 import { type BenchResult, benchModel } from "../src/bench/bench.js";
 import { loadDataset } from "../src/data/dataset.js";
 import { importModel } from "../src/import/index.js";
-import { layerRecords } from "../src/model/io.js";
 import { Dense, type Layer } from "../src/model/layers.js";
 import { trainFromCsv } from "../src/model/pipeline.js";
 import { datasetSchema } from "../src/model/predict.js";
 import { presetLayers } from "../src/model/presets.js";
-import { MODEL_FORMAT, MODEL_VERSION, type ModelFile } from "../src/model/schema.js";
+import type { ModelFile } from "../src/model/schema.js";
 import { Sequential } from "../src/model/sequential.js";
 import { quantizeModel } from "../src/quant/quantize.js";
 import type { QModel } from "../src/quant/schema.js";
 import { Rng } from "../src/rng.js";
 import { icountUnavailable } from "../src/toolchain/icount.js";
 import { CORTEX_TARGET_NAMES } from "../src/toolchain/targets.js";
-import { LAYER_CASES, quantizeLayers, targetRatio } from "./layers.js";
+import { benchModelFile, LAYER_CASES, quantizeLayers, targetRatio } from "./layers.js";
 
 // this benchmark is instruction counts: without the plugin there is nothing to report
 const unavailable = icountUnavailable();
@@ -50,32 +49,7 @@ function randomModel(widths: number[], seed: number): ModelFile {
     }),
   );
   const seq = new Sequential(layers).build(widths[0], seed);
-  const out = widths[widths.length - 1];
-  return {
-    format: MODEL_FORMAT,
-    version: MODEL_VERSION,
-    generator: "bench",
-    task: "classification",
-    inputs: {
-      names: Array.from({ length: widths[0] }, (_, i) => `x${i}`),
-      mean: Array(widths[0]).fill(0),
-      std: Array(widths[0]).fill(1),
-    },
-    output: { label: "y", classes: Array.from({ length: out }, (_, i) => String(i)) },
-    layers: layerRecords(seq),
-    outputs: [seq.definitionOf.output],
-    training: {
-      loss: "sparse_categorical_crossentropy",
-      optimizer: { name: "adam" },
-      epochs: 1,
-      epochsRun: 1,
-      batchSize: 32,
-      validationSplit: 0,
-      seed,
-      history: {},
-      metrics: { train: {} },
-    },
-  };
+  return benchModelFile(seq, [widths[0]], seed, widths[widths.length - 1]);
 }
 
 function quantizeRandom(model: ModelFile, seed: number): QModel {
