@@ -83,6 +83,22 @@ static void nn_pool_interior(const nn_window_t *w, nn_pool_interior_t *r, nn_poo
     t->neg = 0u;
 }
 
+/* The entry both kernels share: NN_ERROR_ARGUMENT for a NULL pointer; else NN_OK with t->c the channel
+ * count, and r and t set by nn_pool_interior when there are channels (with none, nothing is written:
+ * the reference's channel loop is empty). */
+static int nn_pool_prepare(const nn_window_t *w, const int8_t *in, const int8_t *out, nn_pool_interior_t *r,
+                           nn_pool_taps_t *t)
+{
+    if (w == NULL || in == NULL || out == NULL) {
+        return NN_ERROR_ARGUMENT;
+    }
+    t->c = w->in_c;
+    if (w->in_c >= 1) {
+        nn_pool_interior(w, r, t);
+    }
+    return NN_OK;
+}
+
 /* The output at (oy, ox), all channels, as the reference computes it (max: the largest code, else the
  * rounded mean): NN_ERROR_ARGUMENT for a window with no tap inside the input. */
 static int nn_pool_border(const nn_window_t *w, const int8_t *in, int8_t *o, int32_t oy, int32_t ox, int max)

@@ -259,13 +259,10 @@ int nn_avg_pool_s8(const nn_window_t *w, const int8_t *in, int8_t *out)
 {
     nn_pool_interior_t r;
     nn_pool_taps_t t;
-    if (w == NULL || in == NULL || out == NULL) {
-        return NN_ERROR_ARGUMENT;
+    const int status = nn_pool_prepare(w, in, out, &r, &t);
+    if (status != NN_OK || t.c < 1) {
+        return status;
     }
-    if (w->in_c < 1) {
-        return NN_OK; /* nothing to write (the reference's channel loop is empty) */
-    }
-    nn_pool_interior(w, &r, &t);
     if (t.count <= POOL_RECIP_MAX_COUNT) {
         t.recip = (((uint32_t)1 << POOL_RECIP_SHIFT) + (uint32_t)t.count - 1u) / (uint32_t)t.count;
         t.bias = 128u * (uint32_t)t.count + t.half;
