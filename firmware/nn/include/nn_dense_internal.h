@@ -241,6 +241,31 @@ static inline int32x4_t nn_dense_output4_mve(nn_dense_output_t *s, int32_t a0, i
     }
     return nn_dense_requantize4_mve(s, acc, mult, shift);
 }
+
+#if !defined(NN_DENSE_S16_INPUTS)
+/* The int8 rows from `first` to p->n_out (the last n_out % 4, row-major from w): each a dot product of
+ * in's n_in codes 16 at a time (the last ones predicated), then nn_dense_output_one into out[r]. */
+static inline void nn_dense_rows_mve(const nn_dense_s8_params_t *p, int32_t first, const int8_t *in,
+                                     const int8_t *w, int8_t *out)
+{
+    const nn_dense_output_t s = NN_DENSE_OUTPUT(p);
+    const int32_t n = p->n_in;
+    int32_t r;
+    for (r = first; r < p->n_out; ++r) {
+        int32_t a = p->bias[r];
+        int32_t i;
+        for (i = 0; i + NN_DENSE_CHUNK <= n; i += NN_DENSE_CHUNK) {
+            a = vmladavaq_s8(a, vldrbq_s8(in + i), vldrbq_s8(w + i));
+        }
+        if (i < n) {
+            const mve_pred16_t lanes = vctp8q((uint32_t)(n - i));
+            a = vmladavaq_p_s8(a, vldrbq_z_s8(in + i, lanes), vldrbq_z_s8(w + i, lanes), lanes);
+        }
+        out[r] = (int8_t)nn_dense_output_one(&s, r, a);
+        w += n;
+    }
+}
+#endif
 #endif /* NN_DENSE_FAST_MVE */
 
 #if defined(NN_DENSE_S16_INPUTS) && (NN_DENSE_FAST_DSP || NN_DENSE_FAST_PLAIN)

@@ -677,23 +677,7 @@ static void conv_mve_position(const nn_dense_s8_params_t *d, int right, const in
             vstrbq_s32(out + o, nn_dense_output4_mve(&s, a0, a1, a2, a3));
         }
     }
-    if (groups * NN_DENSE_ROWS < d->n_out) {
-        /* the last out_c % 4 filters, row-major */
-        const nn_dense_output_t s = NN_DENSE_OUTPUT(d);
-        int32_t o;
-        for (o = groups * NN_DENSE_ROWS; o < d->n_out; ++o) {
-            int32_t a = d->bias[o];
-            int32_t i;
-            for (i = 0; i + NN_DENSE_CHUNK <= taps; i += NN_DENSE_CHUNK) {
-                a = vmladavaq_s8(a, vldrbq_s8(x + i), vldrbq_s8(w + i));
-            }
-            if (i < taps) {
-                a = vmladavaq_s16(a, vldrbq_s16(x + i), vldrbq_s16(w + i));
-            }
-            out[o] = (int8_t)nn_dense_output_one(&s, o, a);
-            w += taps;
-        }
-    }
+    nn_dense_rows_mve(d, groups * NN_DENSE_ROWS, x, w, out); /* the last out_c % 4 filters */
 }
 
 static int conv_mve(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *d, const int8_t *in, int8_t *out,

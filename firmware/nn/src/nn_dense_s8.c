@@ -475,24 +475,7 @@ NN_DENSE_ALWAYS_INLINE static inline void mve_rows(const nn_dense_s8_params_t *p
         q = vrshlq_s32(q, sh);
         vstrbq_s32(out + o, vaddq_n_s32(vminq_s32(vmaxq_s32(q, lo), hi), zp));
     }
-    if (groups * NN_DENSE_ROWS < p->n_out) {
-        /* the last n_out % 4 rows, row-major, 16 inputs at a time */
-        const nn_dense_output_t rows = NN_DENSE_OUTPUT(p);
-        int32_t r;
-        for (r = groups * NN_DENSE_ROWS; r < p->n_out; ++r) {
-            int32_t a = p->bias[r];
-            int32_t i;
-            for (i = 0; i + NN_DENSE_CHUNK <= n_in; i += NN_DENSE_CHUNK) {
-                a = vmladavaq_s8(a, vldrbq_s8(in + i), vldrbq_s8(w + i));
-            }
-            if (i < n_in) {
-                const mve_pred16_t lanes = vctp8q((uint32_t)(n_in - i));
-                a = vmladavaq_p_s8(a, vldrbq_z_s8(in + i, lanes), vldrbq_z_s8(w + i, lanes), lanes);
-            }
-            out[r] = (int8_t)nn_dense_output_one(&rows, r, a);
-            w += n_in;
-        }
-    }
+    nn_dense_rows_mve(p, groups * NN_DENSE_ROWS, in, w, out);
 }
 
 NN_DENSE_NOINLINE static int dense_fast(const nn_dense_s8_params_t *p, const int8_t *in, int8_t *out)
