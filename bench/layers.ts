@@ -48,7 +48,7 @@ export const LAYER_CASES: LayerCase[] = [
     input: [49, 10],
     perOutput: false,
     cmsis: { "cortex-m0": 10.9, "cortex-m4": 4.01, "cortex-m55": 0.99 },
-    bounds: bounds(8.51, 5.97, 3.58, 3.67, 3.63, 0.79),
+    bounds: bounds(8.38, 6.1, 3.4, 3.39, 3.4, 0.79),
   },
   {
     name: "Conv1D 128×3 → 16, kernel 5, same",
@@ -56,7 +56,7 @@ export const LAYER_CASES: LayerCase[] = [
     input: [128, 3],
     perOutput: false,
     cmsis: { "cortex-m0": 14.88, "cortex-m4": 6.39, "cortex-m55": 1.91 },
-    bounds: bounds(11.88, 7.99, 5.29, 5.47, 5.4, 1.33),
+    bounds: bounds(11.6, 8.29, 4.92, 4.91, 4.92, 1.33),
   },
   {
     name: "Conv1D 32×16 → 32, kernel 3, same",
@@ -64,7 +64,7 @@ export const LAYER_CASES: LayerCase[] = [
     input: [32, 16],
     perOutput: false,
     cmsis: { "cortex-m0": 8.61, "cortex-m4": 2.83, "cortex-m55": 0.53 },
-    bounds: bounds(6.72, 4.83, 2.61, 2.67, 2.65, 0.49),
+    bounds: bounds(6.64, 4.91, 2.49, 2.49, 2.49, 0.47),
   },
   {
     name: "Conv2D 8×8×1 → 8, 3×3, same",
@@ -72,7 +72,7 @@ export const LAYER_CASES: LayerCase[] = [
     input: [8, 8, 1],
     perOutput: false,
     cmsis: { "cortex-m0": 25.53, "cortex-m4": 14.02, "cortex-m55": 6.1 },
-    bounds: bounds(32.44, 22.23, 16.65, 17.2, 16.88, 7.83),
+    bounds: bounds(31.85, 22.85, 16.02, 16.21, 16.06, 7.82),
   },
   {
     name: "Conv2D 16×16×8 → 16, 3×3, same",
@@ -80,7 +80,7 @@ export const LAYER_CASES: LayerCase[] = [
     input: [16, 16, 8],
     perOutput: false,
     cmsis: { "cortex-m0": 8.68, "cortex-m4": 2.88, "cortex-m55": 0.65 },
-    bounds: bounds(7.27, 5.69, 2.71, 2.74, 2.74, 0.72),
+    bounds: bounds(7.21, 5.76, 2.62, 2.62, 2.62, 0.72),
   },
   {
     name: "DepthwiseConv2D 25×5×64, 3×3, same",
@@ -88,7 +88,7 @@ export const LAYER_CASES: LayerCase[] = [
     input: [25, 5, 64],
     perOutput: false,
     cmsis: { "cortex-m0": 35.69, "cortex-m4": 7.79, "cortex-m55": 2.34 },
-    bounds: bounds(24.69, 15.14, 9.33, 9.31, 9.32, 2.29),
+    bounds: bounds(24.67, 15.14, 6.94, 6.95, 6.96, 2.26),
   },
   {
     name: "Conv2D 1×1 25×5×64 → 64 (pointwise)",
@@ -96,7 +96,7 @@ export const LAYER_CASES: LayerCase[] = [
     input: [25, 5, 64],
     perOutput: false,
     cmsis: { "cortex-m0": 7.57, "cortex-m4": 2.09, "cortex-m55": 0.4 },
-    bounds: bounds(6, 4.38, 2.4, 2.44, 2.41, 0.37),
+    bounds: bounds(5.94, 4.44, 2.12, 2.12, 2.12, 0.36),
   },
   {
     name: "MaxPooling2D 2×2 stride 2 on 16×16×8",
@@ -112,7 +112,7 @@ export const LAYER_CASES: LayerCase[] = [
     input: [16, 16, 8],
     perOutput: true,
     cmsis: { "cortex-m0": 201.5, "cortex-m4": 54.1, "cortex-m55": 42.0 },
-    bounds: bounds(101.55, 78.2, 29.47, 29.75, 29.36, 18.37),
+    bounds: bounds(101.54, 78.2, 29.46, 29.75, 29.35, 18.36),
   },
 ];
 
