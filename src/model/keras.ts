@@ -147,8 +147,18 @@ function functionalOf(
     seen.add(nameOf(k));
   });
   const ends = model.config as { input_layers?: unknown; output_layers?: unknown };
-  const input = endLayer(ends.input_layers) ?? nameOf(0);
-  const output = endLayer(ends.output_layers) ?? nameOf(layers.length - 1);
+  const end = (field: "input_layers" | "output_layers", fallback: string) => {
+    const v = ends[field];
+    if (v === undefined) return fallback;
+    const name = endLayer(v);
+    if (name === undefined)
+      throw new UsageError(
+        `${file}: ${field} ${clip(JSON.stringify(v) ?? "", 60)}: expected one ${field === "input_layers" ? "input" : "output"} (nn2c models have one of each)`,
+      );
+    return name;
+  };
+  const input = end("input_layers", nameOf(0));
+  const output = end("output_layers", nameOf(layers.length - 1));
   if (input !== nameOf(0))
     throw new UsageError(
       `${file}: input_layers name '${clip(input, 40)}': expected one input, the first layer`,

@@ -355,6 +355,17 @@ describe("a Keras 3 Functional chain (inbound_nodes with keras_history)", () => 
     expect(arch.graph).toEqual({ input: "in", inputs: [["in"], ["in"]], output: "b" });
   });
 
+  it("refuses a model of two outputs", () => {
+    const two = model("in") as { config: Record<string, unknown> };
+    two.config.output_layers = [
+      ["a", 0, 0],
+      ["b", 0, 0],
+    ];
+    expect(() => kerasArchitecture(two, "f.json")).toThrow(
+      /^f\.json: output_layers \[\["a",0,0\],\["b",0,0\]\]: expected one output \(nn2c models have one of each\)$/,
+    );
+  });
+
   it("refuses a layer that reads one after it or none, naming the layer", () => {
     for (const second of ["b", "nowhere"])
       expect(() => kerasArchitecture(model(second), "f.json")).toThrow(
