@@ -245,8 +245,8 @@ static inline int32x4_t nn_dense_output4_mve(nn_dense_output_t *s, int32_t a0, i
 #if !defined(NN_DENSE_S16_INPUTS)
 /* The int8 rows from `first` to p->n_out (the last n_out % 4, row-major from w): each a dot product of
  * in's n_in codes 16 at a time (the last ones predicated), then nn_dense_output_one into out[r]. */
-static inline void nn_dense_rows_mve(const nn_dense_s8_params_t *p, int32_t first, const int8_t *in,
-                                     const int8_t *w, int8_t *out)
+NN_DENSE_ALWAYS_INLINE static inline void nn_dense_rows_mve(const nn_dense_s8_params_t *p, int32_t first,
+                                                            const int8_t *in, const int8_t *w, int8_t *out)
 {
     const nn_dense_output_t s = NN_DENSE_OUTPUT(p);
     const int32_t n = p->n_in;
