@@ -11,7 +11,13 @@
  *   - QUANTIZE from int8 to int8: one multiplier from double(scale_in) / double(scale_out).
  */
 import type { QuantParams } from "../../core/quant.js";
-import { clampS8, quantizeMultiplier, requantize, roundingDivideByPOT } from "../../quant/fixedpoint.js";
+import {
+  clampS8,
+  quantizeMultiplier,
+  requantize,
+  roundingDivideByPOT,
+  splitReal,
+} from "../../quant/fixedpoint.js";
 import { fixedLogistic, fixedTanh } from "../../quant/gemmlowp.js";
 
 type Fail = (message: string) => never;
@@ -29,12 +35,10 @@ const INPUT_INTEGER_BITS = 4;
  */
 function fixedPointInput(scale: number, fail: Fail): { mult: number; shift: number; radius: number } {
   const real = scale * 2 ** (31 - INPUT_INTEGER_BITS);
-  let shift = Math.ceil(Math.log2(real));
-  while (real / 2 ** shift >= 1) shift += 1;
-  while (real / 2 ** shift < 0.5) shift -= 1;
-  const mult = Math.round((real / 2 ** shift) * 2 ** 31);
-  // TensorFlow Lite casts a significand that rounds up to 2^31 to int32, which overflows
-  if (mult >= 2 ** 31) fail(`input scale ${scale}: its multiplier rounds to 2^31, beyond int32`);
+  const { mult, shift } = splitReal(real, 31);
+  // TensorFlow Lite casts a significand that rounds up to 2^31 to int32, which overflows (splitReal
+  // renormalises it to 2^30 with one more shift, below the frexp significand's half)
+  if (real / 2 ** shift < 0.5) fail(`input scale ${scale}: its multiplier rounds to 2^31, beyond int32`);
   if (shift < -31 || shift > 30)
     fail(`input scale ${scale}: expected one in [2^-58, 2^3] for the fixed-point input`);
   const radius = Math.floor((((1 << INPUT_INTEGER_BITS) - 1) * 2 ** (31 - INPUT_INTEGER_BITS)) / 2 ** shift);

@@ -347,7 +347,7 @@ const mean: Convert = (op, b, fail) => {
   if (y.shape.join(",") !== want.join(",")) fail(`output of shape [${y.shape}]: expected [${want}]`);
   const count = H * W;
   const base = quantizeMultiplier(x.quant.scale / outQ.scale);
-  const k = Math.min(31 - Math.clz32(count), 32, 31 + base.shift);
+  const k = Math.min(31 - Math.clz32(count), 31 + base.shift);
   const same = x.quant.scale === outQ.scale && x.quant.zeroPoint === outQ.zeroPoint;
   const record: PoolQOp = {
     kind: "global_average_pooling2d",
@@ -428,21 +428,6 @@ const pad: Convert = (op, b, fail) => {
   b.write(y, outQ, record as unknown as QOp);
 };
 
-/** Appends an int8 table op: `entries[q + 128]` is the output code of input code q. */
-function tableOp(op: TfliteOperator, b: Builder, activation: string, entries: number[], fail: Fail): void {
-  const { x, y, outQ } = io(op, b, fail);
-  b.q.tables.push({ kind: "table_s8", input: { ...x.quant }, output: { ...outQ }, entries });
-  const record: ActivationQOp = {
-    kind: "activation",
-    name: opName(op),
-    inputs: [x.name],
-    output: b.name(y),
-    activation,
-    table: b.q.tables.length - 1,
-  };
-  b.write(y, outQ, record as unknown as QOp);
-}
-
 /**
  * The element-wise operators, each as a 256-entry table of what TensorFlow Lite's kernel gives each
  * code (elementwise.ts):
@@ -456,7 +441,7 @@ function tableOp(op: TfliteOperator, b: Builder, activation: string, entries: nu
 const elementwise =
   (kind: "RELU" | "RELU6" | "LOGISTIC" | "TANH" | "LEAKY_RELU" | "QUANTIZE"): Convert =>
   (op, b, fail) => {
-    const { x, outQ } = io(op, b, fail);
+    const { x, y, outQ } = io(op, b, fail);
     const input = x.quant;
     let entries: number[];
     let activation: string;
@@ -479,7 +464,17 @@ const elementwise =
       entries = requantizeTable(input, outQ, fail);
       activation = "linear";
     }
-    tableOp(op, b, activation, entries, fail);
+    // entries[q + 128] is the output code of input code q
+    b.q.tables.push({ kind: "table_s8", input: { ...input }, output: { ...outQ }, entries });
+    const record: ActivationQOp = {
+      kind: "activation",
+      name: opName(op),
+      inputs: [x.name],
+      output: b.name(y),
+      activation,
+      table: b.q.tables.length - 1,
+    };
+    b.write(y, outQ, record as unknown as QOp);
   };
 
 /**
