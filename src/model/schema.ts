@@ -118,8 +118,10 @@ export function modelSchema(): z.ZodType {
       /** an imported model: the format it came from */
       source: z
         .strictObject({
-          format: z.enum(["keras-h5", "keras", "tflite", "tfjs"]),
+          format: z.enum(["keras-h5", "keras", "tflite", "tfjs", "onnx"]),
           kerasVersion: z.string().optional(),
+          /** an ONNX model: how the C's input and output relate to the ONNX model's (channels-first) */
+          layout: z.string().optional(),
         })
         .optional(),
     })
@@ -137,7 +139,11 @@ export interface ModelFile {
   layers: LayerRecord[];
   outputs: string[];
   training?: z.infer<typeof trainingSchema>;
-  source?: { format: "keras-h5" | "keras" | "tflite" | "tfjs"; kerasVersion?: string };
+  source?: {
+    format: "keras-h5" | "keras" | "tflite" | "tfjs" | "onnx";
+    kerasVersion?: string;
+    layout?: string;
+  };
 }
 
 /** Version 1: a chain of dense and activation layers, the weights inline. Read, never written. */
