@@ -99,12 +99,12 @@ function tensorOf(t: Message, where: string, dir: string | null): OnnxTensor {
   const count = dims.reduce((a, b) => a * b, 1);
   let raw = t.raw_data as Uint8Array | undefined;
   if (Number(t.data_location ?? 0) === 1) raw = externalData(t, at, dir);
-  const values = new Float64Array(count);
   if (raw && raw.length > 0) {
     if (raw.length !== count * type.bytes)
       throw new UsageError(
         `${at}: ${raw.length} bytes of data for ${count} ${type.name} values: expected ${count * type.bytes}`,
       );
+    const values = new Float64Array(count);
     const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < count; i++) values[i] = element(view, i, type.name);
     return { name, type: type.name, dims, values };
@@ -120,8 +120,7 @@ function tensorOf(t: Message, where: string, dir: string | null): OnnxTensor {
   const list = numbers(field);
   if (list.length !== count)
     throw new UsageError(`${at}: ${list.length} values for dims [${dims}]: expected ${count}`);
-  values.set(list);
-  return { name, type: type.name, dims, values };
+  return { name, type: type.name, dims, values: Float64Array.from(list) };
 }
 
 function element(view: DataView, i: number, type: string): number {
