@@ -29,6 +29,7 @@ import type { ModelFile } from "../src/model/schema.js";
 import { quantizeModel } from "../src/quant/quantize.js";
 import { outputQuant } from "../src/quant/schema.js";
 import { dequantizeOutput, inputOf, quantizeInput, runOutput } from "../src/reference/integer.js";
+import { Rng } from "../src/rng.js";
 import { toolRuns } from "../src/toolchain/tools.js";
 import { runHostHarness } from "../src/verify/host.js";
 import { STATUS_OK, type VectorSet } from "../src/verify/vectors.js";
@@ -184,9 +185,15 @@ async function runCase(suite: string, name: string, dir: string): Promise<CaseRe
 
   // int8: quantized on the case's inputs; the C bit for bit against nn2c's reference, and against ONNX
   try {
-    // the case's inputs, repeated to the 10 rows calibration asks for: minmax ranges are theirs
-    const copies = Math.ceil(10 / samples.length);
-    const x = Float32Array.from(Array.from({ length: copies }, () => samples.flatMap((s) => s.x)).flat());
+    // the case's inputs, and copies of them moved by up to 1% of their range to make the 10 rows
+    // calibration asks for (no column constant): minmax ranges are the inputs' within 1%
+    const copies = Math.max(2, Math.ceil(10 / samples.length));
+    const all = samples.flatMap((s) => s.x);
+    const spread = 0.01 * (all.reduce((a, b) => Math.max(a, b)) - all.reduce((a, b) => Math.min(a, b)) || 1);
+    const rng = new Rng(7);
+    const x = Float32Array.from({ length: copies * all.length }, (_, i) =>
+      i < all.length ? all[i] : all[i % all.length] + spread * (2 * rng.next() - 1),
+    );
     const q = quantizeModel(model, x, copies * samples.length, {
       precision: "int8",
       calibration: { method: "minmax" },

@@ -198,6 +198,11 @@ export function lowerOnnx(m: OnnxModel, file: string, options: LowerOptions = {}
     const hint = constants.has(m.outputs[0].name) ? " (it is a constant)" : "";
     throw new UsageError(`${file}: no node computes the output '${m.outputs[0].name}'${hint}: expected one`);
   }
+  // Identity, Dropout, Flatten and Reshape move no value: a graph of only these computes nothing
+  if (layers.every((l) => ["InputLayer", "Reshape", "Flatten"].includes(l.class_name)))
+    throw new UsageError(
+      `${file}: the output '${m.outputs[0].name}' is the input's values as they are: expected a graph that computes something`,
+    );
   const layout: OnnxLayout = {
     inputShape,
     inputChannelsLast,
@@ -262,6 +267,10 @@ function shapeOf(
   given: number[] | undefined,
 ): number[] {
   if (given) {
+    if (given.length < 2)
+      throw new UsageError(
+        `${file}: input '${input.name}' of shape [${given}]: expected a batch dimension and at least one more`,
+      );
     if (input.shape && input.shape.length !== given.length)
       throw new UsageError(
         `${file}: --input-shape [${given}] for input '${input.name}' of rank ${input.shape.length}: expected ${input.shape.length} sizes`,
@@ -652,11 +661,25 @@ function conv(c: NodeContext): string {
   const strides = c.ints("strides", Array(rank).fill(1));
   const dilations = c.ints("dilations", Array(rank).fill(1));
   const depthwise = group > 1 && group === C && Cg === 1 && F % C === 0;
-  if (!depthwise && (group !== 1 || Cg !== C))
+  const grouped = group > 1 && !depthwise && Cg * group === C && F % group === 0;
+  if (!depthwise && !grouped && (group !== 1 || Cg !== C))
     c.fail(
-      `group ${group} with ${C} input channels and weights of shape [${w.dims}]: expected 1 group, or as many groups as channels (depthwise)`,
+      `group ${group} with ${C} input channels and weights of shape [${w.dims}]: expected ${C / group} input channels per group`,
     );
-  const values = c.finite(w, "weights");
+  const taps = size(kernel);
+  let values = c.finite(w, "weights");
+  if (grouped) {
+    // a convolution of several groups as one whose weights are 0 between groups (group times the MACs)
+    const full = new Float32Array(F * C * taps);
+    const perGroup = F / group;
+    for (let f = 0; f < F; f++) {
+      const first = Math.floor(f / perGroup) * Cg;
+      for (let ch = 0; ch < Cg; ch++)
+        for (let t = 0; t < taps; t++)
+          full[(f * C + first + ch) * taps + t] = values[(f * Cg + ch) * taps + t];
+    }
+    values = full;
+  }
   const bias = c.node.inputs[2] ? c.floats(2, "bias", F) : undefined;
   const { same, pads } = windowPads(c, spatial, kernel, strides, dilations);
   const padded = same ? from : zeroPadding(c, from, pads);
@@ -673,7 +696,6 @@ function conv(c: NodeContext): string {
     use_bias: bias !== undefined,
   };
   const bw: Record<string, Float32Array> = bias ? { bias } : {};
-  const taps = size(kernel);
   let layer: string;
   if (depthwise) {
     // ONNX's [C·M, 1, k...] is Keras' [k..., C, M] with the taps outermost
@@ -698,7 +720,8 @@ function conv(c: NodeContext): string {
     layer = c.add(rank === 1 ? "Conv1D" : "Conv2D", keras, [padded], { kernel: kw, ...bw });
   }
   const dims = [F, ...out];
-  return c.write({ layer, dims, channelsLast: true, shape: heldShape(dims, true) });
+  c.write({ layer, dims, channelsLast: true, shape: heldShape(dims, true) });
+  return grouped ? `${layer} (${group} groups as one convolution, zero weights between them)` : layer;
 }
 
 function batchNorm(c: NodeContext): string {
@@ -797,12 +820,16 @@ function arithmetic(c: NodeContext): string {
   const C = v.dims[0];
   const rank = v.dims.length + 1;
   // a scalar, or one value per channel broadcast over the rest: [C], [C, 1, ...], [1, C, 1, ...]
-  const dims = t.dims.slice(t.dims.length === rank ? 1 : 0);
+  // (before opset 7, with broadcast 1, the constant's dimensions line up from `axis`, by default the last)
+  const legacy = c.opset < 7 && c.int("broadcast", 0) === 1;
+  const start = legacy ? c.int("axis", rank - t.dims.length) : rank - t.dims.length;
+  const dims = t.dims.slice(Math.max(0, 1 - start));
   const perChannel =
     t.values.length === 1 ||
-    (v.dims.length === 1
-      ? dims.length === 1 && dims[0] === C
-      : dims[0] === C && dims.slice(1).every((d) => d === 1) && dims.length === v.dims.length);
+    (Math.max(start, 1) === 1 &&
+      dims[0] === C &&
+      dims.slice(1).every((d) => d === 1) &&
+      (legacy || dims.length === v.dims.length));
   if (!perChannel)
     c.fail(
       `a constant of shape [${t.dims}] with a tensor of shape [N, ${v.dims}]: expected a scalar or one value per channel`,
@@ -883,9 +910,20 @@ function clip(c: NodeContext): string {
   }
   if (!(lo < hi)) c.fail(`min ${lo} and max ${hi}: expected min below max`);
   if (lo === 0 && hi === Number.POSITIVE_INFINITY) return activation(c, "relu");
-  if (!Number.isFinite(lo) || !Number.isFinite(hi))
-    c.fail(`min ${lo} and max ${hi}: expected both finite, or min 0 and no max (relu)`);
-  return clamp(c, 1, 0, lo, hi);
+  if (Number.isFinite(lo) && Number.isFinite(hi)) return clamp(c, 1, 0, lo, hi);
+  const v = c.value(0);
+  // no bounds: nothing to do
+  if (!Number.isFinite(lo) && !Number.isFinite(hi)) return `${c.write(v)} (no op)`;
+  // one bound: max(x, lo) = lo + relu(x − lo); min(x, hi) = hi − relu(hi − x)
+  const cl = v.dims.length >= 2;
+  const from = cl ? c.spatial(v, v.dims.length) : v.layer;
+  const C = v.dims[0];
+  const [sign, bound] = Number.isFinite(lo) ? [1, lo] : [-1, hi];
+  const fill = (x: number) => new Float32Array(C).fill(x);
+  const shifted = scaleShift(c, from, fill(sign), fill(-sign * bound));
+  const relu = c.add("Activation", { activation: "relu" }, [shifted]);
+  const layer = scaleShift(c, relu, fill(sign), fill(bound));
+  return c.write({ ...v, channelsLast: cl, shape: heldShape(v.dims, cl), layer });
 }
 
 /**
@@ -1002,8 +1040,34 @@ function reshape(c: NodeContext): string {
   return c.write({ ...out, layer: c.as(v, out.shape) });
 }
 
+/** A constant transposed: its dimensions permuted by `perm`. */
+function transposed(t: OnnxTensor, perm: number[], name: string): OnnxTensor {
+  const dims = perm.map((p) => t.dims[p]);
+  const strides = t.dims.map((_, k) => size(t.dims.slice(k + 1)));
+  const values = new Float64Array(t.values.length);
+  const index = new Array<number>(dims.length).fill(0);
+  for (let i = 0; i < values.length; i++) {
+    let src = 0;
+    for (let k = 0; k < dims.length; k++) src += index[k] * strides[perm[k]];
+    values[i] = t.values[src];
+    for (let k = dims.length - 1; k >= 0 && ++index[k] === dims[k]; k--) index[k] = 0;
+  }
+  return { name, type: t.type, dims, values };
+}
+
 function transpose(c: NodeContext): string {
   c.only("perm");
+  if (c.isConstant(0)) {
+    const t = c.constant(0)!;
+    const perm = c.ints(
+      "perm",
+      t.dims.map((_, k) => t.dims.length - 1 - k),
+    );
+    if (perm.length !== t.dims.length || [...perm].sort().some((p, k) => p !== k))
+      c.fail(`perm [${perm}] of a constant of shape [${t.dims}]: expected a permutation of its axes`);
+    c.constants.set(c.node.outputs[0], transposed(t, perm, c.node.outputs[0]));
+    return "a constant (transposed at import)";
+  }
   const v = c.value(0);
   const rank = v.dims.length + 1;
   const perm = c.ints(
