@@ -16,12 +16,10 @@
  * with the number of cases it appears in; `--json` prints one object. `--data DIR` reads another copy of
  * the test data; `--only SUBSTRING` runs the matching cases.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { availableParallelism, tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
-import { renderModel } from "../src/codegen/export.js";
-import type { Exportable } from "../src/core/exportable.js";
 import { UsageError } from "../src/errors.js";
 import { lowerOnnx, ONNX_OPERATORS, type OnnxLayout } from "../src/import/onnx/lower.js";
 import { type OnnxTensor, readOnnx, readOnnxTensor } from "../src/import/onnx/read.js";
@@ -31,9 +29,8 @@ import { outputQuant } from "../src/quant/schema.js";
 import { dequantizeOutput, inputOf, quantizeInput, runOutput } from "../src/reference/integer.js";
 import { Rng } from "../src/rng.js";
 import { toolRuns } from "../src/toolchain/tools.js";
-import { runHostHarness } from "../src/verify/host.js";
-import { STATUS_OK, type VectorSet } from "../src/verify/vectors.js";
-import { compare, harnessSource } from "../src/verify/verify.js";
+import { STATUS_OK } from "../src/verify/vectors.js";
+import { bitsToFloat, emptyVectorSet, runOnHost } from "../src/verify/verify.js";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -69,39 +66,6 @@ function sample(t: OnnxTensor, n: number, channelsLast: boolean, order?: number[
   for (let p = 0; p < P; p++) for (let c = 0; c < C; c++) out[p * C + c] = v[c * P + p];
   return out;
 }
-
-function bitsToFloat(hex: string): number {
-  const b = Buffer.alloc(4);
-  b.writeUInt32BE(Number.parseInt(hex, 16) >>> 0);
-  return b.readFloatBE(0);
-}
-
-/** Renders `m`, builds it with the harness for `set` and returns the harness's output. */
-async function runC(m: Exportable, set: VectorSet): Promise<{ stdout: string; command: string }> {
-  const dir = mkdtempSync(join(tmpdir(), "nn2c-conformance-"));
-  try {
-    const rendered = renderModel(m, { name: "model" });
-    for (const [file, content] of rendered.files) writeFileSync(join(dir, file), content);
-    writeFileSync(join(dir, "harness.c"), harnessSource(set, false));
-    const sources = [...rendered.files.keys()].filter((f) => f.endsWith(".c")).concat("harness.c");
-    return await runHostHarness(dir, sources, { sanitize: false });
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-const emptySet = (inputSize: number, outputSize: number, integer: boolean): VectorSet => ({
-  inputSize,
-  outputSize,
-  integer,
-  codes: [],
-  raw: [],
-  expectedCodes: [],
-  expectedRaw: [],
-  labels: [],
-  targets: [],
-  labelled: null,
-});
 
 async function runCase(suite: string, name: string, dir: string): Promise<CaseResult> {
   const file = join(dir, "model.onnx");
@@ -170,17 +134,16 @@ async function runCase(suite: string, name: string, dir: string): Promise<CaseRe
   const outputSize = samples[0].y.length;
 
   // float32: the C against ONNX's outputs
-  const floatSet = emptySet(inputSize, outputSize, false);
+  const floatSet = emptyVectorSet(inputSize, outputSize, false);
   floatSet.codes = samples.map((s) => s.x.map(Math.fround));
   floatSet.expectedCodes = samples.map((s) => ({ status: STATUS_OK, values: s.y.map(Math.fround) }));
-  let f: { stdout: string; command: string };
+  let fr: Awaited<ReturnType<typeof runOnHost>>;
   try {
-    f = await runC({ kind: "float", model }, floatSet);
+    fr = await runOnHost({ kind: "float", model }, floatSet);
   } catch (e) {
     if (!(e instanceof UsageError)) throw e;
     return { ...result, refused: e.message };
   }
-  const fr = compare(floatSet, f.stdout, "host", "float32", f.command);
   result.float = { pass: fr.mismatches === 0, maxAbsDiff: fr.maxAbsDiff, samples: samples.length };
 
   // int8: quantized on the case's inputs; the C bit for bit against nn2c's reference, and against ONNX
@@ -198,15 +161,15 @@ async function runCase(suite: string, name: string, dir: string): Promise<CaseRe
       precision: "int8",
       calibration: { method: "minmax" },
     });
-    const set = emptySet(inputSize, outputSize, true);
+    const set = emptyVectorSet(inputSize, outputSize, true);
     set.raw = samples.map((s) => s.x.map(Math.fround));
     const qin = new Int32Array(inputSize);
     set.expectedRaw = set.raw.map((row) => {
       quantizeInput(inputOf(q), row, qin);
       return { status: STATUS_OK, values: Array.from(dequantizeOutput(q, runOutput(q, qin))) };
     });
-    const run = await runC({ kind: "quantized", model: q }, set);
-    const exact = compare(set, run.stdout, "host", "int8", run.command).mismatches === 0;
+    const run = await runOnHost({ kind: "quantized", model: q }, set);
+    const exact = run.mismatches === 0;
     const scale = outputQuant(q).scale;
     let maxLsb = 0;
     run.stdout

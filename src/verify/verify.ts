@@ -74,7 +74,8 @@ function cValue(v: number): string {
   return cFloat(v);
 }
 
-function bitsToFloat(hex: string): number {
+/** A float the harness printed as the hex of its bits. */
+export function bitsToFloat(hex: string): number {
   const b = Buffer.alloc(4);
   b.writeUInt32BE(Number.parseInt(hex, 16) >>> 0);
   return b.readFloatBE(0);
@@ -152,6 +153,41 @@ export async function verifyModel(m: Exportable, options: VerifyOptions): Promis
     return cortex ? { ...merged, board: cortex.machine } : merged;
   } finally {
     if (!options.keepDir) rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** A vector set of no vectors, for a caller to fill with its own inputs and expected outputs. */
+export function emptyVectorSet(inputSize: number, outputSize: number, integer: boolean): VectorSet {
+  return {
+    inputSize,
+    outputSize,
+    integer,
+    codes: [],
+    raw: [],
+    expectedCodes: [],
+    expectedRaw: [],
+    labels: [],
+    targets: [],
+    labelled: null,
+  };
+}
+
+/**
+ * Runs the C of `m` with the harness of `set` on the host (no sanitizers: for many quick runs, where
+ * `verifyModel` is the thorough check) and compares its outputs with the set's expected ones; the
+ * harness's output lines come back too.
+ */
+export async function runOnHost(m: Exportable, set: VectorSet): Promise<VerifyResult & { stdout: string }> {
+  const dir = mkdtempSync(join(tmpdir(), "nn2c-run-"));
+  try {
+    const rendered = renderModel(m, { name: HARNESS_NAME });
+    for (const [file, content] of rendered.files) writeFileSync(join(dir, file), content);
+    writeFileSync(join(dir, "harness.c"), harnessSource(set, false));
+    const sources = [...rendered.files.keys()].filter((f) => f.endsWith(".c")).concat("harness.c");
+    const run = await runHostHarness(dir, sources, { sanitize: false });
+    return { ...compare(set, run.stdout, "host", rendered.view.precision, run.command), stdout: run.stdout };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -86,7 +86,8 @@ export interface OnnxReport {
   opset: number;
   irVersion: number;
   producer: string;
-  nodes: { name: string; op: string; as: string }[];
+  /** each node: the layers it became, or what became of it (a constant, folded, no op) */
+  nodes: { name: string; op: string; layers: string[]; note?: string }[];
   layout: OnnxLayout;
   /** a one-line account of the layout conversion */
   conversion: string;
@@ -189,8 +190,8 @@ export function lowerOnnx(m: OnnxModel, file: string, options: LowerOptions = {}
     if (!ONNX_OPERATORS.includes(node.op))
       fail(`an operator nn2c does not import: expected one of ${ONNX_OPERATORS.join(", ")}`);
     const ctx = new NodeContext(node, m.opset, fail, constants, values, readers, layers, weights);
-    const as = lowerNode(ctx);
-    report.push({ name: node.name, op: node.op, as });
+    const note = lowerNode(ctx);
+    report.push({ name: node.name, op: node.op, layers: ctx.added, ...(note ? { note } : {}) });
   }
 
   const out = values.get(m.outputs[0].name);
@@ -323,7 +324,8 @@ class NodeContext {
     readonly weights: Map<string, Record<string, Float32Array>>,
   ) {}
 
-  private count = 0;
+  /** the layers this node added, in order */
+  readonly added: string[] = [];
 
   get name(): string {
     return `${this.node.op.toLowerCase()}_${this.node.index}`;
@@ -418,8 +420,8 @@ class NodeContext {
     from: string[],
     w?: Record<string, Float32Array>,
   ): string {
-    const name = this.count === 0 ? this.name : `${this.name}_${this.count}`;
-    this.count++;
+    const name = this.added.length === 0 ? this.name : `${this.name}_${this.added.length}`;
+    this.added.push(name);
     this.layers.push({
       class_name: className,
       name,
@@ -447,12 +449,12 @@ class NodeContext {
   }
 
   /** Writes output 0 (and checks the other outputs are unused). */
-  write(v: Value): string {
+  write(v: Value): undefined {
     for (const extra of this.node.outputs.slice(1))
       if (extra && this.readers.has(extra))
         this.fail(`output '${extra}' is read: expected only the first output used`);
     this.values.set(this.node.outputs[0], v);
-    return v.layer;
+    return undefined;
   }
 
   /**
@@ -470,7 +472,7 @@ class NodeContext {
 }
 
 /** Lowers one node; returns what it became (for the report). */
-function lowerNode(c: NodeContext): string {
+function lowerNode(c: NodeContext): string | undefined {
   const { node, opset } = c;
   switch (node.op) {
     case "Constant": {
@@ -513,7 +515,8 @@ function lowerNode(c: NodeContext): string {
         c.constants.set(node.outputs[0], c.constant(0)!);
         return "a constant";
       }
-      return `${c.write(c.value(0))} (no op)`;
+      c.write(c.value(0));
+      return "no op: the same values";
     }
     case "Conv":
       return conv(c);
@@ -587,7 +590,7 @@ function lowerNode(c: NodeContext): string {
   }
 }
 
-function activation(c: NodeContext, name: string): string {
+function activation(c: NodeContext, name: string): string | undefined {
   c.only();
   const v = c.value(0);
   return c.write({ ...v, layer: c.add("Activation", { activation: name }, [v.layer]) });
@@ -642,7 +645,7 @@ function zeroPadding(c: NodeContext, from: string, pads: number[]): string {
 const windowOut = (n: number, k: number, s: number, d: number, total: number, ceil = false) =>
   (ceil ? Math.ceil : Math.floor)((n + total - ((k - 1) * d + 1)) / s) + 1;
 
-function conv(c: NodeContext): string {
+function conv(c: NodeContext): string | undefined {
   c.only("auto_pad", "dilations", "group", "kernel_shape", "pads", "strides");
   const v = c.value(0);
   const w = c.constant(1);
@@ -721,10 +724,10 @@ function conv(c: NodeContext): string {
   }
   const dims = [F, ...out];
   c.write({ layer, dims, channelsLast: true, shape: heldShape(dims, true) });
-  return grouped ? `${layer} (${group} groups as one convolution, zero weights between them)` : layer;
+  return grouped ? `${group} groups as one convolution, zero weights between them` : undefined;
 }
 
-function batchNorm(c: NodeContext): string {
+function batchNorm(c: NodeContext): string | undefined {
   c.only("epsilon", "momentum", "training_mode", "spatial", "is_test", "consumed_inputs");
   if (c.int("training_mode", 0) !== 0) c.fail("training_mode 1: expected inference (0)");
   if (c.int("spatial", 1) !== 1) c.fail("spatial 0: expected statistics per channel (spatial 1)");
@@ -747,7 +750,7 @@ function batchNorm(c: NodeContext): string {
 }
 
 /** Gemm and MatMul with constant weights: Dense (the flattening's order absorbed by the columns). */
-function dense(c: NodeContext): string {
+function dense(c: NodeContext): string | undefined {
   const gemm = c.node.op === "Gemm";
   if (gemm) c.only("alpha", "beta", "transA", "transB", "broadcast");
   else c.only();
@@ -794,7 +797,7 @@ function dense(c: NodeContext): string {
  * reads that layer, and is otherwise a scale and a shift per channel (a BatchNormalization of mean 0 and
  * variance 1).
  */
-function arithmetic(c: NodeContext): string {
+function arithmetic(c: NodeContext): string | undefined {
   c.only("broadcast", "axis");
   const op = c.node.op;
   const [a, b] = [0, 1].map((k) => c.isConstant(k));
@@ -848,7 +851,13 @@ function arithmetic(c: NodeContext): string {
 }
 
 /** y = scale·x + shift per channel: folded into the layer before, or a BatchNormalization. */
-function affine(c: NodeContext, v: Value, k: number, scale: Float32Array, shift: Float32Array): string {
+function affine(
+  c: NodeContext,
+  v: Value,
+  k: number,
+  scale: Float32Array,
+  shift: Float32Array,
+): string | undefined {
   const target = c.foldTarget(v, k);
   if (target) {
     const w = c.weights.get(target.name)!;
@@ -861,7 +870,7 @@ function affine(c: NodeContext, v: Value, k: number, scale: Float32Array, shift:
     w.bias = Float32Array.from(bias, (x, ch) => Math.fround(x * scale[ch] + shift[ch]));
     target.config.use_bias = true;
     c.values.set(c.node.outputs[0], v);
-    return `${target.name} (folded)`;
+    return `folded into ${target.name}`;
   }
   const cl = v.dims.length >= 2;
   const from = cl ? c.spatial(v, v.dims.length) : v.layer;
@@ -887,7 +896,7 @@ function scaleShift(c: NodeContext, from: string, scale: Float32Array, shift: Fl
   });
 }
 
-function clip(c: NodeContext): string {
+function clip(c: NodeContext): string | undefined {
   let lo = Number.NEGATIVE_INFINITY;
   let hi = Number.POSITIVE_INFINITY;
   if (c.opset < 11) {
@@ -902,7 +911,7 @@ function clip(c: NodeContext): string {
     const bound = (k: number, name: string, fallback: number) => {
       if (!c.node.inputs[k]) return fallback;
       const t = c.constant(k);
-      if (!t || t.values.length !== 1) return c.fail(`${name} of shape [${t?.dims}]: expected a scalar`);
+      if (t?.values.length !== 1) return c.fail(`${name} of shape [${t?.dims}]: expected a scalar`);
       return t.values[0];
     };
     lo = bound(1, "min", lo);
@@ -913,7 +922,10 @@ function clip(c: NodeContext): string {
   if (Number.isFinite(lo) && Number.isFinite(hi)) return clamp(c, 1, 0, lo, hi);
   const v = c.value(0);
   // no bounds: nothing to do
-  if (!Number.isFinite(lo) && !Number.isFinite(hi)) return `${c.write(v)} (no op)`;
+  if (!Number.isFinite(lo) && !Number.isFinite(hi)) {
+    c.write(v);
+    return "no op: the same values";
+  }
   // one bound: max(x, lo) = lo + relu(x − lo); min(x, hi) = hi − relu(hi − x)
   const cl = v.dims.length >= 2;
   const from = cl ? c.spatial(v, v.dims.length) : v.layer;
@@ -930,7 +942,7 @@ function clip(c: NodeContext): string {
  * min(max(alpha·x + beta, lo), hi) as relu6 between two scale-and-shift layers: relu6 clamps to [0, 6], so
  * x is mapped to 6·(alpha·x + beta − lo)/(hi − lo) first and back after. Clip(0, 6) is relu6 alone.
  */
-function clamp(c: NodeContext, alpha: number, beta: number, lo: number, hi: number): string {
+function clamp(c: NodeContext, alpha: number, beta: number, lo: number, hi: number): string | undefined {
   const v = c.value(0);
   const cl = v.dims.length >= 2;
   let from = cl ? c.spatial(v, v.dims.length) : v.layer;
@@ -949,7 +961,7 @@ function clamp(c: NodeContext, alpha: number, beta: number, lo: number, hi: numb
   return c.write({ ...v, channelsLast: cl, shape: heldShape(v.dims, cl), layer });
 }
 
-function pool(c: NodeContext): string {
+function pool(c: NodeContext): string | undefined {
   const max = c.node.op === "MaxPool";
   c.only(
     "auto_pad",
@@ -1002,14 +1014,14 @@ function pool(c: NodeContext): string {
   return c.write({ layer, dims, channelsLast: true, shape: heldShape(dims, true) });
 }
 
-function flatten(c: NodeContext, v: Value): string {
+function flatten(c: NodeContext, v: Value): string | undefined {
   const n = size(v.dims);
   const order = v.order ?? (sameOrder(v) ? undefined : channelsLastOrder(v.dims));
   const layer = v.shape.length === 1 ? v.layer : c.add("Flatten", {}, [v.layer]);
   return c.write({ layer, dims: [n], channelsLast: false, shape: [n], ...(order ? { order } : {}) });
 }
 
-function reshape(c: NodeContext): string {
+function reshape(c: NodeContext): string | undefined {
   c.only("allowzero");
   const v = c.value(0);
   const t = c.constant(1);
@@ -1028,7 +1040,10 @@ function reshape(c: NodeContext): string {
     c.fail(`shape [${given}] for a tensor of shape [${full}]: expected a shape of as many values`);
   if (inferred[0] !== 1) c.fail(`shape [${given}]: expected the batch dimension kept first`);
   const dims = inferred.slice(1);
-  if (dims.join(",") === v.dims.join(",")) return `${c.write(v)} (no op)`;
+  if (dims.join(",") === v.dims.join(",")) {
+    c.write(v);
+    return "no op: the same values";
+  }
   if (dims.length === 1) return flatten(c, v);
   // to a channels-first shape from a tensor in ONNX's order: the channels-last form is the same order
   // only for one channel or one position
@@ -1055,7 +1070,7 @@ function transposed(t: OnnxTensor, perm: number[], name: string): OnnxTensor {
   return { name, type: t.type, dims, values };
 }
 
-function transpose(c: NodeContext): string {
+function transpose(c: NodeContext): string | undefined {
   c.only("perm");
   if (c.isConstant(0)) {
     const t = c.constant(0)!;
@@ -1066,7 +1081,7 @@ function transpose(c: NodeContext): string {
     if (perm.length !== t.dims.length || [...perm].sort().some((p, k) => p !== k))
       c.fail(`perm [${perm}] of a constant of shape [${t.dims}]: expected a permutation of its axes`);
     c.constants.set(c.node.outputs[0], transposed(t, perm, c.node.outputs[0]));
-    return "a constant (transposed at import)";
+    return "a constant, transposed at import";
   }
   const v = c.value(0);
   const rank = v.dims.length + 1;
@@ -1077,22 +1092,29 @@ function transpose(c: NodeContext): string {
   const toLast = [0, ...Array.from({ length: rank - 2 }, (_, k) => k + 2), 1];
   const toFirst = [0, rank - 1, ...Array.from({ length: rank - 2 }, (_, k) => k + 1)];
   const dims = perm.slice(1).map((p) => [1, ...v.dims][p]);
-  if (perm.every((p, k) => p === k)) return `${c.write(v)} (no op)`;
+  if (perm.every((p, k) => p === k)) {
+    c.write(v);
+    return "no op: the same values";
+  }
   if (
     v.order === undefined &&
     rank >= 3 &&
     perm.join(",") === toLast.join(",") &&
     (v.channelsLast || sameOrder(v))
-  )
-    return `${c.write({ ...v, dims, channelsLast: false, shape: [...v.shape] })} (to channels-last: no op)`;
-  if (v.order === undefined && rank >= 3 && perm.join(",") === toFirst.join(",") && !v.channelsLast)
-    return `${c.write({ ...v, dims, channelsLast: true, shape: [...v.shape] })} (to channels-first: no op)`;
+  ) {
+    c.write({ ...v, dims, channelsLast: false, shape: [...v.shape] });
+    return "to channels-last, as nn2c holds it: no op";
+  }
+  if (v.order === undefined && rank >= 3 && perm.join(",") === toFirst.join(",") && !v.channelsLast) {
+    c.write({ ...v, dims, channelsLast: true, shape: [...v.shape] });
+    return "to channels-first, held channels-last: no op";
+  }
   return c.fail(
     `perm [${perm}] of a tensor of shape [1, ${v.dims}]: expected a conversion between channels-first and channels-last`,
   );
 }
 
-function pad(c: NodeContext): string {
+function pad(c: NodeContext): string | undefined {
   const v = c.value(0);
   let pads: number[];
   let value = 0;
