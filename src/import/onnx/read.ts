@@ -98,7 +98,7 @@ function tensorOf(t: Message, where: string, dir: string | null): OnnxTensor {
     throw new UsageError(`${at}: dims [${dims}]: expected sizes of 0 or more`);
   const count = dims.reduce((a, b) => a * b, 1);
   let raw = t.raw_data as Uint8Array | undefined;
-  if (Number(t.data_location ?? 0) === 1) raw = externalData(t, at, dir);
+  if (t.data_location === "EXTERNAL") raw = externalData(t, at, dir);
   if (raw && raw.length > 0) {
     if (raw.length !== count * type.bytes)
       throw new UsageError(
