@@ -21,7 +21,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
 import { UsageError } from "../src/errors.js";
-import { lowerOnnx, ONNX_OPERATORS, type OnnxLayout } from "../src/import/onnx/lower.js";
+import { inModelOrder, lowerOnnx, ONNX_OPERATORS, type OnnxLayout } from "../src/import/onnx/lower.js";
 import { type OnnxTensor, readOnnx, readOnnxTensor } from "../src/import/onnx/read.js";
 import type { ModelFile } from "../src/model/schema.js";
 import { quantizeModel } from "../src/quant/quantize.js";
@@ -54,17 +54,10 @@ interface CaseResult {
   int8?: { pass: boolean; maxLsb: number; exact: boolean; refused?: string };
 }
 
-/** The values of a sample of a batch tensor in nn2c's order (channels-last where the layout says). */
+/** Sample `n` of a batch tensor in the C's order. */
 function sample(t: OnnxTensor, n: number, channelsLast: boolean, order?: number[]): number[] {
   const per = t.values.length / t.dims[0];
-  const v = t.values.subarray(n * per, (n + 1) * per);
-  if (order) return order.map((i) => v[i]);
-  if (!channelsLast || t.dims.length < 3) return Array.from(v);
-  const C = t.dims[1];
-  const P = per / C;
-  const out = new Array<number>(per);
-  for (let p = 0; p < P; p++) for (let c = 0; c < C; c++) out[p * C + c] = v[c * P + p];
-  return out;
+  return inModelOrder(t.values.subarray(n * per, (n + 1) * per), t.dims.slice(1), channelsLast, order);
 }
 
 async function runCase(suite: string, name: string, dir: string): Promise<CaseResult> {

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { UsageError } from "../../src/errors.js";
 import { importModel } from "../../src/import/index.js";
-import { lowerOnnx, ONNX_OPERATORS } from "../../src/import/onnx/lower.js";
+import { inModelOrder, lowerOnnx, ONNX_OPERATORS } from "../../src/import/onnx/lower.js";
 import { readOnnx } from "../../src/import/onnx/read.js";
 import { runFloat32 } from "../../src/reference/float32.js";
 import { Rng } from "../../src/rng.js";
@@ -61,10 +61,7 @@ function convNCHW(
 }
 
 /** [C, ...spatial] values in channels-last order. */
-function channelsLast(x: number[], [C, ...spatial]: number[]): number[] {
-  const P = spatial.reduce((a, b) => a * b, 1);
-  return Array.from({ length: x.length }, (_, i) => x[(i % C) * P + Math.floor(i / C)]);
-}
+const channelsLast = (x: number[], dims: number[]) => inModelOrder(x, dims, true);
 
 function expectClose(actual: ArrayLike<number>, expected: number[]): void {
   expect(actual.length).toBe(expected.length);

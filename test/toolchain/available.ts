@@ -3,6 +3,7 @@
  * tests detect tools. A skip is never silent: the suite's name says what to install and a warning is
  * printed once.
  */
+import { existsSync } from "node:fs";
 import { findPluginHeader } from "../../src/toolchain/icount.js";
 import { toolRuns } from "../../src/toolchain/tools.js";
 
@@ -12,6 +13,9 @@ export interface Requirement {
   /** Suite-name suffix: "" or " (skipped: install ...)". */
   note: string;
 }
+
+/** Debian's Python, which python3-torch installs into (a python3 earlier on the PATH may be another). */
+export const DEBIAN_PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
 const HEADER = "qemu-plugin.h (run firmware/tools/qemu-icount/fetch-header.sh as root)";
 
@@ -23,6 +27,7 @@ export type Need =
   | "gcc-arm-none-eabi"
   | "libnewlib-arm-none-eabi"
   | "qemu-system-arm"
+  | "python3-torch"
   | typeof HEADER;
 
 async function hasNewlib(): Promise<boolean> {
@@ -41,6 +46,7 @@ const checks: Record<Need, () => Promise<boolean>> = {
   "gcc-arm-none-eabi": () => toolRuns("arm-none-eabi-gcc"),
   "libnewlib-arm-none-eabi": hasNewlib,
   "qemu-system-arm": () => toolRuns("qemu-system-arm"),
+  "python3-torch": () => toolRuns(DEBIAN_PYTHON, ["-c", "import torch.onnx"]),
   [HEADER]: async () => findPluginHeader() !== undefined,
 };
 

@@ -247,6 +247,21 @@ export function lowerOnnx(m: OnnxModel, file: string, options: LowerOptions = {}
   };
 }
 
+/**
+ * One sample of an ONNX tensor (`dims` without the batch) in the C's order: channels-last where the
+ * layout says so, or in a flattening's `order`. What a caller feeding the C ONNX's data does.
+ */
+export function inModelOrder(
+  values: ArrayLike<number>,
+  dims: number[],
+  channelsLast: boolean,
+  order?: ArrayLike<number>,
+): number[] {
+  if (order) return Array.from(order, (i) => values[i]);
+  if (!channelsLast || dims.length < 2) return Array.from(values);
+  return Array.from(channelsLastOrder(dims), (i) => values[i]);
+}
+
 /** The one-line account of the layout conversion kept in the model file and printed by the import. */
 export function conversionText(l: OnnxLayout): string {
   const shape = (s: number[]) => `[${s.join(", ")}]`;
