@@ -16,8 +16,8 @@
  * with the number of cases it appears in; `--json` prints one object. `--data DIR` reads another copy of
  * the test data; `--only SUBSTRING` runs the matching cases.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import cliProgress from "cli-progress";
 import { UsageError } from "../src/errors.js";
@@ -31,6 +31,7 @@ import { Rng } from "../src/rng.js";
 import { toolRuns } from "../src/toolchain/tools.js";
 import { STATUS_OK } from "../src/verify/vectors.js";
 import { bitsToFloat, emptyVectorSet, runOnHost } from "../src/verify/verify.js";
+import { comparePytorch, DEBIAN_PYTHON, exportPytorchModels, pytorchOnHost } from "./pytorch-clients.js";
 
 const args = process.argv.slice(2);
 const json = args.includes("--json");
@@ -227,10 +228,57 @@ async function main(): Promise<void> {
   await Promise.all(Array.from({ length: Math.min(availableParallelism(), 4) }, worker));
   bar?.stop();
   results.sort((a, b) => (a.suite + a.name).localeCompare(b.suite + b.name));
-  report(results);
+  const pytorch = await pytorchRows();
+  report(results, pytorch);
+  // a supported case that fails in float32, or an int8 C unequal to nn2c's reference, is a bug
+  const bad = results.filter(
+    (c) => (c.float && !c.float.pass) || (c.int8 && !c.int8.refused && !c.int8.exact),
+  );
+  if (bad.length > 0 || pytorch?.some((r) => r.c.mismatches > 0)) process.exitCode = 1;
 }
 
-function report(results: CaseResult[]): void {
+interface PytorchRow {
+  model: string;
+  /** the largest difference of nn2c's float32 reference from PyTorch, per opset */
+  reference: Record<number, number>;
+  /** the float32 C on the host at opset 17: the largest difference, and values beyond 1e-5 */
+  c: { maxAbsDiff: number; mismatches: number };
+}
+
+/** PyTorch's models (scripts/pytorch-onnx.py) through the import; null without python3-torch. */
+async function pytorchRows(): Promise<PytorchRow[] | null> {
+  if (!(await toolRuns(DEBIAN_PYTHON, ["-c", "import torch.onnx"]))) return null;
+  const dir = mkdtempSync(join(tmpdir(), "nn2c-pytorch-"));
+  try {
+    const rows: PytorchRow[] = [];
+    for (const m of await exportPytorchModels(DEBIAN_PYTHON, dir)) {
+      const reference: Record<number, number> = {};
+      for (const opset of m.opsets) reference[opset] = (await comparePytorch(dir, m, opset)).maxDiff;
+      const c = await pytorchOnHost(await comparePytorch(dir, m, 17));
+      rows.push({ model: m.name, reference, c });
+    }
+    return rows;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function pytorchLines(rows: PytorchRow[] | null): string[] {
+  if (!rows) return ["PyTorch's exports: skipped (install python3-torch)"];
+  const opsets = Object.keys(rows[0].reference);
+  return [
+    "PyTorch 1.13's exports: the largest difference from PyTorch's outputs, nn2c's float32 reference per opset and the float32 C on the host at opset 17",
+    "",
+    `| model | ${opsets.map((o) => `opset ${o}`).join(" | ")} | C (opset 17) |`,
+    `|---|${opsets.map(() => "---|").join("")}---|`,
+    ...rows.map(
+      (r) =>
+        `| ${r.model} | ${opsets.map((o) => r.reference[Number(o)].toExponential(1)).join(" | ")} | ${r.c.maxAbsDiff.toExponential(1)}${r.c.mismatches ? ` (${r.c.mismatches} beyond 1e-5)` : ""} |`,
+    ),
+  ];
+}
+
+function report(results: CaseResult[], pytorch: PytorchRow[] | null): void {
   const rows = [...SUITES, "total"].map((suite) => {
     const r = results.filter((c) => suite === "total" || c.suite === suite);
     const supported = r.filter((c) => c.ops.length > 0 && c.unsupported.length === 0);
@@ -250,12 +298,14 @@ function report(results: CaseResult[]): void {
   for (const c of results)
     for (const op of c.unsupported) unsupported.set(op, (unsupported.get(op) ?? 0) + 1);
   const ops = [...unsupported.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]));
-  const refused = results.filter((c) => c.refused && c.unsupported.length === 0);
+  // files the reader refuses (another domain's operators only, such as ai.onnx.preview.training)
+  const unread = results.filter((c) => c.refused && c.ops.length === 0);
+  const refused = results.filter((c) => c.refused && c.ops.length > 0 && c.unsupported.length === 0);
   const floatFails = results.filter((c) => c.float && !c.float.pass);
   const int8Fails = results.filter((c) => c.float && !c.int8?.pass);
   if (json) {
     process.stdout.write(
-      `${JSON.stringify({ data: DATA, lsb: LSB, suites: rows, unsupported: Object.fromEntries(ops), cases: results })}\n`,
+      `${JSON.stringify({ data: DATA, lsb: LSB, suites: rows, unsupported: Object.fromEntries(ops), pytorch, cases: results })}\n`,
     );
     return;
   }
@@ -271,6 +321,8 @@ function report(results: CaseResult[]): void {
           `| ${r.suite} | ${r.cases} | ${r.supported} | ${r.imported} | ${r.refused} | ${r.float32} | ${r.int8} | ${r.int8Exact} |`,
       ),
     "",
+    `not read (${unread.length}): ${[...new Set(unread.map((c) => c.refused!.replace(/^\S+: /, "")))].join("; ")}`,
+    "",
     `refused at import (${refused.length}):`,
     ...refused.map((c) => `  ${c.suite}/${c.name}: ${c.refused}`),
     "",
@@ -285,6 +337,8 @@ function report(results: CaseResult[]): void {
     "",
     `unsupported operators (${ops.length}), with the number of cases each appears in:`,
     ops.map(([op, n]) => `${op} ${n}`).join(", "),
+    "",
+    ...pytorchLines(pytorch),
   ];
   process.stdout.write(`${out.join("\n")}\n`);
 }

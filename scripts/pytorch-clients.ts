@@ -4,7 +4,7 @@
  * compared with PyTorch's, from nn2c's float32 reference and from the float32 C on the host. Used by the
  * tests (test/import/onnx-pytorch.test.ts) and by `npm run conformance`, which prints the differences.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
@@ -14,6 +14,9 @@ import type { ModelFile } from "../src/model/schema.js";
 import { runFloat32 } from "../src/reference/float32.js";
 import { STATUS_OK } from "../src/verify/vectors.js";
 import { emptyVectorSet, runOnHost } from "../src/verify/verify.js";
+
+/** Debian's Python, which python3-torch installs into (a python3 earlier on the PATH may be another). */
+export const DEBIAN_PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
 
 const SCRIPT = fileURLToPath(new URL("./pytorch-onnx.py", import.meta.url));
 

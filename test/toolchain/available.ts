@@ -3,7 +3,7 @@
  * tests detect tools. A skip is never silent: the suite's name says what to install and a warning is
  * printed once.
  */
-import { existsSync } from "node:fs";
+import { DEBIAN_PYTHON } from "../../scripts/pytorch-clients.js";
 import { findPluginHeader } from "../../src/toolchain/icount.js";
 import { toolRuns } from "../../src/toolchain/tools.js";
 
@@ -14,8 +14,7 @@ export interface Requirement {
   note: string;
 }
 
-/** Debian's Python, which python3-torch installs into (a python3 earlier on the PATH may be another). */
-export const DEBIAN_PYTHON = existsSync("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
+export { DEBIAN_PYTHON };
 
 const HEADER = "qemu-plugin.h (run firmware/tools/qemu-icount/fetch-header.sh as root)";
 
