@@ -102,6 +102,20 @@ def models():
             [BATCH, 10],
         ),
         "residual": (Residual(), [BATCH, 3, 8, 8]),
+        # a ResNet-like stem: a MaxPool padded with zeros after a ReLU (exact: its input is not negative),
+        # and one in ceil_mode
+        "stem": (
+            nn.Sequential(
+                nn.Conv2d(3, 8, 3, stride=2, padding=1, bias=False),
+                nn.BatchNorm2d(8),
+                nn.ReLU(),
+                nn.MaxPool2d(3, stride=2, padding=1),
+                nn.MaxPool2d(2, ceil_mode=True),
+                nn.Flatten(),
+                nn.Linear(8 * 3 * 3, 6),
+            ),
+            [BATCH, 3, 20, 20],
+        ),
         "scaled": (Scaled(), [BATCH, 6]),
     }
 

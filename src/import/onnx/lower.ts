@@ -59,6 +59,8 @@ interface Value {
   shape: number[];
   /** a flattened channels-first tensor: nn2c's value i is ONNX's value order[i] */
   order?: Int32Array;
+  /** no value is below 0 (after a Relu, a Sigmoid, a Softmax): zeros then pad a maximum exactly */
+  nonNegative?: boolean;
 }
 
 interface KerasLayer {
@@ -573,7 +575,11 @@ function lowerNode(c: NodeContext): string | undefined {
         c.fail(
           `axis ${axis} of a tensor of rank ${rank}: expected a softmax over the features of [N, features]`,
         );
-      return c.write({ ...v, layer: c.add("Activation", { activation: "softmax" }, [c.as(v, v.shape)]) });
+      return c.write({
+        ...v,
+        nonNegative: true,
+        layer: c.add("Activation", { activation: "softmax" }, [c.as(v, v.shape)]),
+      });
     }
     case "MaxPool":
     case "AveragePool":
@@ -587,7 +593,7 @@ function lowerNode(c: NodeContext): string | undefined {
       const kind = node.op === "GlobalAveragePool" ? "Average" : "Max";
       const layer = c.add(`Global${kind}Pooling${rank}D`, {}, [c.spatial(v, rank + 1)]);
       const dims = [v.dims[0], ...Array(rank).fill(1)];
-      return c.write({ layer, dims, channelsLast: true, shape: [v.dims[0]] });
+      return c.write({ layer, dims, channelsLast: true, shape: [v.dims[0]], nonNegative: v.nonNegative });
     }
     case "Flatten": {
       c.only("axis");
@@ -608,7 +614,11 @@ function lowerNode(c: NodeContext): string | undefined {
 function activation(c: NodeContext, name: string): string | undefined {
   c.only();
   const v = c.value(0);
-  return c.write({ ...v, layer: c.add("Activation", { activation: name }, [v.layer]) });
+  return c.write({
+    ...v,
+    nonNegative: ["relu", "relu6", "sigmoid"].includes(name) || v.nonNegative,
+    layer: c.add("Activation", { activation: name }, [v.layer]),
+  });
 }
 
 /** Padding of a window: Keras' "same" or "valid" where ONNX's pads are those, else explicit pads. */
@@ -827,7 +837,7 @@ function arithmetic(c: NodeContext): string | undefined {
     if (x.order || y.order || (x.channelsLast !== y.channelsLast && !(sameOrder(x) && sameOrder(y))))
       c.fail("inputs held in different orders: expected two tensors of one layout");
     const layer = c.add("Add", {}, [x.layer, c.as(y, x.shape)]);
-    return c.write({ ...x, layer });
+    return c.write({ ...x, layer, nonNegative: x.nonNegative && y.nonNegative });
   }
   if (a && b) return c.fail("two constant inputs: expected a tensor computed from the model's input");
   const k = a ? 1 : 0;
@@ -891,6 +901,7 @@ function affine(
   const from = cl ? c.spatial(v, v.dims.length) : v.layer;
   return c.write({
     ...v,
+    nonNegative: false,
     channelsLast: cl,
     shape: heldShape(v.dims, cl),
     layer: scaleShift(c, from, scale, shift),
@@ -950,7 +961,13 @@ function clip(c: NodeContext): string | undefined {
   const shifted = scaleShift(c, from, fill(sign), fill(-sign * bound));
   const relu = c.add("Activation", { activation: "relu" }, [shifted]);
   const layer = scaleShift(c, relu, fill(sign), fill(bound));
-  return c.write({ ...v, channelsLast: cl, shape: heldShape(v.dims, cl), layer });
+  return c.write({
+    ...v,
+    nonNegative: sign > 0 && bound >= 0,
+    channelsLast: cl,
+    shape: heldShape(v.dims, cl),
+    layer,
+  });
 }
 
 /**
@@ -973,7 +990,7 @@ function clamp(c: NodeContext, alpha: number, beta: number, lo: number, hi: numb
     );
   let layer = c.add("Activation", { activation: "relu6" }, [from]);
   if (!identity) layer = scaleShift(c, layer, new Float32Array(C).fill(1 / k), new Float32Array(C).fill(lo));
-  return c.write({ ...v, channelsLast: cl, shape: heldShape(v.dims, cl), layer });
+  return c.write({ ...v, nonNegative: lo >= 0, channelsLast: cl, shape: heldShape(v.dims, cl), layer });
 }
 
 function pool(c: NodeContext): string | undefined {
@@ -1001,23 +1018,30 @@ function pool(c: NodeContext): string | undefined {
   if (dilations.some((d) => d !== 1)) c.fail(`dilations [${dilations}]: expected 1`);
   const { same, pads } = windowPads(c, spatial, kernel, strides, dilations);
   const total = (k: number) => pads[k] + pads[k + rank];
+  const floorOut = spatial.map((n, k) => windowOut(n, kernel[k], strides[k], 1, total(k)));
   const ceil = c.int("ceil_mode", 0) === 1;
-  const out = spatial.map((n, k) => windowOut(n, kernel[k], strides[k], 1, total(k)));
-  if (ceil && spatial.some((n, k) => windowOut(n, kernel[k], strides[k], 1, total(k), true) !== out[k]))
-    c.fail("ceil_mode 1 where it adds a window: expected windows that fit (ceil_mode 0)");
+  const out = ceil ? spatial.map((n, k) => windowOut(n, kernel[k], strides[k], 1, total(k), true)) : floorOut;
+  // ceil_mode's extra window: more padding at the end, if it starts inside the input
+  const ends = pads.slice(rank).map((p, k) => p + (out[k] - floorOut[k]) * strides[k]);
+  if (out.some((o, k) => o !== floorOut[k] && (o - 1) * strides[k] >= spatial[k] + pads[k]))
+    c.fail("ceil_mode 1 with a last window that starts in the padding: expected windows over the input");
+  const countPads = !max && c.int("count_include_pad", 0) === 1;
+  const explicit = (!same && pads.some((p) => p > 0)) || ceil || (same && countPads);
   let padded = from;
-  let padding = same ? "same" : "valid";
-  if (pads.some((p) => p > 0) && !same) {
-    // padding counted as zeros is ZeroPadding; a maximum ignores padding, which only "same" does
-    if (max || c.int("count_include_pad", 0) !== 1)
+  let padding = same && !explicit ? "same" : "valid";
+  let note: string | undefined;
+  if (explicit && [...pads.slice(0, rank), ...ends].some((p) => p > 0)) {
+    if (max && !v.nonNegative)
       c.fail(
-        `pads [${pads}]: expected none or Keras' "same" (${max ? "a maximum over padding" : "an average that leaves padding out"} is nothing else nn2c has)`,
+        `pads [${pads}]${ceil ? " with ceil_mode 1" : ""} on a tensor that may be negative: expected none, Keras' "same", or a non-negative input (after a Relu), where zeros pad a maximum exactly`,
       );
-    padded = zeroPadding(c, from, pads);
+    if (!max && (!countPads || out.some((o, k) => o !== floorOut[k])))
+      c.fail(
+        `pads [${pads}]${ceil ? " with ceil_mode 1" : ""}: expected none or Keras' "same" for an average that leaves padding out (count_include_pad 0), and no ceil_mode window`,
+      );
+    padded = zeroPadding(c, from, [...pads.slice(0, rank), ...ends]);
     padding = "valid";
-  } else if (same && !max && c.int("count_include_pad", 0) === 1) {
-    padded = zeroPadding(c, from, pads);
-    padding = "valid";
+    if (max) note = "zero padding: exact, the input is not negative";
   }
   const kind = `${max ? "Max" : "Average"}Pooling${rank}D`;
   const config =
@@ -1026,14 +1050,22 @@ function pool(c: NodeContext): string | undefined {
       : { pool_size: kernel, strides, padding };
   const layer = c.add(kind, config, [padded]);
   const dims = [C, ...out];
-  return c.write({ layer, dims, channelsLast: true, shape: heldShape(dims, true) });
+  c.write({ layer, dims, channelsLast: true, shape: heldShape(dims, true), nonNegative: v.nonNegative });
+  return note;
 }
 
 function flatten(c: NodeContext, v: Value): string | undefined {
   const n = size(v.dims);
   const order = v.order ?? (sameOrder(v) ? undefined : channelsLastOrder(v.dims));
   const layer = v.shape.length === 1 ? v.layer : c.add("Flatten", {}, [v.layer]);
-  return c.write({ layer, dims: [n], channelsLast: false, shape: [n], ...(order ? { order } : {}) });
+  return c.write({
+    layer,
+    dims: [n],
+    channelsLast: false,
+    shape: [n],
+    nonNegative: v.nonNegative,
+    ...(order ? { order } : {}),
+  });
 }
 
 function reshape(c: NodeContext): string | undefined {
@@ -1067,7 +1099,7 @@ function reshape(c: NodeContext): string | undefined {
     c.fail(
       `shape [${given}] from a tensor of shape [${full}]: expected a flattening, or a reshape that moves no value between channels-first and channels-last`,
     );
-  return c.write({ ...out, layer: c.as(v, out.shape) });
+  return c.write({ ...out, nonNegative: v.nonNegative, layer: c.as(v, out.shape) });
 }
 
 /** A constant transposed: its dimensions permuted by `perm`. */
@@ -1163,5 +1195,11 @@ function pad(c: NodeContext): string | undefined {
   const from = c.spatial(v, rank - 1);
   const layer = zeroPadding(c, from, spatialPads);
   const dims = v.dims.map((d, k) => (k === 0 ? d : d + pads[k + 1] + pads[k + 1 + rank]));
-  return c.write({ layer, dims, channelsLast: true, shape: heldShape(dims, true) });
+  return c.write({
+    layer,
+    dims,
+    channelsLast: true,
+    shape: heldShape(dims, true),
+    nonNegative: v.nonNegative,
+  });
 }
