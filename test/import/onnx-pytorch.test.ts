@@ -78,6 +78,7 @@ const KINDS: Record<string, string[]> = {
     "dense",
   ],
   stem: [
+    "zero_padding2d",
     "conv2d",
     "batch_normalization",
     "activation",
