@@ -566,21 +566,8 @@ function lowerNode(c: NodeContext): string | undefined {
       c.only("alpha", "beta");
       return clamp(c, c.float("alpha", 0.2), c.float("beta", 0.5), 0, 1);
     }
-    case "Softmax": {
-      c.only("axis");
-      const v = c.value(0);
-      const axis = c.int("axis", opset >= 13 ? -1 : 1);
-      const rank = v.dims.length + 1;
-      if (rank !== 2 || (axis !== 1 && axis !== -1))
-        c.fail(
-          `axis ${axis} of a tensor of rank ${rank}: expected a softmax over the features of [N, features]`,
-        );
-      return c.write({
-        ...v,
-        nonNegative: true,
-        layer: c.add("Activation", { activation: "softmax" }, [c.as(v, v.shape)]),
-      });
-    }
+    case "Softmax":
+      return softmax(c);
     case "MaxPool":
     case "AveragePool":
       return pool(c);
@@ -609,6 +596,34 @@ function lowerNode(c: NodeContext): string | undefined {
     default:
       return c.fail("an operator nn2c does not import");
   }
+}
+
+/**
+ * Softmax: nn2c's normalises over a whole vector, so the axis must cover the sample: [N, features], or,
+ * before opset 13 where the axis splits the tensor in two and normalises over everything from it, axis 1
+ * of any rank, or one axis that holds all the sample's values. A Flatten before and a Reshape after
+ * keep the shape; normalising over every value gives the same in any order.
+ */
+function softmax(c: NodeContext): string | undefined {
+  c.only("axis");
+  const v = c.value(0);
+  const rank = v.dims.length + 1;
+  const given = c.int("axis", c.opset >= 13 ? -1 : 1);
+  const axis = given < 0 ? given + rank : given;
+  const covered = c.opset >= 13 ? (v.dims[axis - 1] ?? 0) : size(v.dims.slice(axis - 1));
+  if (axis < 1 || covered !== size(v.dims))
+    return c.fail(
+      `axis ${given} of a tensor of shape [N, ${v.dims}]: expected an axis over the whole sample (nn2c's softmax normalises a vector)`,
+    );
+  const out = { ...v, nonNegative: true };
+  if (v.shape.length === 1) {
+    c.write({ ...out, layer: c.add("Activation", { activation: "softmax" }, [v.layer]) });
+    return undefined;
+  }
+  const flat = c.add("Flatten", {}, [v.layer]);
+  const soft = c.add("Activation", { activation: "softmax" }, [flat]);
+  c.write({ ...out, layer: c.add("Reshape", { target_shape: v.shape }, [soft]) });
+  return "over the whole sample: a Flatten before and a Reshape after";
 }
 
 function activation(c: NodeContext, name: string): string | undefined {
