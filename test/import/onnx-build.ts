@@ -1,8 +1,9 @@
 /**
  * ONNX model files for the tests, encoded by protobufjs with ONNX's schema (the one the reader decodes
  * with): graph inputs and outputs, initializers (inline, or in an external data file), and nodes with
- * attributes.
+ * attributes; and onnxruntime-web (a dev dependency) to run them.
  */
+import * as ort from "onnxruntime-web";
 import protobuf from "protobufjs";
 import { ONNX_SCHEMA } from "../../src/import/onnx/onnx-schema.js";
 
@@ -94,4 +95,16 @@ export function onnxBytes(spec: ModelSpec): Uint8Array {
     },
   });
   return ModelProto.encode(message).finish();
+}
+
+/** onnxruntime-web's output for one input of the given shape (batch first): a second float oracle. */
+export async function onnxRuntime(
+  bytes: Uint8Array,
+  x: ArrayLike<number>,
+  dims: number[],
+): Promise<Float32Array> {
+  const session = await ort.InferenceSession.create(bytes);
+  const input = new ort.Tensor("float32", Float32Array.from(x), dims);
+  const out = await session.run({ [session.inputNames[0]]: input });
+  return out[session.outputNames[0]].data as Float32Array;
 }

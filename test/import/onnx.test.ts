@@ -14,7 +14,7 @@ import { inModelOrder, lowerOnnx, ONNX_OPERATORS } from "../../src/import/onnx/l
 import { readOnnx } from "../../src/import/onnx/read.js";
 import { runFloat32 } from "../../src/reference/float32.js";
 import { Rng } from "../../src/rng.js";
-import { externalBytes, type ModelSpec, onnxBytes } from "./onnx-build.js";
+import { externalBytes, type ModelSpec, onnxBytes, onnxRuntime } from "./onnx-build.js";
 
 const dir = mkdtempSync(join(tmpdir(), "nn2c-onnx-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -119,6 +119,12 @@ describe("an ONNX Conv, Relu, Flatten and Gemm", () => {
       expectClose(runFloat32(model, channelsLast(x, [C, H, W])), y);
     }
   });
+
+  it("gives onnxruntime's outputs within 1e-5", async () => {
+    const x = random(C * H * W);
+    const ours = runFloat32(model, channelsLast(x, [C, H, W]));
+    expectClose(ours, Array.from(await onnxRuntime(onnxBytes(spec), x, [1, C, H, W])));
+  });
 });
 
 describe("an ONNX graph that takes NHWC and transposes it", () => {
@@ -139,7 +145,7 @@ describe("an ONNX graph that takes NHWC and transposes it", () => {
   };
   const { model, report } = lower(spec);
 
-  it("keeps the input and the output in the model's own order: the Transposes are no ops", () => {
+  it("keeps the input and the output in the model's own order: the Transposes are no ops (onnxruntime agrees)", () => {
     expect(report.layout).toMatchObject({
       inputShape: [1, H, W, C],
       inputChannelsLast: false,
@@ -152,6 +158,9 @@ describe("an ONNX graph that takes NHWC and transposes it", () => {
     const nchw = Array.from({ length: x.length }, (_, i) => x[(i % (H * W)) * C + Math.floor(i / (H * W))]);
     const conv = convNCHW(nchw, [C, H, W], w, [F, C, 1, 3], [0.5, -0.25], [0, 0, 0, 0], [1, 1]);
     expectClose(runFloat32(model, x), channelsLast(conv.y, conv.dims));
+    return onnxRuntime(onnxBytes(spec), x, [1, H, W, C]).then((y) =>
+      expectClose(runFloat32(model, x), Array.from(y)),
+    );
   });
 });
 
@@ -225,12 +234,14 @@ describe("a grouped convolution (2 groups of 2 channels)", () => {
     ],
   };
 
-  it("is one convolution with zero weights between the groups", () => {
+  it("is one convolution with zero weights between the groups, as onnxruntime computes it", async () => {
     const { model, report } = lower(spec);
     expect(report.nodes[0].note).toContain("2 groups as one convolution");
     const x = random(100);
     const conv = convNCHW(x, [4, 5, 5], w, [4, 2, 3, 3], b, [1, 1, 1, 1], [2, 2], 2);
     expectClose(runFloat32(model, channelsLast(x, [4, 5, 5])), channelsLast(conv.y, conv.dims));
+    const y = await onnxRuntime(onnxBytes(spec), x, [1, 4, 5, 5]);
+    expectClose(runFloat32(model, channelsLast(x, [4, 5, 5])), channelsLast(Array.from(y), [4, 3, 3]));
   });
 });
 
