@@ -6,6 +6,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Exportable } from "../core/exportable.js";
+import { UsageError } from "../errors.js";
 import { jsonOf, readBinaryFile } from "../files.js";
 import { anyModelOf } from "../quant/io.js";
 import { readKerasH5 } from "./keras/h5.js";
@@ -55,8 +56,14 @@ export async function importModel(
 ): Promise<Imported> {
   const format = foreignFormat(bytes, file);
   if (format === "onnx") {
-    const { model, report } = lowerOnnx(readOnnx(bytes, file), file, options);
-    return { kind: "float", model, format, onnx: report };
+    try {
+      const { model, report } = lowerOnnx(readOnnx(bytes, file), file, options);
+      return { kind: "float", model, format, onnx: report };
+    } catch (e) {
+      // node and tensor names come from the file: a control character in one must not break the line
+      if (e instanceof UsageError) throw new UsageError(e.message.replace(/\p{Cc}/gu, " "));
+      throw e;
+    }
   }
   if (format === "keras-h5") return { kind: "float", model: await readKerasH5(file), format };
   if (format === "tfjs")

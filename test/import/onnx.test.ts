@@ -270,6 +270,9 @@ describe("refusals: one line naming the file, the node and what was expected", (
     const spec = relu();
     spec.nodes[0] = { op: "Erf", inputs: ["x"], outputs: ["y"], name: "my_erf" };
     await refuses(onnxBytes(spec), "node 'my_erf' (Erf)", ONNX_OPERATORS.join(", "));
+    // a line break in a name stays out of the message
+    spec.nodes[0].name = "two\nlines";
+    await refuses(onnxBytes(spec), "node 'two lines' (Erf)");
   });
 
   it("a dynamic dimension past the batch, naming the input and --input-shape", async () => {
