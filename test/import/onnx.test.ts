@@ -201,6 +201,32 @@ describe("constants after a layer", () => {
     expectClose(runFloat32(model, x), expected(x, false));
   });
 
+  it("stay apart when the layer's output is also read under another name", () => {
+    const spec: ModelSpec = {
+      inputs: [{ name: "x", shape: [1, I] }],
+      outputs: [{ name: "y", shape: [1, M] }],
+      initializers: [
+        { name: "gw", dims: [I, M], values: gw },
+        { name: "s", dims: [M], values: scale },
+      ],
+      nodes: [
+        { op: "MatMul", inputs: ["x", "gw"], outputs: ["m"] },
+        { op: "Identity", inputs: ["m"], outputs: ["a"] },
+        { op: "Dropout", inputs: ["m"], outputs: ["b"] },
+        { op: "Mul", inputs: ["a", "s"], outputs: ["p"] },
+        { op: "Add", inputs: ["p", "b"], outputs: ["y"] },
+      ],
+    };
+    const { model, report } = lower(spec);
+    expect(report.nodes[3].note).toBeUndefined();
+    const x = random(I);
+    const m = Array.from({ length: M }, (_, u) => x.reduce((a, v, i) => a + v * gw[i * M + u], 0));
+    expectClose(
+      runFloat32(model, x),
+      m.map((v, u) => v * scale[u] + v),
+    );
+  });
+
   it("are a scale and a shift per channel after an activation", () => {
     const { model } = lower(spec(true));
     expect(model.layers.map((l) => l.kind)).toEqual([

@@ -474,12 +474,13 @@ class NodeContext {
     return undefined;
   }
 
-  /**
-   * The layer that wrote `v` (the node's input `k`), if nothing else reads it and it is a Dense or
-   * convolution without an activation.
-   */
-  foldTarget(v: Value, k: number): KerasLayer | undefined {
-    if ((this.readers.get(this.node.inputs[k]) ?? 0) !== 1) return undefined;
+  /** The layer that wrote `v`, if nothing else reads it and it is a Dense or convolution without an activation. */
+  foldTarget(v: Value): KerasLayer | undefined {
+    // every tensor that is this layer's output under another name (Identity, Dropout) counts its readers
+    let reads = 0;
+    for (const [name, value] of this.values)
+      if (value.layer === v.layer) reads += this.readers.get(name) ?? 0;
+    if (reads !== 1) return undefined;
     const layer = this.layers.find((l) => l.name === v.layer);
     if (!layer || !["Dense", "Conv1D", "Conv2D", "DepthwiseConv2D"].includes(layer.class_name))
       return undefined;
@@ -898,7 +899,7 @@ function affine(
   scale: Float32Array,
   shift: Float32Array,
 ): string | undefined {
-  const target = c.foldTarget(v, k);
+  const target = c.foldTarget(v);
   if (target) {
     const w = c.weights.get(target.name)!;
     const C = scale.length;
@@ -909,7 +910,9 @@ function affine(
     const bias = w.bias ?? new Float32Array(C);
     w.bias = Float32Array.from(bias, (x, ch) => Math.fround(x * scale[ch] + shift[ch]));
     target.config.use_bias = true;
+    // the node's output is the layer's now; the tensor it read has no reader left
     c.values.set(c.node.outputs[0], v);
+    c.readers.set(c.node.inputs[k], 0);
     return `folded into ${target.name}`;
   }
   const cl = v.dims.length >= 2;
