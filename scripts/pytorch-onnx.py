@@ -38,6 +38,19 @@ class Residual(nn.Module):
         return self.head(torch.flatten(x, 1))
 
 
+class Viewed(nn.Module):
+    """x.view(x.size(0), -1), exported with a dynamic batch: Shape, Gather, Unsqueeze, Concat, Reshape."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(2, 4, 3)
+        self.fc = nn.Linear(4 * 4 * 4, 3)
+
+    def forward(self, x):
+        x = torch.relu(self.conv(x))
+        return self.fc(x.view(x.size(0), -1))
+
+
 class Scaled(nn.Module):
     """Input scaling by constants (Sub, Div, Mul, Add) before a Linear."""
 
@@ -116,6 +129,7 @@ def models():
             ),
             [BATCH, 3, 20, 20],
         ),
+        "viewed": (Viewed(), [BATCH, 2, 6, 6]),
         "scaled": (Scaled(), [BATCH, 6]),
     }
 
@@ -151,6 +165,8 @@ def main():
                 do_constant_folding=True,
                 input_names=["x"],
                 output_names=["y"],
+                # a symbolic batch, as most exports have: PyTorch then computes view()'s shape in the graph
+                dynamic_axes={"x": {0: "batch"}, "y": {0: "batch"}} if name == "viewed" else None,
             )
         index[name] = {"input": list(shape), "output": list(y.shape), "opsets": OPSETS}
     with open(os.path.join(out, "index.json"), "w") as f:

@@ -1,7 +1,7 @@
 /**
  * PyTorch's models through the ONNX import: Conv1d, Conv2d, depthwise Conv2d, unfolded BatchNorm,
  * pooling (a MaxPool padded, and one in ceil mode, after a ReLU), Linear, the activations, a residual add
- * and scaling by constants, exported by Debian's
+ * and scaling by constants, x.view(x.size(0), -1) with a dynamic batch, exported by Debian's
  * python3-torch at opsets 13 to 17 (scripts/pytorch-onnx.py). nn2c's float32 reference and the float32
  * C on the host give PyTorch's outputs within 1e-5; the int8 program of the convolutional model runs in
  * C exactly as nn2c's integer reference.
@@ -29,7 +29,7 @@ beforeAll(async () => {
 }, 300_000);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const NAMES = ["conv1d", "conv2d", "mlp", "residual", "stem", "scaled"];
+const NAMES = ["conv1d", "conv2d", "mlp", "residual", "stem", "viewed", "scaled"];
 const OPSETS = [13, 14, 15, 16, 17];
 
 /** The layer kinds each model becomes (BatchNorm kept, the scaling folded into the Linear). */
@@ -89,6 +89,7 @@ const KINDS: Record<string, string[]> = {
     "flatten",
     "dense",
   ],
+  viewed: ["conv2d", "activation", "flatten", "dense"],
   scaled: ["batch_normalization", "batch_normalization", "dense", "activation"],
 };
 

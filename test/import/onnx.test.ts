@@ -349,6 +349,20 @@ describe("refusals: one line naming the file, the node and what was expected", (
     await refuses(onnxBytes(spec), "node 'mm' (MatMul)", "weights 'w'[1] is NaN");
   });
 
+  it("shape arithmetic on a computed tensor", async () => {
+    const spec: ModelSpec = {
+      inputs: [{ name: "x", shape: [1, 4] }],
+      outputs: [{ name: "y", shape: [1] }],
+      initializers: [{ name: "i", dims: [], values: [1], type: "int64" }],
+      nodes: [{ op: "Gather", inputs: ["x", "i"], outputs: ["y"], name: "pick" }],
+    };
+    await refuses(
+      onnxBytes(spec),
+      "node 'pick' (Gather)",
+      "nn2c evaluates Gather at import, on constants only",
+    );
+  });
+
   it("an operator set beyond 18", async () => {
     await refuses(onnxBytes(relu(19)), "operator set 19: expected 6 to 18");
   });

@@ -18,6 +18,9 @@ import type { OnnxAttribute, OnnxModel, OnnxNode, OnnxTensor } from "./read.js";
 /** The operator set versions nn2c reads (the pytorch-converted conformance cases are opset 6). */
 export const ONNX_OPSETS = { min: 6, max: 18 };
 
+/** Operators evaluated at import when their inputs are constants (Shape: when its input's shape is). */
+const SHAPE_OPERATORS = ["Cast", "Concat", "Gather", "Shape", "Squeeze", "Unsqueeze"];
+
 /** The ONNX operators nn2c imports. */
 export const ONNX_OPERATORS = [
   "Add",
@@ -46,6 +49,9 @@ export const ONNX_OPERATORS = [
   "Sub",
   "Tanh",
   "Transpose",
+  // shape arithmetic, on constants and on the shapes of computed tensors (PyTorch's x.view(x.size(0), -1)
+  // with a dynamic batch): evaluated at import
+  ...SHAPE_OPERATORS,
 ];
 
 /** A computed tensor: the layer that writes it and how nn2c holds it. */
@@ -518,6 +524,14 @@ function lowerNode(c: NodeContext): string | undefined {
       c.constants.set(node.outputs[0], { ...tensor, name: node.outputs[0] });
       return "a constant";
     }
+    case "Shape":
+    case "Gather":
+    case "Concat":
+    case "Unsqueeze":
+    case "Squeeze":
+    case "Cast":
+      c.constants.set(node.outputs[0], { ...shapeArithmetic(c), name: node.outputs[0] });
+      return "a constant, evaluated at import";
     case "Identity":
     case "Dropout": {
       if (node.op === "Dropout") {
@@ -1118,6 +1132,91 @@ function reshape(c: NodeContext): string | undefined {
       `shape [${given}] from a tensor of shape [${full}]: expected a flattening, or a reshape that moves no value between channels-first and channels-last`,
     );
   return c.write({ ...out, nonNegative: v.nonNegative, layer: c.as(v, out.shape) });
+}
+
+/** The ONNX integer type codes Cast may convert constants to (others stay refused). */
+const CAST_TYPES: Record<number, string> = { 1: "float32", 6: "int32", 7: "int64", 11: "float64" };
+
+/** Shape, Gather, Concat, Unsqueeze, Squeeze and Cast, on constants (Shape: on a computed tensor's shape). */
+function shapeArithmetic(c: NodeContext): OnnxTensor {
+  const op = c.node.op;
+  const constant = (k: number): OnnxTensor =>
+    c.isConstant(k)
+      ? c.constant(k)!
+      : c.fail(
+          `input ${k} '${c.node.inputs[k]}' is computed: nn2c evaluates ${op} at import, on constants only`,
+        );
+  const tensor = (dims: number[], values: ArrayLike<number>, type = "int64"): OnnxTensor => ({
+    name: "",
+    type,
+    dims,
+    values: Float64Array.from(values),
+  });
+  const axesOf = (rank: number): number[] => {
+    const given = c.opset >= 13 && c.node.inputs[1] ? Array.from(constant(1).values) : c.ints("axes", []);
+    return given.map((a) => (a < 0 ? a + rank : a));
+  };
+  switch (op) {
+    case "Shape": {
+      c.only("start", "end");
+      // the batch dimension is 1: the C reads one sample
+      const dims = c.isConstant(0) ? c.constant(0)!.dims : [1, ...c.value(0).dims];
+      const clamp = (i: number) => Math.min(Math.max(i < 0 ? i + dims.length : i, 0), dims.length);
+      const part = dims.slice(clamp(c.int("start", 0)), clamp(c.int("end", dims.length)));
+      return tensor([part.length], part);
+    }
+    case "Gather": {
+      c.only("axis");
+      const data = constant(0);
+      const indices = constant(1);
+      if (data.dims.length !== 1 || c.int("axis", 0) !== 0)
+        c.fail(
+          `data of shape [${data.dims}] along axis ${c.int("axis", 0)}: expected a vector (shape arithmetic)`,
+        );
+      const n = data.dims[0];
+      const values = Array.from(indices.values, (i) => {
+        const j = i < 0 ? i + n : i;
+        if (!(Number.isInteger(j) && j >= 0 && j < n))
+          c.fail(`index ${i} into ${n} values: expected one inside`);
+        return data.values[j];
+      });
+      return tensor(indices.dims, values, data.type);
+    }
+    case "Concat": {
+      c.only("axis");
+      const parts = c.node.inputs.map((_, k) => constant(k));
+      if (parts.some((t) => t.dims.length !== 1))
+        c.fail(
+          `inputs of shapes ${parts.map((t) => `[${t.dims}]`).join(", ")}: expected vectors (shape arithmetic)`,
+        );
+      const values = parts.flatMap((t) => Array.from(t.values));
+      return tensor([values.length], values, parts[0].type);
+    }
+    case "Unsqueeze":
+    case "Squeeze": {
+      c.only("axes");
+      const t = constant(0);
+      if (op === "Unsqueeze") {
+        const rank = t.dims.length + axesOf(t.dims.length + 1).length;
+        const axes = new Set(axesOf(rank));
+        const dims: number[] = [];
+        let next = 0;
+        for (let k = 0; k < rank; k++) dims.push(axes.has(k) ? 1 : t.dims[next++]);
+        return { ...t, dims };
+      }
+      const axes = axesOf(t.dims.length);
+      const dims = t.dims.filter((d, k) => (axes.length > 0 ? !axes.includes(k) : d !== 1));
+      return { ...t, dims };
+    }
+    default: {
+      c.only("to", "saturate");
+      const t = constant(0);
+      const to = CAST_TYPES[c.int("to", 0)];
+      if (!to) return c.fail(`to ${c.int("to", 0)}: expected float32, float64, int32 or int64`);
+      const values = to.startsWith("int") ? Float64Array.from(t.values, Math.trunc) : t.values;
+      return { ...t, type: to, values };
+    }
+  }
 }
 
 /** A constant transposed: its dimensions permuted by `perm`. */
