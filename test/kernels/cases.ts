@@ -53,6 +53,11 @@ export const CONV_CASES: ShapeCase[] = [
     () => Conv2D({ filters: 7, kernelSize: 1, strides: 2, activation: "relu" }),
     [5, 6, 8],
   ],
+  [
+    "conv2d 3x3 same, 12 filters, relu (groups with a half chunk)",
+    () => Conv2D({ filters: 12, kernelSize: 3, padding: "same", activation: "relu" }),
+    [6, 5, 2],
+  ],
   ["conv1d odd, kernel 5 same", () => Conv1D({ filters: 9, kernelSize: 5, padding: "same" }), [13, 3]],
   [
     "conv1d stride 2 same, relu6",

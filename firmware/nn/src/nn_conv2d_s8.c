@@ -158,6 +158,24 @@ static void fill_bytes(int8_t *dst, int8_t value, size_t n)
 }
 #endif /* NN_DENSE_FAST_MVE */
 
+/* The window of position (oy, ox) in place in the input when it is one run of it that `taps` bytes from
+ * its start stay inside, else NULL. */
+static const int8_t *window_in_place(const nn_window_t *w, const int8_t *in, int32_t oy, int32_t ox, int32_t taps)
+{
+    const int32_t iy0 = NN_CONV_IY(w, oy, 0);
+    const int32_t ix0 = NN_CONV_IX(w, ox, 0);
+    const int32_t iy1 = NN_CONV_IY(w, oy, w->k_h - 1);
+    const int32_t ix1 = NN_CONV_IX(w, ox, w->k_w - 1);
+    if (iy0 >= 0 && iy1 < w->in_h && ix0 >= 0 && ix1 < w->in_w && (w->k_w == 1 || w->dil_w == 1) &&
+        (w->k_h == 1 || (w->k_w == w->in_w && w->dil_h == 1))) {
+        const size_t start = ((size_t)iy0 * (size_t)w->in_w + (size_t)ix0) * (size_t)w->in_c;
+        if (start + (size_t)taps <= (size_t)w->in_h * (size_t)w->in_w * (size_t)w->in_c) {
+            return in + start;
+        }
+    }
+    return NULL;
+}
+
 /* The window of position (oy, ox) as `taps` bytes (K and zero weights' worth): a pointer into the
  * input when it is one run of it that `taps` bytes from its start stay inside, else the window gathered
  * into scratch with zeros past its K taps (NULL when there is no scratch: the generator gave none
@@ -165,20 +183,15 @@ static void fill_bytes(int8_t *dst, int8_t value, size_t n)
 static const int8_t *window_run(const nn_window_t *w, const int8_t *in, int32_t oy, int32_t ox, int32_t taps,
                                 int8_t *scratch, int8_t in_zp)
 {
-    const int32_t iy0 = NN_CONV_IY(w, oy, 0);
     const int32_t ix0 = NN_CONV_IX(w, ox, 0);
-    const int32_t iy1 = NN_CONV_IY(w, oy, w->k_h - 1);
     const int32_t ix1 = NN_CONV_IX(w, ox, w->k_w - 1);
     const size_t run = (size_t)w->k_w * (size_t)w->in_c; /* bytes of a row of taps */
     const int row_adjacent = w->k_w == 1 || w->dil_w == 1;
+    const int8_t *const here = window_in_place(w, in, oy, ox, taps);
     int8_t *dst = scratch;
     int32_t ky, kx;
-    if (iy0 >= 0 && iy1 < w->in_h && ix0 >= 0 && ix1 < w->in_w && row_adjacent &&
-        (w->k_h == 1 || (w->k_w == w->in_w && w->dil_h == 1))) {
-        const size_t start = ((size_t)iy0 * (size_t)w->in_w + (size_t)ix0) * (size_t)w->in_c;
-        if (start + (size_t)taps <= (size_t)w->in_h * (size_t)w->in_w * (size_t)w->in_c) {
-            return in + start;
-        }
+    if (here != NULL) {
+        return here;
     }
     if (scratch == NULL) {
         return NULL;
@@ -229,7 +242,8 @@ static const int8_t *conv_window(void *ctx, int32_t k)
     }
     return x;
 }
-#if NN_DENSE_FAST_DSP && !defined(__OPTIMIZE_SIZE__) /* -Os: nn_dense_s8_each's path, half the code */
+/* -Os: nn_dense_s8_each's path, half the code; -O0: too few free registers for the assembly */
+#if NN_DENSE_FAST_DSP && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__)
 /*
  * The DSP path (Cortex-M4, M7, M33), when the generator gave scratch: each window is sign-extended once
  * into 16-bit pairs in the order SMLAD takes them, per 4 codes (x0, x2) then (x1, x3) (SXTB16 and
@@ -269,21 +283,36 @@ static inline int32_t smlad(uint32_t a, uint32_t b, int32_t acc)
 }
 
 /* dst[0..2n) := src[0..n) extended as above (n % 4 == 0; dst 4-byte aligned; src any, as LDR allows on
- * these cores). Read before written: dst may start below src, never above. */
+ * these cores). Read before written, 8 codes at a time: dst may start below src, never above. */
 static void extend_pairs(int8_t *dst, const int8_t *src, int32_t n)
 {
-    const int8_t *const end = src + n;
-    while (src != end) {
-        uint32_t x;
-        uint32_t even;
-        uint32_t odd;
+    const int8_t *const end8 = src + (n & ~7);
+    uint32_t x;
+    uint32_t y;
+    if (src != end8) { /* 8 codes a pass, both words loaded before any store */
+        uint32_t e0, e1, e2, e3;
+        __asm__ volatile("1:\n\t"
+                         "ldr %[y], [%[s], #4]\n\t"
+                         "ldr %[x], [%[s]], #8\n\t"
+                         "sxtb16 %[e0], %[x]\n\t"
+                         "sxtb16 %[e1], %[x], ror #8\n\t"
+                         "sxtb16 %[e2], %[y]\n\t"
+                         "sxtb16 %[e3], %[y], ror #8\n\t"
+                         "strd %[e0], %[e1], [%[d]], #16\n\t"
+                         "strd %[e2], %[e3], [%[d], #-8]\n\t"
+                         "cmp %[s], %[end]\n\t"
+                         "bne 1b\n\t"
+                         : [s] "+r"(src), [d] "+r"(dst), [x] "=&r"(x), [y] "=&r"(y), [e0] "=&r"(e0), [e1] "=&r"(e1),
+                           [e2] "=&r"(e2), [e3] "=&r"(e3)
+                         : [end] "r"(end8)
+                         : "cc", "memory");
+    }
+    if ((n & 4) != 0) {
         memcpy(&x, src, 4);
-        even = sxtb16(x);
-        odd = sxtb16_ror8(x);
-        memcpy(dst, &even, 4);
-        memcpy(dst + 4, &odd, 4);
-        src += 4;
-        dst += 8;
+        y = sxtb16(x);
+        x = sxtb16_ror8(x);
+        memcpy(dst, &y, 4);
+        memcpy(dst + 4, &x, 4);
     }
 }
 
@@ -326,19 +355,41 @@ static void window_pairs(const nn_window_t *w, const int8_t *in, int32_t oy, int
 
 #define CONV_ROW(acc, ldrd)                                                                             \
     ldrd                                                                                                \
-    "sxtb16 %[t], %[wa], ror #8\n\t"                                                                    \
-    "sxtb16 %[wa], %[wa]\n\t"                                                                           \
-    "smlad %[" acc "], %[wa], %[xe0], %[" acc "]\n\t"                                                   \
-    "smlad %[" acc "], %[t], %[xo0], %[" acc "]\n\t"                                                    \
-    "sxtb16 %[t], %[wb], ror #8\n\t"                                                                    \
-    "sxtb16 %[wb], %[wb]\n\t"                                                                           \
-    "smlad %[" acc "], %[wb], %[xe1], %[" acc "]\n\t"                                                   \
-    "smlad %[" acc "], %[t], %[xo1], %[" acc "]\n\t"
-#define CONV_LDRD(offset) "ldrd %[wa], %[wb], [%[w], #" #offset "]\n\t"
+    "sxtb16 %[t], %[u], ror #8\n\t"                                                                    \
+    "sxtb16 %[u], %[u]\n\t"                                                                           \
+    "smlad %[" acc "], %[u], %[e0], %[" acc "]\n\t"                                                   \
+    "smlad %[" acc "], %[t], %[o0], %[" acc "]\n\t"                                                    \
+    "sxtb16 %[t], %[v], ror #8\n\t"                                                                    \
+    "sxtb16 %[v], %[v]\n\t"                                                                           \
+    "smlad %[" acc "], %[v], %[e1], %[" acc "]\n\t"                                                   \
+    "smlad %[" acc "], %[t], %[o1], %[" acc "]\n\t"
+#define CONV_LDRD(offset) "ldrd %[u], %[v], [%[w], #" #offset "]\n\t"
+/* A chunk of 16 taps of 4 filters (x and w step past it), taps 8-15 first so that the last loads step
+ * the pointers; a last half chunk of 8 taps (no step). */
+#define CONV_CHUNK                                                                                      \
+    "ldrd %[e0], %[o0], [%[x], #16]\n\t"                                                              \
+    "ldrd %[e1], %[o1], [%[x], #24]\n\t"                                                              \
+    CONV_ROW("a0", CONV_LDRD(8))                                                                        \
+    CONV_ROW("a1", CONV_LDRD(24))                                                                       \
+    CONV_ROW("a2", CONV_LDRD(40))                                                                       \
+    CONV_ROW("a3", CONV_LDRD(56))                                                                       \
+    "ldrd %[e1], %[o1], [%[x], #8]\n\t"                                                               \
+    "ldrd %[e0], %[o0], [%[x]], #32\n\t"                                                              \
+    CONV_ROW("a1", CONV_LDRD(16))                                                                       \
+    CONV_ROW("a2", CONV_LDRD(32))                                                                       \
+    CONV_ROW("a3", CONV_LDRD(48))                                                                       \
+    CONV_ROW("a0", "ldrd %[u], %[v], [%[w]], #64\n\t")
+#define CONV_HALF                                                                                       \
+    "ldrd %[e0], %[o0], [%[x]]\n\t"                                                                   \
+    "ldrd %[e1], %[o1], [%[x], #8]\n\t"                                                               \
+    CONV_ROW("a0", CONV_LDRD(0))                                                                        \
+    CONV_ROW("a1", CONV_LDRD(8))                                                                        \
+    CONV_ROW("a2", CONV_LDRD(16))                                                                       \
+    CONV_ROW("a3", CONV_LDRD(24))
 #define CONV_OPERANDS                                                                                   \
     [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(w),               \
-        [xe0] "=&r"(xe0), [xo0] "=&r"(xo0), [xe1] "=&r"(xe1), [xo1] "=&r"(xo1), [wa] "=&r"(wa),         \
-        [wb] "=&r"(wb), [t] "=&r"(t)
+        [e0] "=&r"(xe0), [o0] "=&r"(xo0), [e1] "=&r"(xe1), [o1] "=&r"(xo1), [u] "=&r"(wa),         \
+        [v] "=&r"(wb), [t] "=&r"(t)
 
 /* acc[0..3] += the 4 filters over `taps` (a multiple of 8) taps: x the extended window (32 bytes a
  * chunk of 16), w the group's weights (64 bytes a chunk, then 4 rows of 8 for a last half chunk). In a
@@ -353,30 +404,14 @@ static void conv_dot4(const int8_t *x, const int8_t *w, int32_t taps, int32_t ac
     uint32_t xe0, xo0, xe1, xo1, wa, wb, t;
     while (x != end) {
         __asm__ volatile(
-            "ldrd %[xe0], %[xo0], [%[x], #16]\n\t"
-            "ldrd %[xe1], %[xo1], [%[x], #24]\n\t"
-            CONV_ROW("a0", CONV_LDRD(8))
-            CONV_ROW("a1", CONV_LDRD(24))
-            CONV_ROW("a2", CONV_LDRD(40))
-            CONV_ROW("a3", CONV_LDRD(56))
-            "ldrd %[xe1], %[xo1], [%[x], #8]\n\t"
-            "ldrd %[xe0], %[xo0], [%[x]], #32\n\t"
-            CONV_ROW("a1", CONV_LDRD(16))
-            CONV_ROW("a2", CONV_LDRD(32))
-            CONV_ROW("a3", CONV_LDRD(48))
-            CONV_ROW("a0", "ldrd %[wa], %[wb], [%[w]], #64\n\t")
+            CONV_CHUNK
             : CONV_OPERANDS
             :
             : "memory");
     }
     if (taps % NN_DENSE_CHUNK != 0) {
         __asm__ volatile(
-            "ldrd %[xe0], %[xo0], [%[x]]\n\t"
-            "ldrd %[xe1], %[xo1], [%[x], #8]\n\t"
-            CONV_ROW("a0", CONV_LDRD(0))
-            CONV_ROW("a1", CONV_LDRD(8))
-            CONV_ROW("a2", CONV_LDRD(16))
-            CONV_ROW("a3", CONV_LDRD(24))
+            CONV_HALF
             : CONV_OPERANDS
             :
             : "memory");
@@ -388,51 +423,91 @@ static void conv_dot4(const int8_t *x, const int8_t *w, int32_t taps, int32_t ac
 }
 
 /*
- * The codes of 4 filters from their accumulators a0..a3 where every shift is negative and the clamp is
- * the whole int8 range (modes 2 and 4 of nn_dense_output_mode), in assembly: GCC keeps the pointers on
- * the stack around conv_dot4's registers and reloads them for every output. Per output, as
+ * Every group of 4 filters of one position where every shift is negative and the clamp is the whole
+ * int8 range (modes 2 and 4 of nn_dense_output_mode), in one assembly loop: in C, GCC keeps the
+ * pointers on the stack around the 13 registers of the chunk loop and reloads them for every output.
+ * The pointers the chunk loop has no register for (bias, window, end of the whole chunks, output stage)
+ * live in a block on the stack, read where the loop's temporaries are free. Per output, as
  * nn_dense_requantize_right and nn_dense_saturate_s8: the rounding term +-2^30 (with its sign word) from
  * the accumulator's sign, SMLAL with the multiplier, bits 31..62 of the sum, the arithmetic shift by
- * n1 = ~shift, +1, >> 1, then QADD of the zero point and SSAT #8. `pre` runs first on each accumulator
- * (relu: max(a, 0) as one BIC).
+ * n1 = ~shift; then QADD of 2 zp + 1 and SSAT #8 of the sum shifted right by one, which is
+ * ((v + 1) >> 1) + zp saturated to int8 (2 zp is even, so the floor of the halving is unchanged, and a
+ * sum that saturates in 32 bits is outside int8 either way). `pre` runs first on each accumulator
+ * (relu: max(a, 0) as one BIC). Per group of 16 taps: 78 instructions; per group, besides: 47.
  */
-#define CONV_OUT(a, k, pre)                                                                             \
+#define CONV_OUT(a, pre)                                                                                \
     pre                                                                                                 \
-    "ldr %[mv], [%[m]], #4\n\t"                                                                         \
-    "asr %[hi], %[" a "], #31\n\t"                                                                     \
-    "mov %[lo], #0x40000000\n\t"                                                                       \
-    "eor %[lo], %[lo], %[hi], lsl #31\n\t"                                                             \
-    "smlal %[lo], %[hi], %[" a "], %[mv]\n\t"                                                          \
-    "lsr %[lo], %[lo], #31\n\t"                                                                        \
-    "orr %[lo], %[lo], %[hi], lsl #1\n\t"                                                              \
-    "ldr %[mv], [%[s]], #4\n\t"                                                                         \
-    "mvn %[mv], %[mv]\n\t"                                                                              \
-    "asr %[lo], %[lo], %[mv]\n\t"                                                                      \
-    "add %[lo], %[lo], #1\n\t"                                                                         \
-    "asr %[lo], %[lo], #1\n\t"                                                                         \
-    "qadd %[lo], %[lo], %[zp]\n\t"                                                                     \
-    "ssat %[lo], #8, %[lo]\n\t"                                                                        \
-    "strb %[lo], [%[o], #" #k "]\n\t"
+    "ldr %[u], [%[e0]], #4\n\t"                                                                       \
+    "asr %[t], %[" a "], #31\n\t"                                                                      \
+    "eor %[x], %[v], %[t], lsl #31\n\t"                                                                \
+    "smlal %[x], %[t], %[" a "], %[u]\n\t"                                                             \
+    "lsr %[x], %[x], #31\n\t"                                                                          \
+    "orr %[x], %[x], %[t], lsl #1\n\t"                                                                 \
+    "ldr %[u], [%[o0]], #4\n\t"                                                                       \
+    "mvn %[u], %[u]\n\t"                                                                              \
+    "asr %[x], %[x], %[u]\n\t"                                                                        \
+    "qadd %[x], %[x], %[o1]\n\t"                                                                      \
+    "ssat %[x], #8, %[x], asr #1\n\t"                                                                  \
+    "strb %[x], [%[e1]], #1\n\t"
 #define CONV_RELU(a) "bic %[" a "], %[" a "], %[" a "], asr #31\n\t"
+/* Its 4 codes. */
+#define CONV_GROUP_OUT(p0, p1, p2, p3)                                                                  \
+    "mov %[v], #0x40000000\n\t"                                                                         \
+    CONV_OUT("a0", p0)                                                                                  \
+    CONV_OUT("a1", p1)                                                                                  \
+    CONV_OUT("a2", p2)                                                                                  \
+    CONV_OUT("a3", p3)
+#define CONV_OUT_OPERANDS                                                                               \
+    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "=&r"(r), [e0] "+r"(mult),            \
+        [o0] "+r"(shift), [e1] "+r"(o), [u] "=&r"(u), [v] "=&r"(v), [t] "=&r"(t)                        \
+    : [o1] "r"(zp2)                                                                                     \
+    : "cc", "memory"
 
-static inline void conv_out4(int32_t a0, int32_t a1, int32_t a2, int32_t a3, const int32_t *m, const int32_t *s,
-                             int32_t zp, int8_t *o, int relu)
+/* The groups' codes into out[0..4 * groups) from the extended window x (taps a multiple of 8, at least
+ * one group); returns the weights past the groups. */
+static const int8_t *conv_groups(const nn_dense_s8_params_t *d, const int8_t *x, int8_t *out, int32_t zp, int relu)
 {
-    int32_t mv, lo, hi;
-    if (relu) {
-        __asm__ volatile(CONV_OUT("a0", 0, CONV_RELU("a0")) CONV_OUT("a1", 1, CONV_RELU("a1"))
-                             CONV_OUT("a2", 2, CONV_RELU("a2")) CONV_OUT("a3", 3, CONV_RELU("a3"))
-                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [m] "+r"(m), [s] "+r"(s),
-                           [mv] "=&r"(mv), [lo] "=&r"(lo), [hi] "=&r"(hi)
-                         : [zp] "r"(zp), [o] "r"(o)
-                         : "cc", "memory");
-    } else {
-        __asm__ volatile(CONV_OUT("a0", 0, "") CONV_OUT("a1", 1, "") CONV_OUT("a2", 2, "") CONV_OUT("a3", 3, "")
-                         : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [m] "+r"(m), [s] "+r"(s),
-                           [mv] "=&r"(mv), [lo] "=&r"(lo), [hi] "=&r"(hi)
-                         : [zp] "r"(zp), [o] "r"(o)
-                         : "cc", "memory");
+    const int32_t taps = d->n_in;
+    const int8_t *const end = x + 2 * (taps - taps % NN_DENSE_CHUNK);
+    const int half = taps % NN_DENSE_CHUNK != 0;
+    const int32_t zp2 = 2 * zp + 1;
+    const int32_t *bias = d->bias;
+    const int32_t *mult = d->mult;
+    const int32_t *shift = d->shift;
+    const int8_t *w = d->weights;
+    int32_t e0, o0, e1;
+    int8_t *o = out;
+    int32_t g;
+    /* one loop per output stage, so that the test of relu stays out of it */
+#define CONV_GROUPS_LOOP(OUT)                                                                           \
+    for (g = d->n_out / NN_DENSE_ROWS; g > 0; --g) {                                                    \
+        int32_t a0 = bias[0];                                                                           \
+        int32_t a1 = bias[1];                                                                           \
+        int32_t a2 = bias[2];                                                                           \
+        int32_t a3 = bias[3];                                                                           \
+        int32_t r, u, v, t;                                                                             \
+        const int8_t *xc = x;                                                                           \
+        bias += NN_DENSE_ROWS;                                                                          \
+        while (xc != end) {                                                                             \
+            __asm__ volatile(CONV_CHUNK : CONV_DOT_OPERANDS);                                           \
+        }                                                                                               \
+        if (half) {                                                                                     \
+            __asm__ volatile(CONV_HALF : CONV_DOT_OPERANDS);                                            \
+            w += NN_DENSE_ROWS * 8;                                                                     \
+        }                                                                                               \
+        __asm__ volatile(OUT : CONV_OUT_OPERANDS);                                                      \
     }
+#define CONV_DOT_OPERANDS                                                                               \
+    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xc), [w] "+r"(w), [e0] "=&r"(r), \
+        [o0] "=&r"(u), [e1] "=&r"(v), [o1] "=&r"(t), [u] "=&r"(e0), [v] "=&r"(o0), [t] "=&r"(e1)          \
+    :                                                                                                   \
+    : "memory"
+    if (relu) {
+        CONV_GROUPS_LOOP(CONV_GROUP_OUT(CONV_RELU("a0"), CONV_RELU("a1"), CONV_RELU("a2"), CONV_RELU("a3")))
+    } else {
+        CONV_GROUPS_LOOP(CONV_GROUP_OUT("", "", "", ""))
+    }
+    return w;
 }
 
 /* One output position: out[0..out_c) from its extended window x. right: every shift < 0 and no leaky
@@ -450,17 +525,19 @@ static void conv_dsp_position(const nn_dense_s8_params_t *d, const nn_dense_outp
     const int32_t hi = s->hi;
     const int32_t zp = s->zp;
     int32_t acc[NN_DENSE_ROWS];
-    int32_t o;
-    for (o = 0; o + NN_DENSE_ROWS <= d->n_out; o += NN_DENSE_ROWS) {
+    int32_t o = 0;
+    if ((right == 4 || right == 2) && d->n_out >= NN_DENSE_ROWS) {
+        w = conv_groups(d, x, out, zp, right == 4);
+        o = d->n_out - d->n_out % NN_DENSE_ROWS;
+    }
+    for (; o + NN_DENSE_ROWS <= d->n_out; o += NN_DENSE_ROWS) {
         acc[0] = d->bias[o];
         acc[1] = d->bias[o + 1];
         acc[2] = d->bias[o + 2];
         acc[3] = d->bias[o + 3];
         conv_dot4(x, w, taps, acc);
         w += NN_DENSE_ROWS * taps;
-        if (right == 4 || right == 2) {
-            conv_out4(acc[0], acc[1], acc[2], acc[3], mult + o, shift + o, zp, out + o, right == 4);
-        } else if (right) {
+        if (right) {
             /* modes 1 and 3 (relu6 and the like: max(acc, 0) first), computed before any store */
             int32_t q[NN_DENSE_ROWS];
             int32_t r;
@@ -731,7 +808,7 @@ int nn_conv2d_s8(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, 
         d.out_zp = p->out_zp;
         d.act_min = p->act_min;
         d.act_max = p->act_max;
-#if NN_DENSE_FAST_DSP && !defined(__OPTIMIZE_SIZE__)
+#if NN_DENSE_FAST_DSP && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__)
         if (scratch != NULL && ((uintptr_t)p->weights & 3u) == 0u) {
             return conv_dsp(p, &d, in, out, scratch);
         }
