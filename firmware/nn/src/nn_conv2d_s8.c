@@ -353,42 +353,42 @@ static void window_pairs(const nn_window_t *w, const int8_t *in, int32_t oy, int
     extend_pairs(x16, window_run(w, in, oy, ox, taps, x16 + taps, in_zp), taps);
 }
 
-#define CONV_ROW(acc, ldrd)                                                                             \
-    ldrd                                                                                                \
+#define CONV_ROW(acc, ldrd)                                                                            \
+    ldrd                                                                                               \
     "sxtb16 %[t], %[u], ror #8\n\t"                                                                    \
-    "sxtb16 %[u], %[u]\n\t"                                                                           \
-    "smlad %[" acc "], %[u], %[e0], %[" acc "]\n\t"                                                   \
+    "sxtb16 %[u], %[u]\n\t"                                                                            \
+    "smlad %[" acc "], %[u], %[e0], %[" acc "]\n\t"                                                    \
     "smlad %[" acc "], %[t], %[o0], %[" acc "]\n\t"                                                    \
     "sxtb16 %[t], %[v], ror #8\n\t"                                                                    \
-    "sxtb16 %[v], %[v]\n\t"                                                                           \
-    "smlad %[" acc "], %[v], %[e1], %[" acc "]\n\t"                                                   \
+    "sxtb16 %[v], %[v]\n\t"                                                                            \
+    "smlad %[" acc "], %[v], %[e1], %[" acc "]\n\t"                                                    \
     "smlad %[" acc "], %[t], %[o1], %[" acc "]\n\t"
 #define CONV_LDRD(offset) "ldrd %[u], %[v], [%[w], #" #offset "]\n\t"
 /* A chunk of 16 taps of 4 filters (x and w step past it), taps 8-15 first so that the last loads step
  * the pointers; a last half chunk of 8 taps (no step). */
-#define CONV_CHUNK                                                                                      \
-    "ldrd %[e0], %[o0], [%[x], #16]\n\t"                                                              \
-    "ldrd %[e1], %[o1], [%[x], #24]\n\t"                                                              \
-    CONV_ROW("a0", CONV_LDRD(8))                                                                        \
-    CONV_ROW("a1", CONV_LDRD(24))                                                                       \
-    CONV_ROW("a2", CONV_LDRD(40))                                                                       \
-    CONV_ROW("a3", CONV_LDRD(56))                                                                       \
-    "ldrd %[e1], %[o1], [%[x], #8]\n\t"                                                               \
-    "ldrd %[e0], %[o0], [%[x]], #32\n\t"                                                              \
-    CONV_ROW("a1", CONV_LDRD(16))                                                                       \
-    CONV_ROW("a2", CONV_LDRD(32))                                                                       \
-    CONV_ROW("a3", CONV_LDRD(48))                                                                       \
+#define CONV_CHUNK                                                                                     \
+    "ldrd %[e0], %[o0], [%[x], #16]\n\t"                                                               \
+    "ldrd %[e1], %[o1], [%[x], #24]\n\t"                                                               \
+    CONV_ROW("a0", CONV_LDRD(8))                                                                       \
+    CONV_ROW("a1", CONV_LDRD(24))                                                                      \
+    CONV_ROW("a2", CONV_LDRD(40))                                                                      \
+    CONV_ROW("a3", CONV_LDRD(56))                                                                      \
+    "ldrd %[e1], %[o1], [%[x], #8]\n\t"                                                                \
+    "ldrd %[e0], %[o0], [%[x]], #32\n\t"                                                               \
+    CONV_ROW("a1", CONV_LDRD(16))                                                                      \
+    CONV_ROW("a2", CONV_LDRD(32))                                                                      \
+    CONV_ROW("a3", CONV_LDRD(48))                                                                      \
     CONV_ROW("a0", "ldrd %[u], %[v], [%[w]], #64\n\t")
-#define CONV_HALF                                                                                       \
-    "ldrd %[e0], %[o0], [%[x]]\n\t"                                                                   \
-    "ldrd %[e1], %[o1], [%[x], #8]\n\t"                                                               \
-    CONV_ROW("a0", CONV_LDRD(0))                                                                        \
-    CONV_ROW("a1", CONV_LDRD(8))                                                                        \
-    CONV_ROW("a2", CONV_LDRD(16))                                                                       \
+#define CONV_HALF                                                                                      \
+    "ldrd %[e0], %[o0], [%[x]]\n\t"                                                                    \
+    "ldrd %[e1], %[o1], [%[x], #8]\n\t"                                                                \
+    CONV_ROW("a0", CONV_LDRD(0))                                                                       \
+    CONV_ROW("a1", CONV_LDRD(8))                                                                       \
+    CONV_ROW("a2", CONV_LDRD(16))                                                                      \
     CONV_ROW("a3", CONV_LDRD(24))
-#define CONV_OPERANDS                                                                                   \
-    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(w),               \
-        [e0] "=&r"(xe0), [o0] "=&r"(xo0), [e1] "=&r"(xe1), [o1] "=&r"(xo1), [u] "=&r"(wa),         \
+#define CONV_OPERANDS                                                                                  \
+    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(x), [w] "+r"(w),              \
+        [e0] "=&r"(xe0), [o0] "=&r"(xo0), [e1] "=&r"(xe1), [o1] "=&r"(xo1), [u] "=&r"(wa),             \
         [v] "=&r"(wb), [t] "=&r"(t)
 
 /* acc[0..3] += the 4 filters over `taps` (a multiple of 8) taps: x the extended window (32 bytes a
@@ -424,43 +424,42 @@ static void conv_dot4(const int8_t *x, const int8_t *w, int32_t taps, int32_t ac
 
 /*
  * Every group of 4 filters of one position where every shift is negative and the clamp is the whole
- * int8 range (modes 2 and 4 of nn_dense_output_mode), in one assembly loop: in C, GCC keeps the
- * pointers on the stack around the 13 registers of the chunk loop and reloads them for every output.
- * The pointers the chunk loop has no register for (bias, window, end of the whole chunks, output stage)
- * live in a block on the stack, read where the loop's temporaries are free. Per output, as
- * nn_dense_requantize_right and nn_dense_saturate_s8: the rounding term +-2^30 (with its sign word) from
- * the accumulator's sign, SMLAL with the multiplier, bits 31..62 of the sum, the arithmetic shift by
- * n1 = ~shift; then QADD of 2 zp + 1 and SSAT #8 of the sum shifted right by one, which is
- * ((v + 1) >> 1) + zp saturated to int8 (2 zp is even, so the floor of the halving is unchanged, and a
- * sum that saturates in 32 bits is outside int8 either way). `pre` runs first on each accumulator
- * (relu: max(a, 0) as one BIC). Per group of 16 taps: 78 instructions; per group, besides: 47.
+ * int8 range (modes 2 and 4 of nn_dense_output_mode): the chunks in assembly as in conv_dot4, then the
+ * group's 4 codes in one assembly statement that keeps the output stage's pointers in registers (in C,
+ * GCC keeps them on the stack around the 13 registers of the chunks and reloads them for every
+ * output). Per output, as nn_dense_requantize_right and nn_dense_saturate_s8: the rounding term +-2^30
+ * (with its sign word) from the accumulator's sign, SMLAL with the multiplier, bits 31..62 of the sum,
+ * the arithmetic shift by n1 = ~shift; then QADD of 2 zp + 1 and SSAT #8 of the sum shifted right by
+ * one, which is ((v + 1) >> 1) + zp saturated to int8 (2 zp is even, so the floor of the halving is
+ * unchanged, and a sum that saturates in 32 bits is outside int8 either way). `pre` runs first on each
+ * accumulator (relu: max(a, 0) as one BIC). 12 instructions per output, 79 per chunk of 16 taps.
  */
-#define CONV_OUT(a, pre)                                                                                \
-    pre                                                                                                 \
-    "ldr %[u], [%[e0]], #4\n\t"                                                                       \
+#define CONV_OUT(a, pre)                                                                               \
+    pre                                                                                                \
+    "ldr %[u], [%[e0]], #4\n\t"                                                                        \
     "asr %[t], %[" a "], #31\n\t"                                                                      \
     "eor %[x], %[v], %[t], lsl #31\n\t"                                                                \
     "smlal %[x], %[t], %[" a "], %[u]\n\t"                                                             \
     "lsr %[x], %[x], #31\n\t"                                                                          \
     "orr %[x], %[x], %[t], lsl #1\n\t"                                                                 \
-    "ldr %[u], [%[o0]], #4\n\t"                                                                       \
-    "mvn %[u], %[u]\n\t"                                                                              \
-    "asr %[x], %[x], %[u]\n\t"                                                                        \
-    "qadd %[x], %[x], %[o1]\n\t"                                                                      \
+    "ldr %[u], [%[o0]], #4\n\t"                                                                        \
+    "mvn %[u], %[u]\n\t"                                                                               \
+    "asr %[x], %[x], %[u]\n\t"                                                                         \
+    "qadd %[x], %[x], %[o1]\n\t"                                                                       \
     "ssat %[x], #8, %[x], asr #1\n\t"                                                                  \
     "strb %[x], [%[e1]], #1\n\t"
 #define CONV_RELU(a) "bic %[" a "], %[" a "], %[" a "], asr #31\n\t"
 /* Its 4 codes. */
-#define CONV_GROUP_OUT(p0, p1, p2, p3)                                                                  \
-    "mov %[v], #0x40000000\n\t"                                                                         \
-    CONV_OUT("a0", p0)                                                                                  \
-    CONV_OUT("a1", p1)                                                                                  \
-    CONV_OUT("a2", p2)                                                                                  \
+#define CONV_GROUP_OUT(p0, p1, p2, p3)                                                                 \
+    "mov %[v], #0x40000000\n\t"                                                                        \
+    CONV_OUT("a0", p0)                                                                                 \
+    CONV_OUT("a1", p1)                                                                                 \
+    CONV_OUT("a2", p2)                                                                                 \
     CONV_OUT("a3", p3)
-#define CONV_OUT_OPERANDS                                                                               \
-    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "=&r"(r), [e0] "+r"(mult),            \
-        [o0] "+r"(shift), [e1] "+r"(o), [u] "=&r"(u), [v] "=&r"(v), [t] "=&r"(t)                        \
-    : [o1] "r"(zp2)                                                                                     \
+#define CONV_OUT_OPERANDS                                                                              \
+    [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "=&r"(r), [e0] "+r"(mult),         \
+        [o0] "+r"(shift), [e1] "+r"(o), [u] "=&r"(u), [v] "=&r"(v), [t] "=&r"(t)                       \
+    : [o1] "r"(zp2)                                                                                    \
     : "cc", "memory"
 
 /* The groups' codes into out[0..4 * groups) from the extended window x (taps a multiple of 8, at least
@@ -479,28 +478,28 @@ static const int8_t *conv_groups(const nn_dense_s8_params_t *d, const int8_t *x,
     int8_t *o = out;
     int32_t g;
     /* one loop per output stage, so that the test of relu stays out of it */
-#define CONV_GROUPS_LOOP(OUT)                                                                           \
-    for (g = d->n_out / NN_DENSE_ROWS; g > 0; --g) {                                                    \
-        int32_t a0 = bias[0];                                                                           \
-        int32_t a1 = bias[1];                                                                           \
-        int32_t a2 = bias[2];                                                                           \
-        int32_t a3 = bias[3];                                                                           \
-        int32_t r, u, v, t;                                                                             \
-        const int8_t *xc = x;                                                                           \
-        bias += NN_DENSE_ROWS;                                                                          \
-        while (xc != end) {                                                                             \
-            __asm__ volatile(CONV_CHUNK : CONV_DOT_OPERANDS);                                           \
-        }                                                                                               \
-        if (half) {                                                                                     \
-            __asm__ volatile(CONV_HALF : CONV_DOT_OPERANDS);                                            \
-            w += NN_DENSE_ROWS * 8;                                                                     \
-        }                                                                                               \
-        __asm__ volatile(OUT : CONV_OUT_OPERANDS);                                                      \
+#define CONV_GROUPS_LOOP(OUT)                                                                          \
+    for (g = d->n_out / NN_DENSE_ROWS; g > 0; --g) {                                                   \
+        int32_t a0 = bias[0];                                                                          \
+        int32_t a1 = bias[1];                                                                          \
+        int32_t a2 = bias[2];                                                                          \
+        int32_t a3 = bias[3];                                                                          \
+        int32_t r, u, v, t;                                                                            \
+        const int8_t *xc = x;                                                                          \
+        bias += NN_DENSE_ROWS;                                                                         \
+        while (xc != end) {                                                                            \
+            __asm__ volatile(CONV_CHUNK : CONV_DOT_OPERANDS);                                          \
+        }                                                                                              \
+        if (half) {                                                                                    \
+            __asm__ volatile(CONV_HALF : CONV_DOT_OPERANDS);                                           \
+            w += NN_DENSE_ROWS * 8;                                                                    \
+        }                                                                                              \
+        __asm__ volatile(OUT : CONV_OUT_OPERANDS);                                                     \
     }
-#define CONV_DOT_OPERANDS                                                                               \
+#define CONV_DOT_OPERANDS                                                                              \
     [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [x] "+r"(xc), [w] "+r"(w), [e0] "=&r"(r), \
-        [o0] "=&r"(u), [e1] "=&r"(v), [o1] "=&r"(t), [u] "=&r"(e0), [v] "=&r"(o0), [t] "=&r"(e1)          \
-    :                                                                                                   \
+        [o0] "=&r"(u), [e1] "=&r"(v), [o1] "=&r"(t), [u] "=&r"(e0), [v] "=&r"(o0), [t] "=&r"(e1)       \
+    :                                                                                                  \
     : "memory"
     if (relu) {
         CONV_GROUPS_LOOP(CONV_GROUP_OUT(CONV_RELU("a0"), CONV_RELU("a1"), CONV_RELU("a2"), CONV_RELU("a3")))
