@@ -12,13 +12,14 @@
  * a row, and its rows adjacent (one row, or rows as wide as the input). That is every position of a
  * pointwise convolution and every interior position of a 1-D one. Other windows are gathered first into
  * `scratch` (bytes of the arena that the generator's memory plan places for this op alone): a row of
- * adjacent taps inside the input is copied a word at a time, a tap outside it is in_zp. The DSP path
+ * adjacent taps inside the input is copied a word at a time (inline for the short rows of a few
+ * channels, whose per-window cost is otherwise the calls), a tap outside it is in_zp. The DSP path
  * extends every window into 16-bit pairs in scratch instead, a pointwise one straight from its pixel.
  *
  * The generator pads the taps with zero weights to a multiple of 8 (NN_CONV_TAPS), so that every core
  * loads weights 8 at a time with no remainder of odd taps; a window read in place then also reads the
- * input bytes after it (times zero: the run must stay inside the input), and a gathered window holds
- * zeros past its taps.
+ * input bytes after it (times zero: the run must stay inside the input), and a gathered window's bytes
+ * past its taps are zeros or whatever the scratch held (the arena's bytes: any value times zero).
  *
  * With NN_REFERENCE_KERNELS=1 (nn_config.h) the reference loop alone is compiled: per position and
  * filter, the taps one by one through nn_dense_weight_index. The tests compare the two.
@@ -79,7 +80,7 @@ static int conv_reference(const nn_conv2d_s8_params_t *p, const int8_t *in, int8
 #endif
 #if NN_DENSE_FAST_MVE
 /* Helium: 16 bytes per predicated VLDRB and VSTRB, the last ones masked by VCTP. */
-static void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
+static inline void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
 {
     while (n > 0u) {
         const mve_pred16_t lanes = vctp8q((uint32_t)n);
@@ -90,7 +91,7 @@ static void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
     }
 }
 
-static void fill_bytes(int8_t *dst, int8_t value, size_t n)
+static inline void fill_bytes(int8_t *dst, int8_t value, size_t n)
 {
     const int8x16_t v = vdupq_n_s8(value);
     while (n > 0u) {
@@ -103,7 +104,7 @@ static void fill_bytes(int8_t *dst, int8_t value, size_t n)
 #if defined(__ARM_ARCH) && !defined(__ARM_FEATURE_UNALIGNED)
 /* Cores without unaligned word access (ARMv6-M): the library's copy for long rows (it copies words
  * where it can), bytes for short ones. */
-static void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
+static inline void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
 {
     if (n >= 16u) {
         memcpy(dst, src, n);
@@ -115,7 +116,7 @@ static void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
     }
 }
 #else
-static void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
+static inline void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
 {
     uint32_t v;
     while (n >= 4u) {
@@ -138,7 +139,7 @@ static void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
 }
 #endif
 
-static void fill_bytes(int8_t *dst, int8_t value, size_t n)
+static inline void fill_bytes(int8_t *dst, int8_t value, size_t n)
 {
     const uint32_t v = (uint32_t)(uint8_t)value * 0x01010101u;
     while (n >= 4u) {
@@ -158,16 +159,41 @@ static void fill_bytes(int8_t *dst, int8_t value, size_t n)
 }
 #endif /* NN_DENSE_FAST_MVE */
 
+/* A window whose columns are inside the input and adjacent, into dst row by row: the k_h rows of
+ * run bytes from column ix0, in_zp for a row outside the input. The sizes in locals: the stores (int8_t)
+ * may alias anything, and the compiler would reload them after each. Returns the end of the rows. */
+static inline int8_t *gather_rows(const nn_window_t *w, const int8_t *in, int32_t oy, int32_t ix0, size_t run,
+                                  int8_t *dst, int8_t in_zp)
+{
+    const size_t row = (size_t)w->in_w * (size_t)w->in_c;
+    const size_t col = (size_t)ix0 * (size_t)w->in_c;
+    const int32_t k_h = w->k_h;
+    const int32_t in_h = w->in_h;
+    const int32_t dil_h = w->dil_h;
+    int32_t iy = NN_CONV_IY(w, oy, 0);
+    int32_t ky;
+    for (ky = 0; ky < k_h; ++ky, iy += dil_h) {
+        if (iy >= 0 && iy < in_h) {
+            copy_bytes(dst, in + (size_t)iy * row + col, run);
+        } else {
+            fill_bytes(dst, in_zp, run);
+        }
+        dst += run;
+    }
+    return dst;
+}
+
 /* The window of position (oy, ox) in place in the input when it is one run of it that `taps` bytes from
  * its start stay inside, else NULL. */
 static const int8_t *window_in_place(const nn_window_t *w, const int8_t *in, int32_t oy, int32_t ox, int32_t taps)
 {
-    const int32_t iy0 = NN_CONV_IY(w, oy, 0);
-    const int32_t ix0 = NN_CONV_IX(w, ox, 0);
-    const int32_t iy1 = NN_CONV_IY(w, oy, w->k_h - 1);
-    const int32_t ix1 = NN_CONV_IX(w, ox, w->k_w - 1);
-    if (iy0 >= 0 && iy1 < w->in_h && ix0 >= 0 && ix1 < w->in_w && (w->k_w == 1 || w->dil_w == 1) &&
-        (w->k_h == 1 || (w->k_w == w->in_w && w->dil_h == 1))) {
+    int32_t iy0, ix0;
+    if (!((w->k_w == 1 || w->dil_w == 1) && (w->k_h == 1 || (w->k_w == w->in_w && w->dil_h == 1)))) {
+        return NULL; /* no window is one run: tested first, as it holds for every position */
+    }
+    iy0 = NN_CONV_IY(w, oy, 0);
+    ix0 = NN_CONV_IX(w, ox, 0);
+    if (iy0 >= 0 && NN_CONV_IY(w, oy, w->k_h - 1) < w->in_h && ix0 >= 0 && NN_CONV_IX(w, ox, w->k_w - 1) < w->in_w) {
         const size_t start = ((size_t)iy0 * (size_t)w->in_w + (size_t)ix0) * (size_t)w->in_c;
         if (start + (size_t)taps <= (size_t)w->in_h * (size_t)w->in_w * (size_t)w->in_c) {
             return in + start;
@@ -183,11 +209,12 @@ static const int8_t *window_in_place(const nn_window_t *w, const int8_t *in, int
 static const int8_t *window_run(const nn_window_t *w, const int8_t *in, int32_t oy, int32_t ox, int32_t taps,
                                 int8_t *scratch, int8_t in_zp)
 {
-    const int32_t ix0 = NN_CONV_IX(w, ox, 0);
-    const int32_t ix1 = NN_CONV_IX(w, ox, w->k_w - 1);
-    const size_t run = (size_t)w->k_w * (size_t)w->in_c; /* bytes of a row of taps */
-    const int row_adjacent = w->k_w == 1 || w->dil_w == 1;
-    const int8_t *const here = window_in_place(w, in, oy, ox, taps);
+    const nn_window_t v = *w; /* in locals: the stores (int8_t) may alias anything, and would force reloads */
+    const int32_t ix0 = NN_CONV_IX(&v, ox, 0);
+    const int32_t ix1 = NN_CONV_IX(&v, ox, v.k_w - 1);
+    const size_t run = (size_t)v.k_w * (size_t)v.in_c; /* bytes of a row of taps */
+    const int cols_in = (v.k_w == 1 || v.dil_w == 1) && ix0 >= 0 && ix1 < v.in_w;
+    const int8_t *const here = window_in_place(&v, in, oy, ox, taps);
     int8_t *dst = scratch;
     int32_t ky, kx;
     if (here != NULL) {
@@ -196,23 +223,28 @@ static const int8_t *window_run(const nn_window_t *w, const int8_t *in, int32_t 
     if (scratch == NULL) {
         return NULL;
     }
-    for (ky = 0; ky < w->k_h; ++ky) {
-        const int32_t iy = NN_CONV_IY(w, oy, ky);
-        if (iy < 0 || iy >= w->in_h) {
+    if (cols_in && run < 8u) {
+        /* a few channels (the usual first layer of an image or a spectrogram): rows without a call */
+        gather_rows(&v, in, oy, ix0, run, dst, in_zp);
+        return scratch; /* the bytes past K are read times zero weights: any value does */
+    }
+    for (ky = 0; ky < v.k_h; ++ky) {
+        const int32_t iy = NN_CONV_IY(&v, oy, ky);
+        if (iy < 0 || iy >= v.in_h) {
             fill_bytes(dst, in_zp, run);
             dst += run;
-        } else if (row_adjacent && ix0 >= 0 && ix1 < w->in_w) {
-            copy_bytes(dst, in + ((size_t)iy * (size_t)w->in_w + (size_t)ix0) * (size_t)w->in_c, run);
+        } else if (cols_in) {
+            copy_bytes(dst, in + ((size_t)iy * (size_t)v.in_w + (size_t)ix0) * (size_t)v.in_c, run);
             dst += run;
         } else {
-            for (kx = 0; kx < w->k_w; ++kx) {
-                const int32_t ix = NN_CONV_IX(w, ox, kx);
-                if (ix < 0 || ix >= w->in_w) {
-                    fill_bytes(dst, in_zp, (size_t)w->in_c);
+            for (kx = 0; kx < v.k_w; ++kx) {
+                const int32_t ix = NN_CONV_IX(&v, ox, kx);
+                if (ix < 0 || ix >= v.in_w) {
+                    fill_bytes(dst, in_zp, (size_t)v.in_c);
                 } else {
-                    copy_bytes(dst, in + ((size_t)iy * (size_t)w->in_w + (size_t)ix) * (size_t)w->in_c, (size_t)w->in_c);
+                    copy_bytes(dst, in + ((size_t)iy * (size_t)v.in_w + (size_t)ix) * (size_t)v.in_c, (size_t)v.in_c);
                 }
-                dst += w->in_c;
+                dst += v.in_c;
             }
         }
     }
@@ -327,14 +359,13 @@ static void fill_pairs(int8_t *dst, uint32_t pair, int32_t n)
 }
 
 /* The window of (oy, ox) extended into x16 (2 * taps bytes): row by row from the input when a row of
- * taps is a multiple of 4 codes and adjacent, else gathered and extended whole. */
+ * taps is a multiple of 4 codes and adjacent (rows) and inside it, else gathered and extended whole. */
 static void window_pairs(const nn_window_t *w, const int8_t *in, int32_t oy, int32_t ox, int32_t taps, int8_t *x16,
-                         int8_t in_zp)
+                         int8_t in_zp, int rows)
 {
     const int32_t run = w->k_w * w->in_c;
     const int32_t ix0 = NN_CONV_IX(w, ox, 0);
-    const int32_t ix1 = NN_CONV_IX(w, ox, w->k_w - 1);
-    if (run % 4 == 0 && (w->k_w == 1 || w->dil_w == 1) && ix0 >= 0 && ix1 < w->in_w) {
+    if (rows && ix0 >= 0 && NN_CONV_IX(w, ox, w->k_w - 1) < w->in_w) {
         const uint32_t zp = (uint32_t)(uint16_t)(int16_t)in_zp;
         int8_t *dst = x16;
         int32_t ky;
@@ -348,6 +379,12 @@ static void window_pairs(const nn_window_t *w, const int8_t *in, int32_t oy, int
             dst += 2 * run;
         }
         fill_pairs(dst, 0u, taps - run * w->k_h); /* against the zero weights */
+        return;
+    }
+    if ((w->k_w == 1 || w->dil_w == 1) && run < 8 && ix0 >= 0 && NN_CONV_IX(w, ox, w->k_w - 1) < w->in_w) {
+        /* a few channels, the columns inside: window_run's first case, without its call */
+        gather_rows(w, in, oy, ix0, (size_t)run, x16 + taps, in_zp);
+        extend_pairs(x16, x16 + taps, taps); /* the bytes past K: any value, times zero weights */
         return;
     }
     extend_pairs(x16, window_run(w, in, oy, ox, taps, x16 + taps, in_zp), taps);
@@ -462,24 +499,37 @@ static void conv_dot4(const int8_t *x, const int8_t *w, int32_t taps, int32_t ac
     : [o1] "r"(zp2)                                                                                    \
     : "cc", "memory"
 
-/* The groups' codes into out[0..4 * groups) from the extended window x (taps a multiple of 8, at least
- * one group); returns the weights past the groups. */
-static const int8_t *conv_groups(const nn_dense_s8_params_t *d, const int8_t *x, int8_t *out, int32_t zp, int relu)
+/* What every position's groups share, computed once per call: nn_dense_s8_params_t's fields are read
+ * through a pointer, which the stores (int8_t) may alias, so the compiler would read and recompute them
+ * for every position. */
+typedef struct {
+    const int8_t *weights;
+    const int32_t *bias;
+    const int32_t *mult;
+    const int32_t *shift;
+    int32_t chunk_bytes; /* of the extended window: its whole chunks of 16 taps */
+    int32_t half;        /* a last half chunk of 8 taps */
+    int32_t zp2;         /* 2 out_zp + 1 */
+    int32_t groups;
+} conv_plan_t;
+
+/* The groups' codes into out[0..4 * groups) from the extended window x (at least one group); returns
+ * the weights past the groups. */
+static const int8_t *conv_groups(conv_plan_t plan, const int8_t *x, int8_t *out, int relu)
 {
-    const int32_t taps = d->n_in;
-    const int8_t *const end = x + 2 * (taps - taps % NN_DENSE_CHUNK);
-    const int half = taps % NN_DENSE_CHUNK != 0;
-    const int32_t zp2 = 2 * zp + 1;
-    const int32_t *bias = d->bias;
-    const int32_t *mult = d->mult;
-    const int32_t *shift = d->shift;
-    const int8_t *w = d->weights;
+    const int8_t *const end = x + plan.chunk_bytes;
+    const int half = plan.half;
+    const int32_t zp2 = plan.zp2;
+    const int32_t *bias = plan.bias;
+    const int32_t *mult = plan.mult;
+    const int32_t *shift = plan.shift;
+    const int8_t *w = plan.weights;
     int32_t e0, o0, e1;
     int8_t *o = out;
     int32_t g;
     /* one loop per output stage, so that the test of relu stays out of it */
 #define CONV_GROUPS_LOOP(OUT)                                                                          \
-    for (g = d->n_out / NN_DENSE_ROWS; g > 0; --g) {                                                   \
+    for (g = plan.groups; g > 0; --g) {                                                                 \
         int32_t a0 = bias[0];                                                                          \
         int32_t a1 = bias[1];                                                                          \
         int32_t a2 = bias[2];                                                                          \
@@ -514,7 +564,7 @@ static const int8_t *conv_groups(const nn_dense_s8_params_t *d, const int8_t *x,
  * output stage's values are read into locals once: stores through out (int8_t) may alias anything, and
  * the compiler would reload them after each. */
 static void conv_dsp_position(const nn_dense_s8_params_t *d, const nn_dense_output_t *s, int right,
-                              const int8_t *x, int8_t *out)
+                              conv_plan_t plan, const int8_t *x, int8_t *out)
 {
     const int32_t taps = d->n_in;
     const int8_t *w = d->weights;
@@ -525,9 +575,9 @@ static void conv_dsp_position(const nn_dense_s8_params_t *d, const nn_dense_outp
     const int32_t zp = s->zp;
     int32_t acc[NN_DENSE_ROWS];
     int32_t o = 0;
-    if ((right == 4 || right == 2) && d->n_out >= NN_DENSE_ROWS) {
-        w = conv_groups(d, x, out, zp, right == 4);
-        o = d->n_out - d->n_out % NN_DENSE_ROWS;
+    if ((right == 4 || right == 2) && plan.groups > 0) {
+        w = conv_groups(plan, x, out, right == 4);
+        o = plan.groups * NN_DENSE_ROWS;
     }
     for (; o + NN_DENSE_ROWS <= d->n_out; o += NN_DENSE_ROWS) {
         acc[0] = d->bias[o];
@@ -581,18 +631,28 @@ static int conv_dsp(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *
     const nn_dense_output_t s = NN_DENSE_OUTPUT(d);
     int8_t *const x16 = scratch + ((4u - ((uintptr_t)scratch & 3u)) & 3u); /* 2 * taps bytes, aligned */
     const int right = nn_dense_output_mode(d);
+    const int rows = (w->k_w * w->in_c) % 4 == 0 && (w->k_w == 1 || w->dil_w == 1);
+    conv_plan_t plan;
     int32_t oy, ox;
     /* pointwise with every window a pixel inside the input and no zero weights: extended straight */
     const int pixel = w->k_h == 1 && w->k_w == 1 && taps == w->in_c && w->pad_top == 0 && w->pad_left == 0 &&
                       (w->out_h - 1) * w->stride_h < w->in_h && (w->out_w - 1) * w->stride_w < w->in_w;
+    plan.weights = d->weights;
+    plan.bias = d->bias;
+    plan.mult = d->mult;
+    plan.shift = d->shift;
+    plan.chunk_bytes = 2 * (taps - taps % NN_DENSE_CHUNK);
+    plan.half = taps % NN_DENSE_CHUNK != 0;
+    plan.zp2 = 2 * d->out_zp + 1;
+    plan.groups = d->n_out / NN_DENSE_ROWS;
     for (oy = 0; oy < w->out_h; ++oy) {
         for (ox = 0; ox < w->out_w; ++ox) {
             if (pixel) {
                 extend_pairs(x16, in + ((size_t)NN_CONV_IY(w, oy, 0) * (size_t)w->in_w + (size_t)NN_CONV_IX(w, ox, 0)) * (size_t)taps, taps);
             } else {
-                window_pairs(w, in, oy, ox, taps, x16, (int8_t)p->in_zp);
+                window_pairs(w, in, oy, ox, taps, x16, (int8_t)p->in_zp, rows);
             }
-            conv_dsp_position(d, &s, right, x16, out);
+            conv_dsp_position(d, &s, right, plan, x16, out);
             out += p->out_c;
         }
     }
