@@ -206,28 +206,16 @@ static const int8_t *window_in_place(const nn_window_t *w, const int8_t *in, int
  * input when it is one run of it that `taps` bytes from its start stay inside, else the window gathered
  * into scratch with zeros past its K taps (NULL when there is no scratch: the generator gave none
  * because every window is read in place). */
-static const int8_t *window_run(const nn_window_t *w, const int8_t *in, int32_t oy, int32_t ox, int32_t taps,
-                                int8_t *scratch, int8_t in_zp)
+/* The general case of window_run: row by row, tap by tap where a row of taps leaves the input. */
+static const int8_t *window_gather(const nn_window_t *w, const int8_t *in, int32_t oy, int32_t ox, int8_t *scratch,
+                                   int8_t in_zp)
 {
     const nn_window_t v = *w; /* in locals: the stores (int8_t) may alias anything, and would force reloads */
     const int32_t ix0 = NN_CONV_IX(&v, ox, 0);
-    const int32_t ix1 = NN_CONV_IX(&v, ox, v.k_w - 1);
-    const size_t run = (size_t)v.k_w * (size_t)v.in_c; /* bytes of a row of taps */
-    const int cols_in = (v.k_w == 1 || v.dil_w == 1) && ix0 >= 0 && ix1 < v.in_w;
-    const int8_t *const here = window_in_place(&v, in, oy, ox, taps);
+    const size_t run = (size_t)v.k_w * (size_t)v.in_c;
+    const int cols_in = (v.k_w == 1 || v.dil_w == 1) && ix0 >= 0 && NN_CONV_IX(&v, ox, v.k_w - 1) < v.in_w;
     int8_t *dst = scratch;
     int32_t ky, kx;
-    if (here != NULL) {
-        return here;
-    }
-    if (scratch == NULL) {
-        return NULL;
-    }
-    if (cols_in && run < 8u) {
-        /* a few channels (the usual first layer of an image or a spectrogram): rows without a call */
-        gather_rows(&v, in, oy, ix0, run, dst, in_zp);
-        return scratch; /* the bytes past K are read times zero weights: any value does */
-    }
     for (ky = 0; ky < v.k_h; ++ky) {
         const int32_t iy = NN_CONV_IY(&v, oy, ky);
         if (iy < 0 || iy >= v.in_h) {
@@ -248,8 +236,28 @@ static const int8_t *window_run(const nn_window_t *w, const int8_t *in, int32_t 
             }
         }
     }
-    fill_bytes(dst, 0, (size_t)(scratch + taps - dst)); /* against the zero weights */
-    return scratch;
+    return scratch; /* the bytes past K are read times zero weights: any value does */
+}
+
+static const int8_t *window_run(const nn_window_t *w, const int8_t *in, int32_t oy, int32_t ox, int32_t taps,
+                                int8_t *scratch, int8_t in_zp)
+{
+    const int8_t *const here = window_in_place(w, in, oy, ox, taps);
+    const int32_t ix0 = NN_CONV_IX(w, ox, 0);
+    const size_t run = (size_t)w->k_w * (size_t)w->in_c; /* bytes of a row of taps */
+    const int cols_in = (w->k_w == 1 || w->dil_w == 1) && ix0 >= 0 && NN_CONV_IX(w, ox, w->k_w - 1) < w->in_w;
+    if (here != NULL) {
+        return here;
+    }
+    if (scratch == NULL) {
+        return NULL;
+    }
+    if (cols_in && run < 8u) {
+        /* a few channels (the usual first layer of an image or a spectrogram): rows without a call */
+        gather_rows(w, in, oy, ix0, run, scratch, in_zp);
+        return scratch; /* the bytes past K are read times zero weights: any value does */
+    }
+    return window_gather(w, in, oy, ox, scratch, in_zp);
 }
 
 /* The windows of the output positions in order, for nn_dense_s8_each. */
