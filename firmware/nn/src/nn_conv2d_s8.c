@@ -73,6 +73,13 @@ static int conv_reference(const nn_conv2d_s8_params_t *p, const int8_t *in, int8
  * without a loop: a window's rows are a few bytes to a few dozen, where the library's memcpy and
  * memset cost more than the copy. GCC and clang substitute those calls for such loops; an empty asm
  * statement on the pointer keeps the loop a loop. */
+/* The copies inline where the code optimises for speed (a window's rows are a few bytes, where the call
+ * costs more than the copy), called at -Os. */
+#if defined(__OPTIMIZE_SIZE__)
+#define NN_CONV_INLINE
+#else
+#define NN_CONV_INLINE inline
+#endif
 #if defined(__GNUC__)
 #define NN_KEEP_LOOP(p) __asm__("" : "+r"(p))
 #else
@@ -80,7 +87,7 @@ static int conv_reference(const nn_conv2d_s8_params_t *p, const int8_t *in, int8
 #endif
 #if NN_DENSE_FAST_MVE
 /* Helium: 16 bytes per predicated VLDRB and VSTRB, the last ones masked by VCTP. */
-static inline void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
+static NN_CONV_INLINE void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
 {
     while (n > 0u) {
         const mve_pred16_t lanes = vctp8q((uint32_t)n);
@@ -91,7 +98,7 @@ static inline void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
     }
 }
 
-static inline void fill_bytes(int8_t *dst, int8_t value, size_t n)
+static NN_CONV_INLINE void fill_bytes(int8_t *dst, int8_t value, size_t n)
 {
     const int8x16_t v = vdupq_n_s8(value);
     while (n > 0u) {
@@ -104,7 +111,7 @@ static inline void fill_bytes(int8_t *dst, int8_t value, size_t n)
 #if defined(__ARM_ARCH) && !defined(__ARM_FEATURE_UNALIGNED)
 /* Cores without unaligned word access (ARMv6-M): the library's copy for long rows (it copies words
  * where it can), bytes for short ones. */
-static inline void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
+static NN_CONV_INLINE void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
 {
     if (n >= 16u) {
         memcpy(dst, src, n);
@@ -116,7 +123,7 @@ static inline void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
     }
 }
 #else
-static inline void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
+static NN_CONV_INLINE void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
 {
     uint32_t v;
     while (n >= 4u) {
@@ -139,7 +146,7 @@ static inline void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
 }
 #endif
 
-static inline void fill_bytes(int8_t *dst, int8_t value, size_t n)
+static NN_CONV_INLINE void fill_bytes(int8_t *dst, int8_t value, size_t n)
 {
     const uint32_t v = (uint32_t)(uint8_t)value * 0x01010101u;
     while (n >= 4u) {
@@ -159,6 +166,7 @@ static inline void fill_bytes(int8_t *dst, int8_t value, size_t n)
 }
 #endif /* NN_DENSE_FAST_MVE */
 
+#if !defined(__OPTIMIZE_SIZE__)
 /* A window whose columns are inside the input and adjacent, into dst row by row: the k_h rows of
  * run bytes from column ix0, in_zp for a row outside the input. The sizes in locals: the stores (int8_t)
  * may alias anything, and the compiler would reload them after each. Returns the end of the rows. */
@@ -182,6 +190,7 @@ static inline int8_t *gather_rows(const nn_window_t *w, const int8_t *in, int32_
     }
     return dst;
 }
+#endif
 
 /* The window of position (oy, ox) in place in the input when it is one run of it that `taps` bytes from
  * its start stay inside, else NULL. */
@@ -243,20 +252,24 @@ static const int8_t *window_run(const nn_window_t *w, const int8_t *in, int32_t 
                                 int8_t *scratch, int8_t in_zp)
 {
     const int8_t *const here = window_in_place(w, in, oy, ox, taps);
-    const int32_t ix0 = NN_CONV_IX(w, ox, 0);
-    const size_t run = (size_t)w->k_w * (size_t)w->in_c; /* bytes of a row of taps */
-    const int cols_in = (w->k_w == 1 || w->dil_w == 1) && ix0 >= 0 && NN_CONV_IX(w, ox, w->k_w - 1) < w->in_w;
     if (here != NULL) {
         return here;
     }
     if (scratch == NULL) {
         return NULL;
     }
-    if (cols_in && run < 8u) {
-        /* a few channels (the usual first layer of an image or a spectrogram): rows without a call */
-        gather_rows(w, in, oy, ix0, run, scratch, in_zp);
-        return scratch; /* the bytes past K are read times zero weights: any value does */
+#if !defined(__OPTIMIZE_SIZE__) /* -Os: the general case alone, for the least code */
+    {
+        const int32_t ix0 = NN_CONV_IX(w, ox, 0);
+        const size_t run = (size_t)w->k_w * (size_t)w->in_c; /* bytes of a row of taps */
+        if (run < 8u && (w->k_w == 1 || w->dil_w == 1) && ix0 >= 0 && NN_CONV_IX(w, ox, w->k_w - 1) < w->in_w) {
+            /* a few channels (the usual first layer of an image or a spectrogram), the columns inside:
+             * rows without a call */
+            gather_rows(w, in, oy, ix0, run, scratch, in_zp);
+            return scratch; /* the bytes past K are read times zero weights: any value does */
+        }
     }
+#endif
     return window_gather(w, in, oy, ox, scratch, in_zp);
 }
 
