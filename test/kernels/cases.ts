@@ -80,6 +80,11 @@ export const CONV_CASES: ShapeCase[] = [
   ["depthwise 64 channels, 3x3 same", () => DepthwiseConv2D({ kernelSize: 3, padding: "same" }), [6, 5, 64]],
   ["depthwise 8 channels, 3x3 same", () => DepthwiseConv2D({ kernelSize: 3, padding: "same" }), [7, 6, 8]],
   [
+    "depthwise 3x3 same on a column 1 pixel wide, 16 channels (both edges in one window)",
+    () => DepthwiseConv2D({ kernelSize: 3, padding: "same" }),
+    [5, 1, 16],
+  ],
+  [
     "depthwise 24 channels, stride 2 same",
     () => DepthwiseConv2D({ kernelSize: 3, strides: 2, padding: "same" }),
     [7, 7, 24],

@@ -340,7 +340,7 @@ typedef struct {
     const float *weights; /* [in_c * depth_multiplier][k_h][k_w] */
     const float *bias;
 } nn_depthwise_conv2d_f32_params_t;
-/* scratch: k_h * 3 * in_c bytes (any alignment) for a window 3 taps wide without dilation across and
+/* scratch: (k_h * 3 + 1) * in_c bytes (any alignment) for a window 3 taps wide without dilation across and
  * depth multiplier 1 when some window reaches outside the input, else unused; NULL works too (slower
  * border pixels). */
 int nn_depthwise_conv2d_s8(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, int8_t *scratch);

@@ -33,7 +33,7 @@
  *     else from the scratch).
  * The plain C and MVE paths (depth multiplier 1) take a window 3 taps wide without dilation across (3x3
  * and the like: dw_interior3) with no check per tap: an interior pixel reads the input in place, a
- * border pixel a copy of its window in the caller's scratch (k_h * 3 * in_c bytes) with in_zp outside
+ * border pixel a copy of its window in the caller's scratch ((k_h * 3 + 1) * in_c bytes) with in_zp outside
  * the input (what the folded bias expects), when scratch is not NULL. Other windows and pixels go one
  * tap at a time, in_zp outside. The last in_c % 4 (DSP) or % 8 (MVE) channels of a pixel go one at a
  * time.
@@ -85,6 +85,20 @@ NN_DENSE_NOINLINE static int dw_reference(const nn_depthwise_conv2d_s8_params_t 
 }
 
 #if NN_DENSE_FAST
+#if NN_DENSE_FAST_MVE
+/* What dw_mve3x3_int8's assembly reads from memory: the pointers and counts it has no register for. */
+typedef struct {
+    const int8_t *w;
+    const int32_t *bias;
+    const int32_t *mult;
+    const int32_t *shift;
+    int32_t passes; /* c / 16 */
+    int32_t half;   /* c % 16 / 8: a last pass of 8 channels */
+    int32_t skip;   /* (stride_w - 1) c: from the end of a pixel's rows to the next pixel's */
+    int32_t pixels; /* counted down */
+} dw_mve_run_t;
+#endif
+
 /* What a pixel needs, read from the parameters once per call (depth multiplier 1: in_c channels). */
 typedef struct {
     const int8_t *in;
@@ -99,6 +113,7 @@ typedef struct {
     nn_dense_output_t s;
 #if NN_DENSE_FAST_MVE
     int mve_int8;  /* every shift < 0, no leaky slope, the clamp the whole int8 range: dw_mve3x3_int8 */
+    dw_mve_run_t mve; /* dw_mve3x3_int8's block, its skip and pixels set per call */
 #endif
 } dw_fast_t;
 
@@ -538,16 +553,6 @@ static inline void dw_store8_mve(const nn_dense_output_t *s, int32_t ch, int32x4
     "vqmovnb.s16 q5, q4\n\t"                                                                            \
     "vstrb.16 q5, [%[y]], #8\n\t"
 
-typedef struct {
-    const int8_t *w;
-    const int32_t *bias;
-    const int32_t *mult;
-    const int32_t *shift;
-    int32_t passes; /* c / 16 */
-    int32_t half;   /* c % 16 / 8: a last pass of 8 channels */
-    int32_t skip;   /* (stride_w - 1) c: from the end of a pixel's rows to the next pixel's */
-    int32_t pixels; /* counted down */
-} dw_mve_run_t;
 
 /* `pixels` (>= 1) outputs of a row, their 3 rows of taps from xr[0..2] on (one pixel to the next:
  * c + skip bytes), into y on. */
@@ -565,13 +570,13 @@ static void dw_mve3x3_int8(const int8_t *const xr[3], const dw_fast_t *f, int32_
     register const int32_t *mr __asm__("r10");
     register const int32_t *sr __asm__("r11");
     register const int32_t *br __asm__("r12");
-    dw_mve_run_t m;
-    m.w = f->weights;
-    m.bias = f->bias;
-    m.mult = f->s.mult;
-    m.shift = f->s.shift;
-    m.passes = f->c / 16;
-    m.half = f->c % 16 / 8;
+    dw_mve_run_t m; /* field by field, on the stack: the assembly reads it there after changing registers */
+    m.w = f->mve.w;
+    m.bias = f->mve.bias;
+    m.mult = f->mve.mult;
+    m.shift = f->mve.shift;
+    m.passes = f->mve.passes;
+    m.half = f->mve.half;
     m.skip = skip;
     m.pixels = pixels;
     __asm__ volatile(
@@ -778,8 +783,11 @@ static inline void dw_copy_mve(int8_t *d, const int8_t *src, int32_t n)
 }
 
 /* A 3x3 pixel of dw_mve3x3_int8 (c a multiple of 8): each row of taps read in place when its 3 taps lie
- * inside the input, else from its own row of the patch (3 c bytes: in_zp outside the input, the
- * inside copied). */
+ * inside the input, else from its row of the patch. Row r of the patch is the 3 c bytes at 3 r c, and
+ * the c bytes at 3 r c (r = 0..3: one more than the rows) hold in_zp for the whole call (dw_fast fills
+ * them): a row whose first column lies outside reads [in_zp | col 1 | col 2] from 3 r c, one whose last
+ * column lies outside reads [col 0 | col 1 | in_zp] from 3 r c + c, the in_zp being the next row's. So an
+ * edge pixel copies its 2 columns per row and fills nothing; the columns in between are filled. */
 static void dw_pixel3_mve(const dw_fast_t *f, const dw_pixel_t *px, int8_t *patch, int8_t *y)
 {
     const int32_t n = f->c;
@@ -787,18 +795,29 @@ static void dw_pixel3_mve(const dw_fast_t *f, const dw_pixel_t *px, int8_t *patc
     int32_t ky;
     for (ky = 0; ky < 3; ++ky) {
         const int8_t *x = f->in + px->at + ky * f->row;
-        if (ky >= px->ky0 && ky < px->ky1 && px->kx0 == 0 && px->kx1 == 3) {
+        const int inside = ky >= px->ky0 && ky < px->ky1;
+        const int32_t k0 = inside ? px->kx0 : 0; /* the columns to copy: [k0, k1) */
+        const int32_t k1 = inside ? px->kx1 : 0;
+        int8_t *const r = patch + ky * 3 * n;
+        if (k0 == 0 && k1 == 3) {
             xr[ky] = x;
-        } else {
-            int8_t *r = patch + ky * 3 * n;
-            if (ky >= px->ky0 && ky < px->ky1) {
-                dw_fill_mve(r, f->zp, px->kx0 * n);
-                dw_copy_mve(r + px->kx0 * n, x + px->kx0 * n, (px->kx1 - px->kx0) * n);
-                dw_fill_mve(r + px->kx1 * n, f->zp, (3 - px->kx1) * n);
-            } else {
-                dw_fill_mve(r, f->zp, 3 * n);
-            }
+        } else if (k0 == 1 && k1 == 3) { /* the left edge */
+            dw_copy_mve(r + n, x + n, 2 * n);
             xr[ky] = r;
+        } else if (k0 == 0 && k1 == 2) { /* the right edge */
+            dw_copy_mve(r + n, x, 2 * n);
+            xr[ky] = r + n;
+        } else {
+            int8_t *const b = k0 == 0 ? r + n : r; /* column j of the window at b + j n */
+            int32_t j;
+            for (j = 0; j < 3; ++j) {
+                int8_t *const d = b + j * n;
+                if ((j < k0 || j >= k1) && d != r && d != r + 3 * n) {
+                    dw_fill_mve(d, f->zp, n);
+                }
+            }
+            dw_copy_mve(b + k0 * n, x + k0 * n, (k1 - k0) * n);
+            xr[ky] = b;
         }
     }
     dw_mve3x3_int8(xr, f, 1, 0, y);
@@ -824,7 +843,7 @@ static void dw_range(int32_t i0, int32_t d, int32_t k, int32_t n, int32_t *k0, i
 /*
  * Depth multiplier 1. A window 3 taps wide without dilation across (3x3 and the like) goes through
  * dw_interior3: an interior pixel reads the input in place; a border pixel reads a copy of its window
- * (k_h rows of 3 taps, in_zp outside the input) in scratch (k_h * 3 * in_c bytes) when scratch is not
+ * (k_h rows of 3 taps, in_zp outside the input) in scratch ((k_h * 3 + 1) * in_c bytes) when scratch is not
  * NULL. Other pixels and windows go through dw_pixel, one tap at a time. The DSP path: dw_dsp3x3_int8
  * (see the top of this file), else dw_pixel.
  */
@@ -861,6 +880,14 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
         for (o = 0; o < f.c; ++o) {
             f.mve_int8 = f.mve_int8 && p->shift[o] < 0;
         }
+        f.mve.w = f.weights;
+        f.mve.bias = f.bias;
+        f.mve.mult = f.s.mult;
+        f.mve.shift = f.s.shift;
+        f.mve.passes = f.c / 16;
+        f.mve.half = f.c % 16 / 8;
+        f.mve.skip = 0;
+        f.mve.pixels = 0;
     }
 #endif
     three = f.k_w == 3 && w->dil_w == 1;
@@ -869,6 +896,12 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
 #endif
 #if NN_DENSE_FAST_MVE
     mve3 = three && f.mve_int8 && f.k_h == 3 && f.c % 8 == 0;
+    if (mve3 && patch != NULL) {
+        int32_t r;
+        for (r = 0; r <= 3; ++r) {
+            dw_fill_mve(patch + r * 3 * f.c, f.zp, f.c); /* the in_zp columns of dw_pixel3_mve */
+        }
+    }
 #endif
 #if NN_DENSE_FAST_DSP
     dsp3 = three && f.k_h == 3 && f.c % 4 == 0 && p->neg_mult == NULL;

@@ -75,8 +75,9 @@ export function emitDepthwise(op: DepthwiseQOp, ctx: IntegerEmitContext): Emitte
 /**
  * The scratch of nn_depthwise_conv2d_s8: its fast paths read a border pixel's window (a window 3 taps
  * wide without dilation across, depth multiplier 1) from a copy of k_h rows of 3 taps with the input
- * zero point outside the input; none when every window lies inside the input or the kernel does not
- * take that path. Mirrors dw_fast in nn_depthwise_conv2d_s8.c.
+ * zero point outside the input, and one column more of in_zp (the Helium path keeps its edge columns of
+ * in_zp for the whole call); none when every window lies inside the input or the kernel does not take
+ * that path. Mirrors dw_fast in nn_depthwise_conv2d_s8.c.
  */
 export function depthwiseScratchBytes(g: Geometry, depthMultiplier: number): number {
   const [kh, kw] = g.kernel;
@@ -92,7 +93,8 @@ export function depthwiseScratchBytes(g: Geometry, depthMultiplier: number): num
   for (let ox = 0; ox < g.Wo && !border; ox++) {
     border = !inside(ox, g.strides[1], g.padLeft, kw, g.dilation[1], g.W);
   }
-  return border ? kh * kw * g.C : 0;
+  // k_h rows of 3 taps, and one more column of in_zp for the Helium path's right-edge rows (dw_pixel3_mve)
+  return border ? (kh * kw + 1) * g.C : 0;
 }
 
 export function emitDepthwiseFloat(op: FloatOp, g: Geometry, M: number, ctx: FloatEmitContext): EmittedOp {
