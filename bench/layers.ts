@@ -88,7 +88,7 @@ export const LAYER_CASES: LayerCase[] = [
     input: [25, 5, 64],
     perOutput: false,
     cmsis: { "cortex-m0": 35.69, "cortex-m4": 7.79, "cortex-m55": 2.34 },
-    bounds: bounds(24.67, 15.14, 6.94, 6.95, 6.96, 2.26),
+    bounds: bounds(24.67, 15.14, 6.94, 6.95, 6.96, 2.17),
   },
   {
     name: "Conv2D 1×1 25×5×64 → 64 (pointwise)",
