@@ -70,6 +70,107 @@ static inline int32_t nn_dense_high_mul(int32_t a, int32_t b, int32_t h)
     const uint32_t m = al * bh + (uint32_t)(ah * (int32_t)bl) + ((al * bl) >> 16) + (uint32_t)(h >> 16);
     return 2 * ah * (int32_t)bh + (a >= 0 ? (int32_t)(m >> 15) : (int32_t)m >> 15);
 }
+
+#if defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__)
+/*
+ * The multiply-accumulate loops of nn_dense_s8.c and nn_conv2d_s8.c in assembly, GCC only: GCC 12
+ * cannot allocate them from C (it keeps the accumulators in r0-r7 and moves the row bases in and out of
+ * the high registers: 5 to 5.5 instructions per MAC in every form of the plain loop tried), and clang
+ * cannot give an asm statement all of r0-r7 (it keeps r7 for the frame), so it compiles the plain loop.
+ * LDRSB only takes a register offset, so one negative index k addresses the input and the 4 rows, each
+ * from its own base, and the 4 accumulators live in high registers, which ADD reaches: per input 1 load
+ * of the input, 4 x (LDRSB, MULS, ADD) and the index step, 14 instructions (28 bytes) for 4 MACs.
+ */
+#define NN_DENSE_M0_ASM 1
+#define NN_DENSE_M0_INPUT(a0, a1, a2, a3)                                                               \
+    "ldrsb %[x], [%[xe], %[k]]\n\t"                                                                     \
+    "ldrsb %[t], [%[w0], %[k]]\n\t"                                                                     \
+    "muls %[t], %[x], %[t]\n\t"                                                                         \
+    "add " a0 ", %[t]\n\t"                                                                              \
+    "ldrsb %[t], [%[w1], %[k]]\n\t"                                                                     \
+    "muls %[t], %[x], %[t]\n\t"                                                                         \
+    "add " a1 ", %[t]\n\t"                                                                              \
+    "ldrsb %[t], [%[w2], %[k]]\n\t"                                                                     \
+    "muls %[t], %[x], %[t]\n\t"                                                                         \
+    "add " a2 ", %[t]\n\t"                                                                              \
+    "ldrsb %[t], [%[w3], %[k]]\n\t"                                                                     \
+    "muls %[t], %[x], %[t]\n\t"                                                                         \
+    "add " a3 ", %[t]\n\t"                                                                              \
+    "adds %[k], #1\n\t"
+#if !defined(__OPTIMIZE_SIZE__) /* -Os reserves r8-r11: nn_dense_s8.c has its own loop there */
+#define NN_DENSE_M0_INPUT_OPERANDS NN_DENSE_M0_INPUT("%[a0]", "%[a1]", "%[a2]", "%[a3]")
+#define NN_DENSE_M0_INPUTS_4                                                                            \
+    NN_DENSE_M0_INPUT_OPERANDS NN_DENSE_M0_INPUT_OPERANDS NN_DENSE_M0_INPUT_OPERANDS NN_DENSE_M0_INPUT_OPERANDS
+#define NN_DENSE_M0_OPERANDS                                                                            \
+    [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [w0] "+l"(w0), [w1] "+l"(w1),          \
+        [w2] "+l"(w2), [w3] "+l"(w3), [k] "+l"(k), [x] "=&l"(x), [t] "+l"(t)                            \
+    : [xe] "l"(xe)                                                                                      \
+    : "cc", "memory"
+
+/* acc[0..3] += the 4 rows of `chunks` (>= 1) chunks of 16 inputs. k runs from -16 * chunks up to 0 over
+ * every input of the group; the row bases step 48 bytes per chunk (64 bytes of weights, less the 16
+ * that k has moved). A chunk is unrolled whole: 3.52 instructions per MAC, and 5 per chunk. */
+static inline void nn_dense_m0_chunks(const int8_t *in, const int8_t *w, int32_t chunks, int32_t acc[4])
+{
+    int32_t a0 = acc[0];
+    int32_t a1 = acc[1];
+    int32_t a2 = acc[2];
+    int32_t a3 = acc[3];
+    const int8_t *const xe = in + chunks * NN_DENSE_CHUNK;
+    const int8_t *w0 = w + chunks * NN_DENSE_CHUNK;
+    const int8_t *w1 = w0 + NN_DENSE_CHUNK;
+    const int8_t *w2 = w0 + 2 * NN_DENSE_CHUNK;
+    const int8_t *w3 = w0 + 3 * NN_DENSE_CHUNK;
+    int32_t k = -chunks * NN_DENSE_CHUNK;
+    int32_t x, t = 0;
+    __asm__ volatile(
+        ".syntax unified\n\t" /* GCC wraps Thumb-1 inline assembly in divided syntax */
+        "1:\n\t"
+        NN_DENSE_M0_INPUTS_4 NN_DENSE_M0_INPUTS_4 NN_DENSE_M0_INPUTS_4 NN_DENSE_M0_INPUTS_4
+        "beq 2f\n\t"
+        "adds %[w0], #48\n\t"
+        "adds %[w1], #48\n\t"
+        "adds %[w2], #48\n\t"
+        "adds %[w3], #48\n\t"
+        "b 1b\n\t"
+        "2:\n\t"
+        : NN_DENSE_M0_OPERANDS);
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+
+/* acc[0..3] += the 4 rows of n inputs, n in [1, 16]: row r's weights at w + r * stride, the inputs at
+ * in. The 16 unrolled inputs are entered at input 16 - n (ADD PC: a branch into the sequence, 28 bytes
+ * per input), with the bases at the ends of the n inputs and k from -n up to 0. A convolution's last
+ * taps before its zero weights, and a dense group's last 8 inputs. */
+static inline void nn_dense_m0_part(const int8_t *in, const int8_t *w, int32_t stride, int32_t n, int32_t acc[4])
+{
+    int32_t a0 = acc[0];
+    int32_t a1 = acc[1];
+    int32_t a2 = acc[2];
+    int32_t a3 = acc[3];
+    const int8_t *const xe = in + n;
+    const int8_t *w0 = w + n;
+    const int8_t *w1 = w0 + stride;
+    const int8_t *w2 = w1 + stride;
+    const int8_t *w3 = w2 + stride;
+    int32_t k = -n;
+    int32_t x, t = (NN_DENSE_CHUNK - n) * 28;
+    __asm__ volatile(
+        ".syntax unified\n\t"
+        "add pc, %[t]\n\t" /* pc reads as this instruction's address + 4: the first input */
+        "nop\n\t"
+        NN_DENSE_M0_INPUTS_4 NN_DENSE_M0_INPUTS_4 NN_DENSE_M0_INPUTS_4 NN_DENSE_M0_INPUTS_4
+        : NN_DENSE_M0_OPERANDS);
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
+}
+#endif /* __OPTIMIZE_SIZE__ */
+#endif /* GCC */
 #else
 /* floor((a * b + h) / 2^31): one SMULL (or SMLAL) on Cortex-M3 and later. */
 static inline int32_t nn_dense_high_mul(int32_t a, int32_t b, int32_t h)

@@ -31,6 +31,8 @@
 /* The input row iy (or -1 outside) and column ix of tap (ky, kx) of position (oy, ox). */
 #define NN_CONV_IY(w, oy, ky) ((oy) * (w)->stride_h - (w)->pad_top + (ky) * (w)->dil_h)
 #define NN_CONV_IX(w, ox, kx) ((ox) * (w)->stride_w - (w)->pad_left + (kx) * (w)->dil_w)
+/* max(a, 0): one BIC with an arithmetic shift (two instructions on ARMv6-M) */
+#define NN_MAX0(a) ((a) & ~((a) >> 31))
 
 #if NN_REFERENCE_KERNELS
 static int conv_reference(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out)
@@ -86,9 +88,20 @@ static int conv_reference(const nn_conv2d_s8_params_t *p, const int8_t *in, int8
 #define NN_KEEP_LOOP(p) ((void)0)
 #endif
 #if NN_DENSE_FAST_MVE
-/* Helium: 16 bytes per predicated VLDRB and VSTRB, the last ones masked by VCTP. */
+/* Helium: 16 bytes per VLDRB and VSTRB. From 16 bytes on, the last 16 are copied whole, over bytes
+ * already copied (a window's row of 24 bytes: two loads and two stores); under 16, one copy masked by
+ * VCTP. */
 static NN_CONV_INLINE void copy_bytes(int8_t *dst, const int8_t *src, size_t n)
 {
+    if (n >= 16u) {
+        size_t i;
+        vstrbq_s8(dst, vldrbq_s8(src));
+        for (i = 16u; i + 16u < n; i += 16u) {
+            vstrbq_s8(dst + i, vldrbq_s8(src + i));
+        }
+        vstrbq_s8(dst + n - 16u, vldrbq_s8(src + n - 16u));
+        return;
+    }
     while (n > 0u) {
         const mve_pred16_t lanes = vctp8q((uint32_t)n);
         vstrbq_p_s8(dst, vldrbq_z_s8(src, lanes), lanes);
@@ -262,9 +275,10 @@ static const int8_t *window_run(const nn_window_t *w, const int8_t *in, int32_t 
     {
         const int32_t ix0 = NN_CONV_IX(w, ox, 0);
         const size_t run = (size_t)w->k_w * (size_t)w->in_c; /* bytes of a row of taps */
-        if (run < 8u && (w->k_w == 1 || w->dil_w == 1) && ix0 >= 0 && NN_CONV_IX(w, ox, w->k_w - 1) < w->in_w) {
-            /* a few channels (the usual first layer of an image or a spectrogram), the columns inside:
-             * rows without a call */
+        if ((run < 8u || NN_DENSE_FAST_MVE) && (w->k_w == 1 || w->dil_w == 1) && ix0 >= 0 &&
+            NN_CONV_IX(w, ox, w->k_w - 1) < w->in_w) {
+            /* a few channels (the usual first layer of an image or a spectrogram), or any row on Helium
+             * (a few vector copies), the columns inside: rows without a call */
             gather_rows(w, in, oy, ix0, run, scratch, in_zp);
             return scratch; /* the bytes past K are read times zero weights: any value does */
         }
@@ -295,6 +309,186 @@ static const int8_t *conv_window(void *ctx, int32_t k)
     }
     return x;
 }
+#if NN_DENSE_M0_ASM && !defined(__OPTIMIZE_SIZE__)
+/*
+ * ARMv6-M under GCC: the positions in one loop, with what they share read once per call
+ * (nn_dense_s8_each would set the dense kernel up at every position), and each window's K taps alone:
+ * the multiply-accumulates stop at the last tap, entering the unrolled inputs of the last piece part way
+ * (nn_dense_m0_part), so a first layer's K = 9 taps cost 9 inputs, not 16. A window is read in place
+ * when its K taps are one run of the input, else gathered into scratch.
+ */
+/* acc[0..3] += the 4 rows of K taps of a group at w whose layout has `taps` (NN_CONV_TAPS(K)). */
+static void conv_m0_dot4(const int8_t *x, const int8_t *w, int32_t K, int32_t taps, int32_t acc[4])
+{
+    const int32_t whole = K / NN_DENSE_CHUNK;
+    const int32_t rest = K - whole * NN_DENSE_CHUNK;
+    if (whole > 0) {
+        nn_dense_m0_chunks(x, w, whole, acc);
+    }
+    if (rest > 0) {
+        /* in a chunk of 16 taps, or in the group's last half chunk of 8 */
+        const int32_t stride = (whole + 1) * NN_DENSE_CHUNK <= taps ? NN_DENSE_CHUNK : 8;
+        nn_dense_m0_part(x + whole * NN_DENSE_CHUNK, w + whole * NN_DENSE_ROWS * NN_DENSE_CHUNK, stride, rest, acc);
+    }
+}
+
+/* Output r of a group: code = clamp(q + zp, act_min, act_max), q = nn_dense_requantize_right(acc[r],
+ * mult[r], ~shift[r]). The zero point is added before the clamp: |q| < 2^30 when every shift is
+ * negative, so nothing overflows. nn_dense_high_mul's two products where acc[r] is in [-2^15, 2^15), with
+ * its rounding constant +-2^14 as +2^14 and a borrow of 1 when acc[r] < 0 (the same floor); else, out
+ * of line, its four products, with the pointer to acc saved on the stack to free a register. */
+#define CONV_M0_OUT(r4, r)                                                                              \
+    "ldr %[a], [%[ap], #" r4 "]\n\t"                                                                    \
+    "ldr %[m], [%[mp], #" r4 "]\n\t"                                                                    \
+    "sxth %[t], %[a]\n\t"                                                                               \
+    "cmp %[t], %[a]\n\t"                                                                                \
+    "bne 6" r "f\n\t"                                                                                   \
+    "lsls %[t], %[m], #16\n\t"                                                                          \
+    "lsrs %[t], %[t], #16\n\t"                                                                          \
+    "muls %[t], %[a], %[t]\n\t"                                                                         \
+    "asrs %[t], %[t], #16\n\t"                                                                          \
+    "lsrs %[m], %[m], #16\n\t"                                                                          \
+    "muls %[m], %[a], %[m]\n\t"                                                                         \
+    "adds %[m], %[m], %[t]\n\t"                                                                         \
+    "movs %[t], #1\n\t"                                                                                 \
+    "lsls %[t], %[t], #14\n\t"                                                                          \
+    "adds %[m], %[m], %[t]\n\t"                                                                         \
+    "asrs %[m], %[m], #15\n\t"                                                                          \
+    "asrs %[t], %[a], #31\n\t"                                                                          \
+    "adds %[m], %[m], %[t]\n\t"                                                                         \
+    "7" r ":\n\t"                                                                                       \
+    "ldr %[t], [%[sp], #" r4 "]\n\t"                                                                    \
+    "mvns %[t], %[t]\n\t"                                                                               \
+    "asrs %[m], %[t]\n\t"                                                                               \
+    "adds %[m], #1\n\t"                                                                                 \
+    "asrs %[m], %[m], #1\n\t"                                                                           \
+    "add %[m], %[zp]\n\t"                                                                               \
+    "cmp %[m], %[lo]\n\t"                                                                               \
+    "bge 1f\n\t"                                                                                        \
+    "mov %[m], %[lo]\n\t"                                                                               \
+    "1:\n\t"                                                                                            \
+    "cmp %[m], %[hi]\n\t"                                                                               \
+    "ble 2f\n\t"                                                                                        \
+    "mov %[m], %[hi]\n\t"                                                                               \
+    "2:\n\t"                                                                                            \
+    "strb %[m], [%[op], #" r "]\n\t"                                                                    \
+    "b 8" r "f\n\t"                                                                                     \
+    "6" r ":\n\t"                                                                                       \
+    "push {%[ap]}\n\t"                                                                                  \
+    "asrs %[u], %[a], #16\n\t"               /* ah */                                                  \
+    "uxth %[a], %[a]\n\t"                    /* al */                                                  \
+    "lsrs %[t], %[m], #16\n\t"               /* bh */                                                  \
+    "uxth %[m], %[m]\n\t"                    /* bl */                                                  \
+    "movs %[ap], %[a]\n\t"                                                                              \
+    "muls %[ap], %[m], %[ap]\n\t"                                                                       \
+    "lsrs %[ap], %[ap], #16\n\t"             /* al bl / 2^16 */                                        \
+    "muls %[m], %[u], %[m]\n\t"                                                                         \
+    "adds %[ap], %[ap], %[m]\n\t"            /* + ah bl */                                             \
+    "muls %[a], %[t], %[a]\n\t"                                                                         \
+    "adds %[ap], %[ap], %[a]\n\t"            /* + al bh */                                             \
+    "asrs %[a], %[u], #31\n\t"                                                                          \
+    "lsls %[a], %[a], #15\n\t"                                                                          \
+    "adds %[ap], %[ap], %[a]\n\t"                                                                       \
+    "movs %[a], #1\n\t"                                                                                 \
+    "lsls %[a], %[a], #14\n\t"                                                                          \
+    "adds %[ap], %[ap], %[a]\n\t"            /* + h / 2^16 = +-2^14 */                                 \
+    "muls %[t], %[u], %[t]\n\t"                                                                         \
+    "lsls %[t], %[t], #1\n\t"                /* 2 ah bh */                                             \
+    "cmp %[u], #0\n\t"                                                                                  \
+    "blt 3f\n\t"                                                                                        \
+    "lsrs %[m], %[ap], #15\n\t"              /* unsigned where acc >= 0, signed where acc < 0 */       \
+    "b 4f\n\t"                                                                                          \
+    "3:\n\t"                                                                                            \
+    "asrs %[m], %[ap], #15\n\t"                                                                         \
+    "4:\n\t"                                                                                            \
+    "adds %[m], %[m], %[t]\n\t"                                                                         \
+    "pop {%[ap]}\n\t"                                                                                   \
+    "b 7" r "b\n\t"                                                                                     \
+    "8" r ":\n\t"
+
+/* The group's 4 codes into out[0..3] when every shift is negative and no leaky slope is set
+ * (nn_dense_output_mode 1 to 4; max(acc, 0) already taken for 3 and 4): 30 instructions per output
+ * (44 for an accumulator outside [-2^15, 2^15)), where GCC's code for the same C spills to the stack. */
+static inline void conv_m0_out4(const int32_t *acc, const int32_t *mult, const int32_t *shift, int8_t *out,
+                                int32_t lo, int32_t hi, int32_t zp)
+{
+    int32_t a, m, t, u;
+    const int32_t *ap = acc;
+    __asm__ volatile(".syntax unified\n\t"
+                     CONV_M0_OUT("0", "0") CONV_M0_OUT("4", "1") CONV_M0_OUT("8", "2") CONV_M0_OUT("12", "3")
+                     : [a] "=&l"(a), [m] "=&l"(m), [t] "=&l"(t), [u] "=&l"(u), [ap] "+l"(ap)
+                     : [mp] "l"(mult), [sp] "l"(shift), [op] "l"(out), [lo] "h"(lo), [hi] "h"(hi), [zp] "h"(zp)
+                     : "cc", "memory");
+}
+
+static int conv_m0(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *d, const int8_t *in, int8_t *out,
+                   int8_t *scratch)
+{
+    const nn_window_t v = p->win;
+    const int32_t K = v.k_h * v.k_w * v.in_c;
+    const int32_t taps = d->n_in;
+    const int32_t n_out = d->n_out;
+    const int32_t groups = n_out / NN_DENSE_ROWS;
+    const int32_t *const bias = d->bias;
+    const int32_t *const mult = d->mult;
+    const int32_t *const shift = d->shift;
+    const int8_t *const weights = d->weights;
+    const nn_dense_output_t s = NN_DENSE_OUTPUT(d);
+    const int right = nn_dense_output_mode(d);
+    const int relu = right >= 3;
+    const int32_t act_min = d->act_min;
+    const int32_t act_max = d->act_max;
+    const int32_t zp = d->out_zp;
+    const int8_t in_zp = (int8_t)p->in_zp;
+    int32_t oy, ox;
+    for (oy = 0; oy < v.out_h; ++oy) {
+        for (ox = 0; ox < v.out_w; ++ox) {
+            const int8_t *const x = window_run(&v, in, oy, ox, K, scratch, in_zp);
+            const int8_t *w = weights;
+            int32_t g, o;
+            if (x == NULL) {
+                return NN_ERROR_ARGUMENT; /* a window to gather, and no scratch */
+            }
+            for (g = 0, o = 0; g < groups; ++g, o += NN_DENSE_ROWS) {
+                int32_t acc[NN_DENSE_ROWS];
+                acc[0] = bias[o];
+                acc[1] = bias[o + 1];
+                acc[2] = bias[o + 2];
+                acc[3] = bias[o + 3];
+                conv_m0_dot4(x, w, K, taps, acc);
+                w += NN_DENSE_ROWS * taps;
+                if (right) {
+                    /* every shift < 0, no leaky slope */
+                    if (relu) {
+                        acc[0] = NN_MAX0(acc[0]);
+                        acc[1] = NN_MAX0(acc[1]);
+                        acc[2] = NN_MAX0(acc[2]);
+                        acc[3] = NN_MAX0(acc[3]);
+                    }
+                    conv_m0_out4(acc, mult + o, shift + o, out + o, act_min, act_max, zp);
+                    continue;
+                }
+                out[o] = (int8_t)nn_dense_output_one(&s, o, acc[0]);
+                out[o + 1] = (int8_t)nn_dense_output_one(&s, o + 1, acc[1]);
+                out[o + 2] = (int8_t)nn_dense_output_one(&s, o + 2, acc[2]);
+                out[o + 3] = (int8_t)nn_dense_output_one(&s, o + 3, acc[3]);
+            }
+            for (; o < n_out; ++o) {
+                /* the last out_c % 4 filters, row-major */
+                int32_t a = bias[o];
+                int32_t i;
+                for (i = 0; i < K; ++i) {
+                    a += (int32_t)x[i] * (int32_t)w[i];
+                }
+                out[o] = (int8_t)nn_dense_output_one(&s, o, a);
+                w += taps;
+            }
+            out += n_out;
+        }
+    }
+    return NN_OK;
+}
+#endif /* NN_DENSE_M0_ASM */
 /* -Os: nn_dense_s8_each's path, half the code; -O0: too few free registers for the assembly */
 #if NN_DENSE_FAST_DSP && defined(__OPTIMIZE__) && !defined(__OPTIMIZE_SIZE__)
 /*
@@ -310,8 +504,6 @@ static const int8_t *conv_window(void *ctx, int32_t k)
  * gives. When every filter's multiplier is below 1/2 (shift < 0) and no leaky slope is set, the output
  * stage is nn_dense_requantize_right, without the branches of nn_dense_output_one.
  */
-/* max(a, 0): one BIC with an arithmetic shift */
-#define NN_MAX0(a) ((a) & ~((a) >> 31))
 
 /* SXTB16 (ROR #8) and SMLAD on plain integers (ACLE's types would need casts under -Wconversion). */
 static inline uint32_t sxtb16(uint32_t x)
@@ -693,10 +885,13 @@ static int conv_dsp(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *
  * Every group of 4 filters of one position when every shift is negative and no leaky slope is set (see
  * conv_mve_position), in assembly: GCC 12 keeps the loop's pointers on the stack around the
  * intrinsics. VMLADAVA takes even accumulators (r8, r10, r12, r0 here), the widening loads and the
- * narrowing store low base registers; the bias pointer, the window's start and the group count live
- * in memory, read with an accumulator as the temporary where the accumulators are free. Per group:
- * 10 instructions per chunk of 16 taps, 9 for a last half chunk, 25 for the rest.
+ * narrowing store low base registers; the window's start lives in memory, every other value in a
+ * register: 13 of the 14, which GCC gives only when optimizing (at -O0 it keeps r7 for the frame, and
+ * conv_mve_position takes its intrinsics loop). Per group: 10 instructions per chunk of 16 taps, 9 for
+ * a last half chunk, 20 for the rest.
  */
+#if defined(__OPTIMIZE__)
+#define NN_CONV_MVE_GROUPS 1
 static void conv_mve_groups(const nn_dense_s8_params_t *d, const int8_t *x, int8_t *out, int32x4_t lo, int32x4_t hi,
                             int32x4_t zpv)
 {
@@ -705,9 +900,7 @@ static void conv_mve_groups(const nn_dense_s8_params_t *d, const int8_t *x, int8
     register int32_t a2 __asm__("r12");
     register int32_t a3 __asm__("r0");
     struct {
-        const int32_t *bias;
         const int8_t *x;
-        int32_t groups;
     } m;
     const int8_t *xc = x;
     const int8_t *w = d->weights;
@@ -715,18 +908,17 @@ static void conv_mve_groups(const nn_dense_s8_params_t *d, const int8_t *x, int8
     const int32_t *shift = d->shift;
     int8_t *o = out;
     int32_t taps = d->n_in;
-    m.bias = d->bias;
+    const int32_t *bias = d->bias;
+    int32_t groups = d->n_out / NN_DENSE_ROWS;
     m.x = x;
-    m.groups = d->n_out / NN_DENSE_ROWS;
     __asm__ volatile(
         "0:\n\t"
         "ldr %[xc], %[mx]\n\t"
         "lsrs %[a0], %[taps], #4\n\t"
         "wls lr, %[a0], 2f\n\t"
-        "ldr %[a0], %[mb]\n\t"
-        "ldrd %[a1], %[a2], [%[a0], #4]\n\t"
-        "ldr %[a3], [%[a0], #12]\n\t"
-        "ldr %[a0], [%[a0]]\n"
+        "ldrd %[a1], %[a2], [%[bias], #4]\n\t"
+        "ldr %[a3], [%[bias], #12]\n\t"
+        "ldr %[a0], [%[bias]]\n"
         "1:\n\t"
         "vldrb.8 q0, [%[xc]], #16\n\t"
         "vldrb.8 q1, [%[w]], #16\n\t"
@@ -740,10 +932,9 @@ static void conv_mve_groups(const nn_dense_s8_params_t *d, const int8_t *x, int8
         "le lr, 1b\n\t"
         "b 3f\n"
         "2:\n\t" /* no whole chunk: the bias as the accumulators */
-        "ldr %[a0], %[mb]\n\t"
-        "ldrd %[a1], %[a2], [%[a0], #4]\n\t"
-        "ldr %[a3], [%[a0], #12]\n\t"
-        "ldr %[a0], [%[a0]]\n"
+        "ldrd %[a1], %[a2], [%[bias], #4]\n\t"
+        "ldr %[a3], [%[bias], #12]\n\t"
+        "ldr %[a0], [%[bias]]\n"
         "3:\n\t"
         "tst %[taps], #8\n\t"
         "beq 4f\n\t"
@@ -769,19 +960,17 @@ static void conv_mve_groups(const nn_dense_s8_params_t *d, const int8_t *x, int8
         "vmin.s32 q0, q0, %q[hi]\n\t"
         "vadd.i32 q0, q0, %q[zp]\n\t"
         "vstrb.32 q0, [%[o]], #4\n\t"
-        "ldr %[a0], %[mb]\n\t"
-        "adds %[a0], #16\n\t"
-        "str %[a0], %[mb]\n\t"
-        "ldr %[a0], %[mg]\n\t"
-        "subs %[a0], #1\n\t"
-        "str %[a0], %[mg]\n\t"
+        "adds %[bias], #16\n\t"
+        "subs %[groups], #1\n\t"
         "bne 0b\n\t"
         : [a0] "=&r"(a0), [a1] "=&r"(a1), [a2] "=&r"(a2), [a3] "=&r"(a3), [xc] "+l"(xc), [w] "+l"(w),
-          [mult] "+r"(mult), [shift] "+r"(shift), [o] "+l"(o), [taps] "+r"(taps), [mb] "+m"(m.bias),
-          [mx] "+m"(m.x), [mg] "+m"(m.groups)
+          [mult] "+r"(mult), [shift] "+r"(shift), [o] "+l"(o), [taps] "+r"(taps), [bias] "+r"(bias),
+          [groups] "+r"(groups), [mx] "+m"(m.x)
         : [lo] "w"(lo), [hi] "w"(hi), [zp] "w"(zpv)
         : "q0", "q1", "q2", "lr", "cc", "memory");
 }
+
+#endif /* __OPTIMIZE__ */
 
 static void conv_mve_position(const nn_dense_s8_params_t *d, int right, const int8_t *x, int8_t *out)
 {
@@ -789,15 +978,19 @@ static void conv_mve_position(const nn_dense_s8_params_t *d, int right, const in
     const int32_t chunks = taps / NN_DENSE_CHUNK;
     const int32_t half = taps % NN_DENSE_CHUNK;
     const int32_t groups = d->n_out / NN_DENSE_ROWS;
+    const int8_t *w = d->weights;
+    int32_t g;
+#if NN_CONV_MVE_GROUPS
     const int32x4_t lo = vdupq_n_s32(d->act_min - d->out_zp);
     const int32x4_t hi = vdupq_n_s32(d->act_max - d->out_zp);
     const int32x4_t zpv = vdupq_n_s32(d->out_zp);
-    const int8_t *w = d->weights;
-    int32_t g;
     if (right && groups > 0) {
         conv_mve_groups(d, x, out, lo, hi, zpv);
         w += groups * NN_DENSE_ROWS * taps;
     }
+#else
+    right = 0;
+#endif
     for (g = 0; g < groups && !right; ++g) {
         const int32_t o = g * NN_DENSE_ROWS;
         const int8_t *xc = x;
@@ -837,21 +1030,108 @@ static void conv_mve_position(const nn_dense_s8_params_t *d, int right, const in
     nn_dense_rows_mve(d, groups * NN_DENSE_ROWS, x, w, out); /* the last out_c % 4 filters */
 }
 
+/* A window of at most 16 taps whose bytes lie within 256 of its first (a first layer on 1 to 3
+ * channels, 3x3: 9 to 27 bytes apart): one gather load (VLDRB with a vector of byte offsets, fixed per
+ * call) instead of a copy per row. Where the window crosses the border, the load is predicated on the
+ * taps inside and the others take in_zp (VPSEL); the lanes past K read the window's first byte (inside)
+ * or in_zp, times zero weights. */
+typedef struct {
+    uint8x16_t offsets; /* of tap i from the window's first byte: lane i < K, 0 past K */
+    int32_t span;       /* the largest offset */
+    int32_t run;        /* taps per row of the window: k_w * in_c */
+    uint32_t cols[17];  /* cols[j]: the lanes of the columns kx < j, in every row */
+} conv_taps_t;
+
+/* Fills t for window w; returns whether the gather applies (K <= 16, span < 256). */
+static int conv_taps(const nn_window_t *w, conv_taps_t *t)
+{
+    uint8_t off[16];
+    const int32_t K = w->k_h * w->k_w * w->in_c;
+    int32_t ky, kx, c, i = 0;
+    t->offsets = vdupq_n_u8(0);
+    if (K > 16) {
+        return 0;
+    }
+    t->span = ((w->k_h - 1) * w->dil_h * w->in_w + (w->k_w - 1) * w->dil_w) * w->in_c + w->in_c - 1;
+    if (t->span > 255) {
+        return 0;
+    }
+    t->run = w->k_w * w->in_c;
+    for (kx = 0; kx <= w->k_w; ++kx) {
+        t->cols[kx] = 0u;
+    }
+    for (ky = 0; ky < w->k_h; ++ky) {
+        for (kx = 0; kx < w->k_w; ++kx) {
+            for (c = 0; c < w->in_c; ++c, ++i) {
+                int32_t j;
+                off[i] = (uint8_t)((ky * w->dil_h * w->in_w + kx * w->dil_w) * w->in_c + c);
+                for (j = kx + 1; j <= w->k_w; ++j) {
+                    t->cols[j] |= 1u << i;
+                }
+            }
+        }
+    }
+    for (; i < 16; ++i) {
+        off[i] = 0u;
+    }
+    t->offsets = vldrbq_u8(off);
+    return 1;
+}
+
+/* The window of (oy, ox) into dst (16 bytes) by one gather load. */
+NN_DENSE_NOINLINE static void conv_gather16(const nn_window_t *w, const conv_taps_t *t, const int8_t *in, int32_t oy,
+                                 int32_t ox, int8_t in_zp, int8_t *dst)
+{
+    const int32_t iy0 = NN_CONV_IY(w, oy, 0);
+    const int32_t ix0 = NN_CONV_IX(w, ox, 0);
+    /* the window's first byte, which may lie outside the input (then only lanes inside are read) */
+    const int8_t *const base = (const int8_t *)((uintptr_t)in + (uintptr_t)(intptr_t)((iy0 * w->in_w + ix0) * w->in_c));
+    if (iy0 >= 0 && NN_CONV_IY(w, oy, w->k_h - 1) < w->in_h && ix0 >= 0 && NN_CONV_IX(w, ox, w->k_w - 1) < w->in_w) {
+        vstrbq_s8(dst, vldrbq_gather_offset_s8(base, t->offsets));
+    } else {
+        uint32_t rows = 0u;
+        int32_t ky, kx, lo = w->k_w, hi = 0;
+        mve_pred16_t inside;
+        for (ky = 0; ky < w->k_h; ++ky) {
+            const int32_t iy = NN_CONV_IY(w, oy, ky);
+            if (iy >= 0 && iy < w->in_h) {
+                rows |= ((1u << t->run) - 1u) << (ky * t->run);
+            }
+        }
+        for (kx = 0; kx < w->k_w; ++kx) {
+            const int32_t ix = NN_CONV_IX(w, ox, kx);
+            if (ix >= 0 && ix < w->in_w) {
+                lo = kx < lo ? kx : lo;
+                hi = kx + 1;
+            }
+        }
+        inside = (mve_pred16_t)(lo < hi ? rows & t->cols[hi] & ~t->cols[lo] : 0u);
+        vstrbq_s8(dst, vpselq_s8(vldrbq_gather_offset_z_s8(base, t->offsets, inside), vdupq_n_s8(in_zp), inside));
+    }
+}
+
 static int conv_mve(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *d, const int8_t *in, int8_t *out,
                     int8_t *scratch)
 {
     const nn_window_t *w = &p->win;
     /* every shift negative and no leaky slope: the assembly loop (it clamps to any range, so relu too) */
     int right = p->neg_mult == NULL;
+    conv_taps_t taps;
+    const conv_taps_t *const t = scratch != NULL && conv_taps(w, &taps) ? &taps : NULL;
     int32_t oy, ox, o;
     for (o = 0; o < p->out_c && right; ++o) {
         right = p->shift[o] < 0;
     }
     for (oy = 0; oy < w->out_h; ++oy) {
         for (ox = 0; ox < w->out_w; ++ox) {
-            const int8_t *x = window_run(w, in, oy, ox, d->n_in, scratch, (int8_t)p->in_zp);
-            if (x == NULL) {
-                return NN_ERROR_ARGUMENT; /* a window to gather, and no scratch */
+            const int8_t *x = scratch;
+            if (t != NULL) {
+                conv_gather16(w, t, in, oy, ox, (int8_t)p->in_zp, scratch);
+            } else {
+                x = window_run(w, in, oy, ox, d->n_in, scratch, (int8_t)p->in_zp);
+                if (x == NULL) {
+                    return NN_ERROR_ARGUMENT; /* a window to gather, and no scratch */
+                }
             }
             conv_mve_position(d, right, x, out);
             out += p->out_c;
@@ -894,6 +1174,8 @@ int nn_conv2d_s8(const nn_conv2d_s8_params_t *p, const int8_t *in, int8_t *out, 
         }
 #elif NN_DENSE_FAST_MVE
         return conv_mve(p, &d, in, out, scratch);
+#elif NN_DENSE_M0_ASM && !defined(__OPTIMIZE_SIZE__)
+        return conv_m0(p, &d, in, out, scratch);
 #endif
         src.w = w;
         src.in = in;

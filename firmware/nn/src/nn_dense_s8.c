@@ -61,104 +61,20 @@ static void dot4_tail(const int8_t *in, const int8_t *w, int32_t n, int32_t acc[
 }
 #endif /* NN_DENSE_FAST_DSP || NN_DENSE_FAST_PLAIN */
 
-#if NN_DENSE_FAST_PLAIN && defined(__GNUC__) && !defined(__clang__) && defined(__OPTIMIZE__) && \
-    defined(__ARM_ARCH_ISA_THUMB) && __ARM_ARCH_ISA_THUMB == 1 && !defined(__ARM_ARCH_ISA_ARM)
-/*
- * ARMv6-M (Cortex-M0/M0+; also ARMv8-M Baseline): acc[0..3] += the 4 rows of `chunks` (>= 1) chunks of
- * 16 inputs. LDRSB only takes a register offset, so one negative index k addresses the input and the 4
- * rows, each from its own base, and the 4 accumulators live in high registers, which ADD reaches: per
- * input 1 load of the input, 4 x (LDRSB, MULS, ADD) and the index step, 14 instructions for 4
- * multiply-accumulates. In assembly because GCC 12 cannot allocate this loop from C: it keeps the
- * accumulators in r0-r7 and moves the bases in and out of the high registers (5 to 5.5 instructions per
- * MAC in every form of the plain loop tried). GCC only: clang cannot give an asm statement all of r0-r7
- * (it keeps r7 for the frame), so it compiles the plain loop below.
- */
-#define M0_INPUT(a0, a1, a2, a3)                                                                        \
-    "ldrsb %[x], [%[xe], %[k]]\n\t"                                                                     \
-    "ldrsb %[t], [%[w0], %[k]]\n\t"                                                                     \
-    "muls %[t], %[x], %[t]\n\t"                                                                         \
-    "add " a0 ", %[t]\n\t"                                                                              \
-    "ldrsb %[t], [%[w1], %[k]]\n\t"                                                                     \
-    "muls %[t], %[x], %[t]\n\t"                                                                         \
-    "add " a1 ", %[t]\n\t"                                                                              \
-    "ldrsb %[t], [%[w2], %[k]]\n\t"                                                                     \
-    "muls %[t], %[x], %[t]\n\t"                                                                         \
-    "add " a2 ", %[t]\n\t"                                                                              \
-    "ldrsb %[t], [%[w3], %[k]]\n\t"                                                                     \
-    "muls %[t], %[x], %[t]\n\t"                                                                         \
-    "add " a3 ", %[t]\n\t"                                                                              \
-    "adds %[k], #1\n\t"
-
+#if NN_DENSE_M0_ASM
+/* ARMv6-M (Cortex-M0/M0+; also ARMv8-M Baseline) under GCC: the loops in assembly (nn_dense_internal.h). */
 #if !defined(__OPTIMIZE_SIZE__)
-#define M0_INPUT_OPERANDS M0_INPUT("%[a0]", "%[a1]", "%[a2]", "%[a3]")
-/* k runs from -16 * chunks up to 0 over every input of the group; the row bases step 48 bytes per chunk
- * (64 bytes of weights, less the 16 that k has moved). A chunk is unrolled whole: 3.52 instructions per
- * MAC, and 5 per chunk. */
 static void dot4_chunks(const int8_t *in, const int8_t *w, int32_t chunks, int32_t acc[4])
 {
-    int32_t a0 = acc[0];
-    int32_t a1 = acc[1];
-    int32_t a2 = acc[2];
-    int32_t a3 = acc[3];
-    const int8_t *const xe = in + chunks * NN_DENSE_CHUNK;
-    const int8_t *w0 = w + chunks * NN_DENSE_CHUNK;
-    const int8_t *w1 = w0 + NN_DENSE_CHUNK;
-    const int8_t *w2 = w0 + 2 * NN_DENSE_CHUNK;
-    const int8_t *w3 = w0 + 3 * NN_DENSE_CHUNK;
-    int32_t k = -chunks * NN_DENSE_CHUNK;
-    int32_t x, t;
-    __asm__ volatile(
-        ".syntax unified\n\t" /* GCC wraps Thumb-1 inline assembly in divided syntax */
-        "1:\n\t"
-        M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS
-        M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS
-        M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS
-        M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS
-        "beq 2f\n\t"
-        "adds %[w0], #48\n\t"
-        "adds %[w1], #48\n\t"
-        "adds %[w2], #48\n\t"
-        "adds %[w3], #48\n\t"
-        "b 1b\n\t"
-        "2:\n\t"
-        : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [w0] "+l"(w0), [w1] "+l"(w1),
-          [w2] "+l"(w2), [w3] "+l"(w3), [k] "+l"(k), [x] "=&l"(x), [t] "=&l"(t)
-        : [xe] "l"(xe)
-        : "cc", "memory");
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
+    nn_dense_m0_chunks(in, w, chunks, acc);
 }
 
 /* acc[0..3] += the 4 rows of a group's last 8 inputs (n_in % 16 == 8: the rows one after the other, 8
- * weights each), as one chunk of dot4_chunks but 8 inputs long: k from -8 up to 0. */
+ * weights each). */
 #define NN_DENSE_M0_HALF 1
 static void dot4_half(const int8_t *in, const int8_t *w, int32_t acc[4])
 {
-    int32_t a0 = acc[0];
-    int32_t a1 = acc[1];
-    int32_t a2 = acc[2];
-    int32_t a3 = acc[3];
-    const int8_t *const xe = in + 8;
-    const int8_t *w0 = w + 8;
-    const int8_t *w1 = w + 16;
-    const int8_t *w2 = w + 24;
-    const int8_t *w3 = w + 32;
-    int32_t k = -8;
-    int32_t x, t;
-    __asm__ volatile(
-        ".syntax unified\n\t"
-        M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS
-        M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS M0_INPUT_OPERANDS
-        : [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [w0] "+l"(w0), [w1] "+l"(w1),
-          [w2] "+l"(w2), [w3] "+l"(w3), [k] "+l"(k), [x] "=&l"(x), [t] "=&l"(t)
-        : [xe] "l"(xe)
-        : "cc", "memory");
-    acc[0] = a0;
-    acc[1] = a1;
-    acc[2] = a2;
-    acc[3] = a3;
+    nn_dense_m0_part(in, w, 8, 8, acc);
 }
 #else
 /* -Os: GCC reserves r8-r11 when optimizing for size on Thumb-1 (no asm operand may use them), so the
@@ -167,7 +83,7 @@ static void dot4_half(const int8_t *in, const int8_t *w, int32_t acc[4])
 #define M0_SWAP_HIGH(op)                                                                                \
     "mov %[x], r8\n\t" "mov %[t], r9\n\t" op " {%[x]}\n\t" op " {%[t]}\n\t"                          \
     "mov %[x], r10\n\t" "mov %[t], r11\n\t" op " {%[x]}\n\t" op " {%[t]}\n\t"
-#define M0_INPUT_HIGH M0_INPUT("r8", "r9", "r10", "r11")
+#define M0_INPUT_HIGH NN_DENSE_M0_INPUT("r8", "r9", "r10", "r11")
 static void dot4_chunks(const int8_t *in, const int8_t *w, int32_t chunks, int32_t acc[4])
 {
     const int8_t *xe = in + NN_DENSE_CHUNK;
