@@ -58,6 +58,16 @@ export const CONV_CASES: ShapeCase[] = [
     () => Conv2D({ filters: 12, kernelSize: 3, padding: "same", activation: "relu" }),
     [6, 5, 2],
   ],
+  [
+    "conv2d 3 channels, 2x2 stride 2 same (12 taps: a gather load on Helium, across the border)",
+    () => Conv2D({ filters: 5, kernelSize: 2, strides: 2, padding: "same" }),
+    [7, 7, 3],
+  ],
+  [
+    "conv2d 1 channel, 4x4 same, 9 filters (16 taps: one whole chunk on ARMv6-M)",
+    () => Conv2D({ filters: 9, kernelSize: 4, padding: "same", activation: "relu" }),
+    [6, 9, 1],
+  ],
   ["conv1d odd, kernel 5 same", () => Conv1D({ filters: 9, kernelSize: 5, padding: "same" }), [13, 3]],
   [
     "conv1d stride 2 same, relu6",

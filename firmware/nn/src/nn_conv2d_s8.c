@@ -4,17 +4,25 @@
  * Each output position is a dense layer over its window: the window's K = k_h * k_w * in_c codes (the
  * taps in (row, column, channel) order, in_zp for a tap in the padding) against the out_c filters, whose
  * weights the generator writes in nn_dense_s8's blocked layout with the input zero point folded into the
- * bias. So every core runs the dense kernel's fast path on it (plain C on M0/M3 and hosts, with
- * ARMv6-M assembly under GCC; SMLAD on M4/M7/M33; Helium on M55) and gets its speed, and the fast path
- * equals the reference loop below bit for bit: the integer sums are the same in any order.
+ * bias. So every core runs the dense kernel's loops on it (plain C on M3 and hosts, ARMv6-M assembly
+ * under GCC on M0, SMLAD on M4/M7/M33, Helium on M55) and gets their speed, and every path equals the
+ * reference loop below bit for bit: the integer sums are the same in any order.
  *
  * The window is read in place when it is one run of the input: inside the input, its taps adjacent in
  * a row, and its rows adjacent (one row, or rows as wide as the input). That is every position of a
  * pointwise convolution and every interior position of a 1-D one. Other windows are gathered first into
  * `scratch` (bytes of the arena that the generator's memory plan places for this op alone): a row of
  * adjacent taps inside the input is copied a word at a time (inline for the short rows of a few
- * channels, whose per-window cost is otherwise the calls), a tap outside it is in_zp. The DSP path
- * extends every window into 16-bit pairs in scratch instead, a pointwise one straight from its pixel.
+ * channels, whose per-window cost is otherwise the calls; 16 bytes at a time on Helium), a tap outside
+ * it is in_zp. The DSP path extends every window into 16-bit pairs in scratch instead, a pointwise one
+ * straight from its pixel. On Helium a window of at most 16 taps within 256 bytes of the input (a first
+ * layer on 1 to 3 channels) is one gather load, predicated on the taps inside at the border.
+ *
+ * Per core, the positions run in one loop with what they share read once per call: DSP (conv_dsp) and
+ * Helium (conv_mve) with their output stages in assembly; ARMv6-M under GCC (conv_m0) with each window's
+ * K taps alone (the unrolled multiply-accumulates entered part way for the last piece, so the zero
+ * weights past K cost nothing) and the output stage in assembly. Plain C elsewhere (M3, hosts, clang on
+ * ARMv6-M) goes through nn_dense_s8_each, position by position.
  *
  * The generator pads the taps with zero weights to a multiple of 8 (NN_CONV_TAPS), so that every core
  * loads weights 8 at a time with no remainder of odd taps; a window read in place then also reads the
@@ -339,6 +347,8 @@ static void conv_m0_dot4(const int8_t *x, const int8_t *w, int32_t K, int32_t ta
  * of line, its four products, with the pointer to acc saved on the stack to free a register. */
 #define CONV_M0_OUT(r4, r)                                                                              \
     "ldr %[a], [%[ap], #" r4 "]\n\t"                                                                    \
+    "cmp %[a], %[neg]\n\t"                /* relu: acc <= 0 gives act_min (neg = 1; else INT32_MIN) */ \
+    "blt 9" r "f\n\t"                                                                                   \
     "ldr %[m], [%[mp], #" r4 "]\n\t"                                                                    \
     "sxth %[t], %[a]\n\t"                                                                               \
     "cmp %[t], %[a]\n\t"                                                                                \
@@ -404,20 +414,26 @@ static void conv_m0_dot4(const int8_t *x, const int8_t *w, int32_t K, int32_t ta
     "adds %[m], %[m], %[t]\n\t"                                                                         \
     "pop {%[ap]}\n\t"                                                                                   \
     "b 7" r "b\n\t"                                                                                     \
+    "9" r ":\n\t"                                                                                       \
+    "mov %[m], %[lo]\n\t"                                                                               \
+    "strb %[m], [%[op], #" r "]\n\t"                                                                    \
     "8" r ":\n\t"
 
 /* The group's 4 codes into out[0..3] when every shift is negative and no leaky slope is set
- * (nn_dense_output_mode 1 to 4; max(acc, 0) already taken for 3 and 4): 30 instructions per output
- * (44 for an accumulator outside [-2^15, 2^15)), where GCC's code for the same C spills to the stack. */
+ * (nn_dense_output_mode 1 to 4): 32 instructions per output (46 for an accumulator outside
+ * [-2^15, 2^15)), where GCC's code for the same C spills to the stack. With relu (modes 3 and 4: act_min
+ * >= out_zp) an accumulator <= 0 gives act_min at once (6 instructions): it requantizes to q <= 0, which
+ * the clamp lifts to act_min - out_zp; neg is 1 then, else INT32_MIN (no accumulator is below it). */
 static inline void conv_m0_out4(const int32_t *acc, const int32_t *mult, const int32_t *shift, int8_t *out,
-                                int32_t lo, int32_t hi, int32_t zp)
+                                int32_t lo, int32_t hi, int32_t zp, int32_t neg)
 {
     int32_t a, m, t, u;
     const int32_t *ap = acc;
     __asm__ volatile(".syntax unified\n\t"
                      CONV_M0_OUT("0", "0") CONV_M0_OUT("4", "1") CONV_M0_OUT("8", "2") CONV_M0_OUT("12", "3")
                      : [a] "=&l"(a), [m] "=&l"(m), [t] "=&l"(t), [u] "=&l"(u), [ap] "+l"(ap)
-                     : [mp] "l"(mult), [sp] "l"(shift), [op] "l"(out), [lo] "h"(lo), [hi] "h"(hi), [zp] "h"(zp)
+                     : [mp] "l"(mult), [sp] "l"(shift), [op] "l"(out), [lo] "h"(lo), [hi] "h"(hi), [zp] "h"(zp),
+                       [neg] "h"(neg)
                      : "cc", "memory");
 }
 
@@ -435,7 +451,7 @@ static int conv_m0(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *d
     const int8_t *const weights = d->weights;
     const nn_dense_output_t s = NN_DENSE_OUTPUT(d);
     const int right = nn_dense_output_mode(d);
-    const int relu = right >= 3;
+    const int32_t neg = right >= 3 ? 1 : INT32_MIN; /* see conv_m0_out4 */
     const int32_t act_min = d->act_min;
     const int32_t act_max = d->act_max;
     const int32_t zp = d->out_zp;
@@ -459,13 +475,7 @@ static int conv_m0(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *d
                 w += NN_DENSE_ROWS * taps;
                 if (right) {
                     /* every shift < 0, no leaky slope */
-                    if (relu) {
-                        acc[0] = NN_MAX0(acc[0]);
-                        acc[1] = NN_MAX0(acc[1]);
-                        acc[2] = NN_MAX0(acc[2]);
-                        acc[3] = NN_MAX0(acc[3]);
-                    }
-                    conv_m0_out4(acc, mult + o, shift + o, out + o, act_min, act_max, zp);
+                    conv_m0_out4(acc, mult + o, shift + o, out + o, act_min, act_max, zp, neg);
                     continue;
                 }
                 out[o] = (int8_t)nn_dense_output_one(&s, o, acc[0]);
@@ -886,11 +896,11 @@ static int conv_dsp(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *
  * conv_mve_position), in assembly: GCC 12 keeps the loop's pointers on the stack around the
  * intrinsics. VMLADAVA takes even accumulators (r8, r10, r12, r0 here), the widening loads and the
  * narrowing store low base registers; the window's start lives in memory, every other value in a
- * register: 13 of the 14, which GCC gives only when optimizing (at -O0 it keeps r7 for the frame, and
- * conv_mve_position takes its intrinsics loop). Per group: 10 instructions per chunk of 16 taps, 9 for
- * a last half chunk, 20 for the rest.
+ * register: 13 of the 14, which GCC gives only when optimizing (at -O0 it keeps r7 for the frame) and
+ * clang not at all; there conv_mve_position takes its intrinsics loop. Per group: 10 instructions per
+ * chunk of 16 taps, 9 for a last half chunk, 20 for the rest.
  */
-#if defined(__OPTIMIZE__)
+#if defined(__OPTIMIZE__) && !defined(__clang__)
 #define NN_CONV_MVE_GROUPS 1
 static void conv_mve_groups(const nn_dense_s8_params_t *d, const int8_t *x, int8_t *out, int32x4_t lo, int32x4_t hi,
                             int32x4_t zpv)

@@ -46,6 +46,16 @@
 #include <arm_acle.h>
 #endif
 
+/* The 3x3 assembly (dw_dsp3x3_int8, dw_mve3x3_int8) is GCC's: clang cannot give the first the registers
+ * it asks for, and the second's string (6132 characters) is over the 4095 of ISO C that clang's
+ * -Wpedantic enforces. Under clang those windows take the C paths (dw_pixel, dw_interior3's
+ * intrinsics): the same results, more instructions. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define DW_ASM3 1
+#else
+#define DW_ASM3 0
+#endif
+
 /* The reference loop: slow and obvious. */
 NN_DENSE_NOINLINE static int dw_reference(const nn_depthwise_conv2d_s8_params_t *p, const int8_t *in, int8_t *out)
 {
@@ -284,6 +294,7 @@ NN_DENSE_ALWAYS_INLINE static inline void dw_pixel(const dw_fast_t *f, const dw_
         y[ch] = (int8_t)nn_dense_output_one(&f->s, ch, dw_channel(f, px, ch));
     }
 }
+#if DW_ASM3
 /* One tap of 4 channels in dw_dsp3x3_int8: the words of inputs and weights at x and w. */
 #define DW_DSP3_TAP(x, w)                                                                               \
     "ldr %[xv], " x "\n\t"                                                                              \
@@ -463,6 +474,7 @@ NN_DENSE_NOINLINE static void dw_dsp3x3_int8(const dw_fast_t *f, const int8_t *c
         x2 += skip[2];
     } while (--pixels > 0);
 }
+#endif /* DW_ASM3 */
 #endif /* NN_DENSE_FAST_DSP */
 
 #if NN_DENSE_FAST_MVE
@@ -497,6 +509,7 @@ static inline void dw_store8_mve(const nn_dense_output_t *s, int32_t ch, int32x4
     vstrbq_s16(y, vmovntq_s32(vreinterpretq_s16_s32(e), o));
 }
 
+#if DW_ASM3
 /*
  * 16 channels per pass of a 3x3 window whose rows step n bytes (dw_interior3 with k_h = 3), in
  * assembly (GCC 12 keeps the pointers of the intrinsic form on the stack), when every shift is negative,
@@ -666,6 +679,7 @@ static void dw_mve3x3_int8(const int8_t *const xr[3], const dw_fast_t *f, int32_
         : [mw] "m"(m.w), [mb] "m"(m.bias), [mm] "m"(m.mult), [ms] "m"(m.shift), [mp] "m"(m.passes), [mh] "m"(m.half), [mk] "m"(m.skip)
         : "q0", "q1", "q2", "q3", "q4", "q5", "q6", "q7", "lr", "cc", "memory");
 }
+#endif /* DW_ASM3 */
 
 /* A pixel whose 3-tap rows step n bytes (see dw_fast): with k_h = 3 and the output stage of
  * dw_mve3x3_int8 (f->mve_int8), its passes of 16 channels; then 8 channels at a time in C, then one at
@@ -678,6 +692,7 @@ NN_DENSE_NOINLINE static void dw_interior3(const dw_fast_t *f, const int8_t *x, 
     const int32_t *bias = f->bias;
     const nn_dense_output_t s = f->s;
     int32_t ch = 0;
+#if DW_ASM3
     if (f->mve_int8 && k_h == 3 && n >= 8) {
         const int8_t *xr[3];
         xr[0] = x;
@@ -686,6 +701,7 @@ NN_DENSE_NOINLINE static void dw_interior3(const dw_fast_t *f, const int8_t *x, 
         dw_mve3x3_int8(xr, f, 1, 0, y);
         ch = n - n % 8;
     }
+#endif
     for (; ch + 8 <= n; ch += 8) {
         const int8_t *xp = x + ch;
         const int8_t *wp = f->weights + ch;
@@ -757,6 +773,7 @@ NN_DENSE_ALWAYS_INLINE static inline void dw_pixel(const dw_fast_t *f, const dw_
     }
 }
 
+#if DW_ASM3
 /* n (a multiple of 8) bytes of v at d */
 static inline void dw_fill_mve(int8_t *d, int32_t v, int32_t n)
 {
@@ -822,6 +839,7 @@ static void dw_pixel3_mve(const dw_fast_t *f, const dw_pixel_t *px, int8_t *patc
     }
     dw_mve3x3_int8(xr, f, 1, 0, y);
 }
+#endif /* DW_ASM3 */
 #endif /* NN_DENSE_FAST_MVE */
 
 #if NN_DENSE_FAST
@@ -857,10 +875,10 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
 #if !NN_DENSE_FAST_DSP
     int patched;
 #endif
-#if NN_DENSE_FAST_MVE
+#if NN_DENSE_FAST_MVE && DW_ASM3
     int mve3;
 #endif
-#if NN_DENSE_FAST_DSP
+#if NN_DENSE_FAST_DSP && DW_ASM3
     int dsp3;
 #endif
     f.in = in;
@@ -876,7 +894,7 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
 #if NN_DENSE_FAST_MVE
     {
         int32_t o;
-        f.mve_int8 = p->neg_mult == NULL && p->act_min == -128 && p->act_max == 127;
+        f.mve_int8 = DW_ASM3 && p->neg_mult == NULL && p->act_min == -128 && p->act_max == 127;
         for (o = 0; o < f.c; ++o) {
             f.mve_int8 = f.mve_int8 && p->shift[o] < 0;
         }
@@ -894,7 +912,7 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
 #if !NN_DENSE_FAST_DSP
     patched = three && patch != NULL;
 #endif
-#if NN_DENSE_FAST_MVE
+#if NN_DENSE_FAST_MVE && DW_ASM3
     mve3 = three && f.mve_int8 && f.k_h == 3 && f.c % 8 == 0;
     if (mve3 && patch != NULL) {
         int32_t r;
@@ -903,7 +921,11 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
         }
     }
 #endif
-#if NN_DENSE_FAST_DSP
+#if NN_DENSE_FAST_DSP && !DW_ASM3
+    (void)three;
+    (void)patch;
+#endif
+#if NN_DENSE_FAST_DSP && DW_ASM3
     dsp3 = three && f.k_h == 3 && f.c % 4 == 0 && p->neg_mult == NULL;
     {
         int32_t o;
@@ -924,7 +946,7 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
             const int32_t ix0 = ox * w->stride_w - w->pad_left;
             dw_range(ix0, w->dil_w, w->k_w, w->in_w, &px.kx0, &px.kx1);
             px.at = (iy0 * w->in_w + ix0) * f.c;
-#if NN_DENSE_FAST_MVE
+#if NN_DENSE_FAST_MVE && DW_ASM3
             if (mve3 && px.ky0 == 0 && px.ky1 == 3 && px.kx0 == 0 && px.kx1 == 3) {
                 /* the run of interior pixels from here (ix0 + 2 < in_w), in one call */
                 int32_t end = (w->in_w - 3 + w->pad_left) / w->stride_w + 1;
@@ -944,7 +966,7 @@ NN_DENSE_NOINLINE static int dw_fast(const nn_depthwise_conv2d_s8_params_t *p, c
                 continue;
             }
 #endif
-#if NN_DENSE_FAST_DSP
+#if NN_DENSE_FAST_DSP && DW_ASM3
             if (dsp3 && (patch != NULL || (px.ky0 == 0 && px.ky1 == 3)) && (px.kx0 == 0 || px.kx1 == 3) &&
                 px.kx1 - px.kx0 >= 2) {
                 /* a run of pixels whose 3 columns of taps lie inside, or an edge pixel with 2 of them
