@@ -48,7 +48,7 @@ export const LAYER_CASES: LayerCase[] = [
     input: [49, 10],
     perOutput: false,
     cmsis: { "cortex-m0": 10.9, "cortex-m4": 4.01, "cortex-m55": 0.99 },
-    bounds: bounds(8.38, 6.1, 3.05, 3.02, 3.04, 0.79),
+    bounds: bounds(7.71, 6.1, 3.05, 3.02, 3.04, 0.74),
   },
   {
     name: "Conv1D 128×3 → 16, kernel 5, same",
@@ -56,7 +56,7 @@ export const LAYER_CASES: LayerCase[] = [
     input: [128, 3],
     perOutput: false,
     cmsis: { "cortex-m0": 14.88, "cortex-m4": 6.39, "cortex-m55": 1.91 },
-    bounds: bounds(11.6, 8.29, 4.29, 4.25, 4.28, 1.33),
+    bounds: bounds(10.11, 8.29, 4.29, 4.25, 4.28, 1.21),
   },
   {
     name: "Conv1D 32×16 → 32, kernel 3, same",
@@ -64,7 +64,7 @@ export const LAYER_CASES: LayerCase[] = [
     input: [32, 16],
     perOutput: false,
     cmsis: { "cortex-m0": 8.61, "cortex-m4": 2.83, "cortex-m55": 0.53 },
-    bounds: bounds(6.64, 4.91, 2.23, 2.23, 2.23, 0.47),
+    bounds: bounds(6.34, 4.91, 2.23, 2.23, 2.23, 0.45),
   },
   {
     name: "Conv2D 8×8×1 → 8, 3×3, same",
@@ -72,7 +72,7 @@ export const LAYER_CASES: LayerCase[] = [
     input: [8, 8, 1],
     perOutput: false,
     cmsis: { "cortex-m0": 25.53, "cortex-m4": 14.02, "cortex-m55": 6.1 },
-    bounds: bounds(29.77, 21.85, 13.08, 12.98, 13.09, 6.35),
+    bounds: bounds(22.45, 21.85, 13.08, 12.98, 13.09, 4.38),
   },
   {
     name: "Conv2D 16×16×8 → 16, 3×3, same",
@@ -80,7 +80,7 @@ export const LAYER_CASES: LayerCase[] = [
     input: [16, 16, 8],
     perOutput: false,
     cmsis: { "cortex-m0": 8.68, "cortex-m4": 2.88, "cortex-m55": 0.65 },
-    bounds: bounds(7.21, 5.75, 2.41, 2.41, 2.41, 0.72),
+    bounds: bounds(6.85, 5.75, 2.41, 2.41, 2.41, 0.59),
   },
   {
     name: "DepthwiseConv2D 25×5×64, 3×3, same",
@@ -96,7 +96,7 @@ export const LAYER_CASES: LayerCase[] = [
     input: [25, 5, 64],
     perOutput: false,
     cmsis: { "cortex-m0": 7.57, "cortex-m4": 2.09, "cortex-m55": 0.4 },
-    bounds: bounds(5.94, 4.44, 1.94, 1.94, 1.94, 0.36),
+    bounds: bounds(5.74, 4.44, 1.94, 1.94, 1.94, 0.34),
   },
   {
     name: "MaxPooling2D 2×2 stride 2 on 16×16×8",

@@ -101,9 +101,10 @@ static inline int32_t nn_dense_high_mul(int32_t a, int32_t b, int32_t h)
 #define NN_DENSE_M0_INPUT_OPERANDS NN_DENSE_M0_INPUT("%[a0]", "%[a1]", "%[a2]", "%[a3]")
 #define NN_DENSE_M0_INPUTS_4                                                                            \
     NN_DENSE_M0_INPUT_OPERANDS NN_DENSE_M0_INPUT_OPERANDS NN_DENSE_M0_INPUT_OPERANDS NN_DENSE_M0_INPUT_OPERANDS
-#define NN_DENSE_M0_OPERANDS                                                                            \
+/* t: "=&l" (a temporary), or "+l" where it brings the entry offset in */
+#define NN_DENSE_M0_OPERANDS(t_mode)                                                                    \
     [a0] "+h"(a0), [a1] "+h"(a1), [a2] "+h"(a2), [a3] "+h"(a3), [w0] "+l"(w0), [w1] "+l"(w1),          \
-        [w2] "+l"(w2), [w3] "+l"(w3), [k] "+l"(k), [x] "=&l"(x), [t] "+l"(t)                            \
+        [w2] "+l"(w2), [w3] "+l"(w3), [k] "+l"(k), [x] "=&l"(x), [t] t_mode(t)                          \
     : [xe] "l"(xe)                                                                                      \
     : "cc", "memory"
 
@@ -122,7 +123,7 @@ static inline void nn_dense_m0_chunks(const int8_t *in, const int8_t *w, int32_t
     const int8_t *w2 = w0 + 2 * NN_DENSE_CHUNK;
     const int8_t *w3 = w0 + 3 * NN_DENSE_CHUNK;
     int32_t k = -chunks * NN_DENSE_CHUNK;
-    int32_t x, t = 0;
+    int32_t x, t;
     __asm__ volatile(
         ".syntax unified\n\t" /* GCC wraps Thumb-1 inline assembly in divided syntax */
         "1:\n\t"
@@ -134,7 +135,7 @@ static inline void nn_dense_m0_chunks(const int8_t *in, const int8_t *w, int32_t
         "adds %[w3], #48\n\t"
         "b 1b\n\t"
         "2:\n\t"
-        : NN_DENSE_M0_OPERANDS);
+        : NN_DENSE_M0_OPERANDS("=&l"));
     acc[0] = a0;
     acc[1] = a1;
     acc[2] = a2;
@@ -143,8 +144,8 @@ static inline void nn_dense_m0_chunks(const int8_t *in, const int8_t *w, int32_t
 
 /* acc[0..3] += the 4 rows of n inputs, n in [1, 16]: row r's weights at w + r * stride, the inputs at
  * in. The 16 unrolled inputs are entered at input 16 - n (ADD PC: a branch into the sequence, 28 bytes
- * per input), with the bases at the ends of the n inputs and k from -n up to 0. A convolution's last
- * taps before its zero weights, and a dense group's last 8 inputs. */
+ * per input), with the bases at the ends of the n inputs and k from -n up to 0: a convolution's last
+ * taps before its zero weights. */
 static inline void nn_dense_m0_part(const int8_t *in, const int8_t *w, int32_t stride, int32_t n, int32_t acc[4])
 {
     int32_t a0 = acc[0];
@@ -163,7 +164,7 @@ static inline void nn_dense_m0_part(const int8_t *in, const int8_t *w, int32_t s
         "add pc, %[t]\n\t" /* pc reads as this instruction's address + 4: the first input */
         "nop\n\t"
         NN_DENSE_M0_INPUTS_4 NN_DENSE_M0_INPUTS_4 NN_DENSE_M0_INPUTS_4 NN_DENSE_M0_INPUTS_4
-        : NN_DENSE_M0_OPERANDS);
+        : NN_DENSE_M0_OPERANDS("+l"));
     acc[0] = a0;
     acc[1] = a1;
     acc[2] = a2;

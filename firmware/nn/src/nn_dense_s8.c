@@ -70,11 +70,26 @@ static void dot4_chunks(const int8_t *in, const int8_t *w, int32_t chunks, int32
 }
 
 /* acc[0..3] += the 4 rows of a group's last 8 inputs (n_in % 16 == 8: the rows one after the other, 8
- * weights each). */
+ * weights each), as one chunk of nn_dense_m0_chunks but 8 inputs long: k from -8 up to 0. */
 #define NN_DENSE_M0_HALF 1
 static void dot4_half(const int8_t *in, const int8_t *w, int32_t acc[4])
 {
-    nn_dense_m0_part(in, w, 8, 8, acc);
+    int32_t a0 = acc[0];
+    int32_t a1 = acc[1];
+    int32_t a2 = acc[2];
+    int32_t a3 = acc[3];
+    const int8_t *const xe = in + 8;
+    const int8_t *w0 = w + 8;
+    const int8_t *w1 = w + 16;
+    const int8_t *w2 = w + 24;
+    const int8_t *w3 = w + 32;
+    int32_t k = -8;
+    int32_t x, t;
+    __asm__ volatile(".syntax unified\n\t" NN_DENSE_M0_INPUTS_4 NN_DENSE_M0_INPUTS_4 : NN_DENSE_M0_OPERANDS("=&l"));
+    acc[0] = a0;
+    acc[1] = a1;
+    acc[2] = a2;
+    acc[3] = a3;
 }
 #else
 /* -Os: GCC reserves r8-r11 when optimizing for size on Thumb-1 (no asm operand may use them), so the
