@@ -190,8 +190,8 @@ static NN_CONV_INLINE void fill_bytes(int8_t *dst, int8_t value, size_t n)
 #if !defined(__OPTIMIZE_SIZE__)
 /* A window whose columns are inside the input and adjacent, into dst row by row: the k_h rows of
  * run bytes from column ix0, in_zp for a row outside the input. The sizes in locals: the stores (int8_t)
- * may alias anything, and the compiler would reload them after each. Returns the end of the rows. */
-static inline int8_t *gather_rows(const nn_window_t *w, const int8_t *in, int32_t oy, int32_t ix0, size_t run,
+ * may alias anything, and the compiler would reload them after each. */
+static inline void gather_rows(const nn_window_t *w, const int8_t *in, int32_t oy, int32_t ix0, size_t run,
                                   int8_t *dst, int8_t in_zp)
 {
     const size_t row = (size_t)w->in_w * (size_t)w->in_c;
@@ -209,7 +209,6 @@ static inline int8_t *gather_rows(const nn_window_t *w, const int8_t *in, int32_
         }
         dst += run;
     }
-    return dst;
 }
 #endif
 
@@ -437,6 +436,17 @@ static inline void conv_m0_out4(const int32_t *acc, const int32_t *mult, const i
                      : "cc", "memory");
 }
 
+/* Outputs o .. o + n - 1 from their accumulators, with any output stage (leaky relu, shifts >= 0), and
+ * the last out_c % 4 filters': out of line, as they are rare (1.5 KB less code). */
+NN_DENSE_NOINLINE static void conv_m0_out_any(const nn_dense_output_t *s, int32_t o, int32_t n, const int32_t *acc,
+                                              int8_t *out)
+{
+    int32_t r;
+    for (r = 0; r < n; ++r) {
+        out[r] = (int8_t)nn_dense_output_one(s, o + r, acc[r]);
+    }
+}
+
 static int conv_m0(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *d, const int8_t *in, int8_t *out,
                    int8_t *scratch)
 {
@@ -478,10 +488,7 @@ static int conv_m0(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *d
                     conv_m0_out4(acc, mult + o, shift + o, out + o, act_min, act_max, zp, neg);
                     continue;
                 }
-                out[o] = (int8_t)nn_dense_output_one(&s, o, acc[0]);
-                out[o + 1] = (int8_t)nn_dense_output_one(&s, o + 1, acc[1]);
-                out[o + 2] = (int8_t)nn_dense_output_one(&s, o + 2, acc[2]);
-                out[o + 3] = (int8_t)nn_dense_output_one(&s, o + 3, acc[3]);
+                conv_m0_out_any(&s, o, NN_DENSE_ROWS, acc, out + o);
             }
             for (; o < n_out; ++o) {
                 /* the last out_c % 4 filters, row-major */
@@ -490,7 +497,7 @@ static int conv_m0(const nn_conv2d_s8_params_t *p, const nn_dense_s8_params_t *d
                 for (i = 0; i < K; ++i) {
                     a += (int32_t)x[i] * (int32_t)w[i];
                 }
-                out[o] = (int8_t)nn_dense_output_one(&s, o, a);
+                conv_m0_out_any(&s, o, 1, &a, out + o);
                 w += taps;
             }
             out += n_out;
