@@ -96,7 +96,9 @@ describe("nn2c import", () => {
   // half a minute under ASan)
   const full = process.env.NN2C_MLPERF === "full";
   for (const name of ["ad01_int8", "kws_ref_model"]) {
-    const targets = full ? ["host", "cortex-m0", "cortex-m4", "cortex-m55"] : ["host", "cortex-m4", "cortex-m55"];
+    const targets = full
+      ? ["host", "cortex-m0", "cortex-m4", "cortex-m55"]
+      : ["host", "cortex-m4", "cortex-m55"];
     it.skipIf(qemu.missing.length > 0 || (!full && name !== "ad01_int8"))(
       `runs ${name}'s golden inputs in C on ${targets.join(", ")} as the reference does${qemu.note}`,
       async () => {
